@@ -1,0 +1,20 @@
+# The two set-up commands of the README: `make setup` installs everything on a fresh machine,
+# `make test` runs the whole suite. `.ci/run` runs exactly these two.
+PYTHON ?= python3
+
+.PHONY: setup test bench gpu_stats
+
+setup:
+	apt-get update && apt-get install -y chromium
+	$(PYTHON) -m pip install -e '.[dev]'
+	$(MAKE) gpu_stats
+
+gpu_stats:
+	cargo build --release --manifest-path gpu_stats/Cargo.toml
+	mkdir -p tracklab/_bin && cp gpu_stats/target/release/gpu_stats tracklab/_bin/gpu_stats
+
+test:
+	$(PYTHON) -m pytest -q tests
+
+bench:
+	$(PYTHON) bench/run.py

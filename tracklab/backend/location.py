@@ -1,0 +1,48 @@
+"""Where data goes: the per-user TrackLab folder and the MLflow tracking URI."""
+
+from __future__ import annotations
+
+import os
+
+DB_NAME = "mlflow.db"
+
+
+def tracklab_dir(override: str | None = None) -> str:
+    """The user's TrackLab folder (`TRACKLAB_DIR`, default `~/.tracklab`), absolute."""
+    path = override or os.environ.get("TRACKLAB_DIR") or os.path.join(os.path.expanduser("~"), ".tracklab")
+    return os.path.abspath(os.path.expanduser(path))
+
+
+def default_tracking_uri(root: str | None = None) -> str:
+    """The local SQLite store inside the TrackLab folder."""
+    return "sqlite:///" + os.path.join(tracklab_dir(root), DB_NAME)
+
+
+def resolve_tracking_uri(explicit: str | None = None, root: str | None = None) -> str:
+    """`explicit`, else `TRACKLAB_TRACKING_URI`, else `MLFLOW_TRACKING_URI`, else the local store."""
+    uri = explicit or os.environ.get("TRACKLAB_TRACKING_URI") or os.environ.get("MLFLOW_TRACKING_URI")
+    if not uri:
+        return default_tracking_uri(root)
+    if "://" not in uri and not uri.startswith("sqlite:"):
+        # A bare path names a store folder, as `tracklab ui --store DIR` does.
+        return default_tracking_uri(uri)
+    return uri
+
+
+def sqlite_path(uri: str) -> str | None:
+    """The database file of a `sqlite:///` URI, else None."""
+    if not uri.startswith("sqlite:///"):
+        return None
+    return uri[len("sqlite:///"):] if uri.startswith("sqlite:////") else uri[len("sqlite:///"):]
+
+
+def artifact_root_for(uri: str, root: str | None = None) -> str:
+    """The artifact root beside a local SQLite store, or inside the TrackLab folder otherwise."""
+    db = sqlite_path(uri)
+    base = os.path.dirname(os.path.abspath(db)) if db else tracklab_dir(root)
+    return os.path.join(base, "artifacts")
+
+
+def runs_dir(root: str | None = None) -> str:
+    """Where run folders (run log, files) live."""
+    return os.path.join(tracklab_dir(root), "runs")

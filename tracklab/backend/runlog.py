@@ -1,0 +1,141 @@
+"""The append-only run log: every record a run produces lands here first (like wandb's run
+file), so nothing is lost when the training process or the store goes away.
+
+One record per line: a one-letter kind, then JSON. The training process appends lines to an
+in-memory queue and a background thread writes them to the file every `FLUSH_INTERVAL`
+seconds, so `log()` never waits on disk and a SIGKILL loses at most that interval.
+"""
+
+from __future__ import annotations
+
+import collections
+import json
+import logging
+import os
+import threading
+from typing import Any, Iterator
+
+logger = logging.getLogger("tracklab")
+
+LOG_NAME = "run.tlog"
+FLUSH_INTERVAL = 0.2
+
+# Record kinds.
+HEADER = "r"      # run identity and start of a session (resumes add one each)
+HISTORY = "h"     # one committed history row (flattened keys, `_step`, `_timestamp`, `_runtime`)
+CONFIG = "c"      # the whole config after a change
+SUMMARY = "s"     # the whole summary after a change
+METRIC = "m"      # a define_metric definition
+UPDATE = "u"      # run attribute changes (name, notes, tags, ...)
+FILE = "f"        # a file to upload: {"path": relative to files dir, "policy": ...}
+SYSTEM = "y"      # one system-metrics sample
+EXIT = "x"        # end of a session: {"exit_code", "state", "time"}
+
+_encoder = json.JSONEncoder(separators=(",", ":"), allow_nan=True, check_circular=False, default=str)
+encode = _encoder.encode
+
+
+class RunLogWriter:
+    """Appends records to a run log from any thread; a daemon thread writes them out."""
+
+    def __init__(self, path: str, flush_interval: float = FLUSH_INTERVAL) -> None:
+        self.path = path
+        self._fd = os.open(path, os.O_WRONLY | os.O_APPEND | os.O_CREAT, 0o644)
+        self._queue: collections.deque[str] = collections.deque()
+        self._lock = threading.Lock()
+        self._closed = threading.Event()
+        self._interval = flush_interval
+        self._before_flush: list = []
+        self._pid = os.getpid()
+        self._thread = threading.Thread(target=self._run, name="tracklab-runlog", daemon=True)
+        self._thread.start()
+
+    def append(self, kind: str, payload: Any) -> None:
+        """Queue one record (encoded now, written within the flush interval)."""
+        self._queue.append(kind + encode(payload) + "\n")
+
+    def append_line(self, line: str) -> None:
+        """Queue an already-encoded record line (the hot path of `log`)."""
+        self._queue.append(line)
+
+    def on_flush(self, callback) -> None:
+        """Call `callback()` before each flush (it may append records)."""
+        self._before_flush.append(callback)
+
+    def flush(self) -> None:
+        """Write every queued record to the file now."""
+        with self._lock:
+            if self._fd < 0 or os.getpid() != self._pid:
+                return
+            for callback in self._before_flush:
+                try:
+                    callback()
+                except Exception:  # a hook must never stop the log from reaching disk
+                    logger.exception("tracklab: run log flush hook failed")
+            queue = self._queue
+            count = len(queue)
+            if not count:
+                return
+            data = "".join([queue.popleft() for _ in range(count)]).encode("utf-8", "surrogatepass")
+            view = memoryview(data)
+            while view:
+                written = os.write(self._fd, view)
+                view = view[written:]
+
+    def _run(self) -> None:
+        while not self._closed.wait(self._interval):
+            try:
+                self.flush()
+            except OSError:
+                logger.exception("tracklab: could not write the run log %s", self.path)
+
+    def close(self) -> None:
+        """Flush, fsync and close; idempotent."""
+        if self._closed.is_set():
+            return
+        self._closed.set()
+        if threading.current_thread() is not self._thread:
+            self._thread.join(timeout=5)
+        self.flush()
+        with self._lock:
+            if self._fd >= 0 and os.getpid() == self._pid:
+                try:
+                    os.fsync(self._fd)
+                finally:
+                    os.close(self._fd)
+            self._fd = -1
+
+    def abandon(self) -> None:
+        """In a forked child: drop the queue and never write (the parent owns the log)."""
+        self._queue = collections.deque()
+        self._closed.set()
+        self._fd = -1
+
+
+def read_records(path: str, offset: int = 0, max_bytes: int | None = None) -> tuple[list[tuple[str, Any]], int]:
+    """Complete records from `offset` on, and the offset just past the last one read.
+
+    A trailing line without its newline (a write in progress) is left for the next call.
+    """
+    records: list[tuple[str, Any]] = []
+    with open(path, "rb") as handle:
+        handle.seek(offset)
+        data = handle.read() if max_bytes is None else handle.read(max_bytes)
+    end = data.rfind(b"\n")
+    if end < 0:
+        return records, offset
+    loads = json.loads
+    for line in data[: end + 1].decode("utf-8", "surrogatepass").splitlines():
+        if not line:
+            continue
+        try:
+            records.append((line[0], loads(line[1:])))
+        except ValueError:
+            logger.warning("tracklab: skipping a damaged record in %s", path)
+    return records, offset + end + 1
+
+
+def iter_all_records(path: str) -> Iterator[tuple[str, Any]]:
+    """Every complete record of a run log."""
+    records, _ = read_records(path)
+    yield from records

@@ -1,0 +1,84 @@
+"""What the writer needs from a store, and picking one for a tracking URI.
+
+Two implementations: `SqliteStore` writes rows in bulk straight into MLflow's schema (local
+SQLite at a checked revision), `MlflowClientStore` goes through MLflow's client (PostgreSQL,
+`http://` servers, unknown schema revisions). Both take the same batches.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+from typing import Any, Protocol
+
+
+@dataclasses.dataclass
+class Batch:
+    """Everything one writer step sends to the store, written together."""
+
+    metrics: list[tuple[str, float, int, int, int]] = dataclasses.field(default_factory=list)  # key, value, ts ms, step, is_nan
+    latest: dict[str, tuple[int, int, float, int]] = dataclasses.field(default_factory=dict)  # key -> step, ts, value, is_nan
+    params: dict[str, str] = dataclasses.field(default_factory=dict)
+    tags: dict[str, str] = dataclasses.field(default_factory=dict)
+    run_name: str | None = None
+
+    def __bool__(self) -> bool:
+        return bool(self.metrics or self.params or self.tags or self.run_name)
+
+
+class Store(Protocol):
+    """The operations the writer uses."""
+
+    def ensure_run(self, header: dict[str, Any], known_run_id: str | None) -> str:
+        """Find or create the MLflow run for a wandb run; mark it RUNNING; return its id."""
+
+    def write(self, run_id: str, batch: Batch) -> None:
+        """Write a batch (atomically where the store allows)."""
+
+    def put_artifact(self, run_id: str, artifact_path: str, local_path: str) -> None:
+        """Copy a local file into the run's artifacts at `artifact_path`."""
+
+    def end_run(self, run_id: str, status: str, end_time_ms: int) -> None:
+        """Set the run's final status and end time."""
+
+    def close(self) -> None:
+        """Release connections."""
+
+
+def open_store(tracking_uri: str, tracklab_root: str | None = None) -> Store:
+    """The store for a tracking URI (creating a local SQLite store safely if needed)."""
+    from tracklab.backend import location
+
+    db_path = location.sqlite_path(tracking_uri)
+    if db_path is not None:
+        from tracklab.backend import store_setup
+
+        artifact_root = location.artifact_root_for(tracking_uri, tracklab_root)
+        revision = store_setup.ensure_sqlite_store(db_path, artifact_root)
+        if revision in store_setup.KNOWN_REVISIONS:
+            from tracklab.backend.sqlite_store import SqliteStore
+
+            return SqliteStore(db_path, artifact_root)
+    from tracklab.backend.mlflow_store import MlflowClientStore
+
+    return MlflowClientStore(tracking_uri, location.artifact_root_for(tracking_uri, tracklab_root))
+
+
+def log_artifact_as(log_artifact: Any, artifact_path: str, local_path: str) -> None:
+    """Upload `local_path` under the name `artifact_path` through an MLflow `log_artifact(local, dir)`.
+
+    MLflow names the uploaded file after the local file, so a differently named file is staged
+    in a temporary folder first.
+    """
+    import os
+    import shutil
+    import tempfile
+
+    directory = os.path.dirname(artifact_path) or None
+    name = os.path.basename(artifact_path)
+    if os.path.basename(local_path) == name:
+        log_artifact(local_path, directory)
+        return
+    with tempfile.TemporaryDirectory(prefix="tracklab-upload-") as tmp:
+        staged = os.path.join(tmp, name)
+        shutil.copyfile(local_path, staged)
+        log_artifact(staged, directory)

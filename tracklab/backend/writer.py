@@ -1,0 +1,447 @@
+"""The writer: follows a run log and moves its records into an MLflow store.
+
+It runs as its own process next to each live run (`python -m tracklab.backend.writer FOLDER`),
+and in-process for `tracklab sync`. Progress (the log offset the store holds) is kept per
+tracking URI in the run folder, so a writer that dies, a store that is down, or a second
+sync never duplicates or loses rows. See docs/architecture.md.
+"""
+
+from __future__ import annotations
+
+import argparse
+import contextlib
+import fcntl
+import json
+import logging
+import os
+import sys
+import time
+from typing import Any, Iterator
+
+from tracklab.backend import location, mapping, runlog
+from tracklab.backend.run_folder import RunFolder
+from tracklab.backend.store import Batch, Store, open_store
+
+logger = logging.getLogger("tracklab.writer")
+
+WRITER_LOCK = "writer.lock"
+OBJECTS_NAME = "history-objects.jsonl"
+READ_CHUNK = 8 * 1024 * 1024
+POLL_INTERVAL = 0.1
+UPLOAD_INTERVAL = 10.0
+MAX_BACKOFF = 10.0
+ORPHAN_LINGER = 600.0
+
+
+class _Translator:
+    """Turns run-log records into store batches and keeps what the end of the run needs."""
+
+    def __init__(self, folder: RunFolder, keymap: dict[str, str], logged_params: set[str]) -> None:
+        self.folder = folder
+        self.header: dict[str, Any] | None = None
+        self.config: dict[str, Any] = {}
+        self.summary: dict[str, Any] = {}
+        self.metrics_defs: dict[str, dict[str, Any]] = {}
+        self.exit: dict[str, Any] | None = None
+        self.files_now: list[str] = []
+        self.escaped: dict[str, str] = {}  # original -> MLflow key
+        self.keymap = keymap                # MLflow key -> original, for escaped keys only
+        self.keymap_dirty = False
+        self.logged_params = logged_params
+        self.object_keys: set[str] = set()
+        self.system_step = 0
+        self.last_step = -1
+        self._objects_path = os.path.join(folder.path, OBJECTS_NAME)
+        self._objects = open(self._objects_path, "w", encoding="utf-8")
+
+    def key(self, original: str) -> str:
+        escaped = self.escaped.get(original)
+        if escaped is None:
+            escaped = self.escaped[original] = mapping.escape_key(original)
+            if escaped != original and self.keymap.get(escaped) != original:
+                self.keymap[escaped] = original
+                self.keymap_dirty = True
+        return escaped
+
+    def add(self, records: list[tuple[str, Any]], batch: Batch | None) -> None:
+        """Fold records in; with `batch` None (replaying what the store already has) only the
+        state the end of the run needs is rebuilt."""
+        for kind, payload in records:
+            if kind == runlog.HISTORY:
+                self._history(payload, batch)
+            elif kind == runlog.SYSTEM:
+                self._system(payload, batch)
+            elif kind == runlog.CONFIG:
+                self.config = payload
+                if batch is not None:
+                    for key, value in mapping.params_for_config(payload).items():
+                        if key not in self.logged_params:
+                            batch.params[key] = value
+                            self.logged_params.add(key)
+            elif kind == runlog.SUMMARY:
+                self.summary = payload
+            elif kind == runlog.HEADER:
+                self.header = payload if self.header is None else {**self.header, **payload}
+                self.exit = None
+                if batch is not None:
+                    batch.tags.update(mapping.run_tags(self.header))
+            elif kind == runlog.UPDATE:
+                self._update(payload, batch)
+            elif kind == runlog.METRIC:
+                self.metrics_defs[payload["name"]] = payload
+            elif kind == runlog.FILE:
+                if batch is not None and payload.get("policy") in ("now", "live"):
+                    self.files_now.append(payload["path"])
+            elif kind == runlog.EXIT:
+                self.exit = payload
+
+    def _history(self, row: dict[str, Any], batch: Batch | None) -> None:
+        step = row.pop("_step", 0)
+        ts = row.pop("_timestamp", 0.0)
+        row.pop("_runtime", None)
+        self.summary.update(row)
+        self.summary["_step"] = step
+        self.last_step = step
+        objects = None
+        metric_value = mapping.metric_value
+        ts_ms = int(ts * 1000)
+        metrics = batch.metrics if batch is not None else None
+        latest = batch.latest if batch is not None else None
+        for original, value in row.items():
+            kind = type(value)
+            if kind is float and value - value == 0.0:  # finite float: the common case
+                if metrics is not None:
+                    key = self.escaped.get(original) or self.key(original)
+                    metrics.append((key, value, ts_ms, step, 0))
+                    latest[key] = (step, ts_ms, value, 0)
+                continue
+            if mapping.needs_exact_copy(value):
+                if objects is None:
+                    objects = {"_step": step, "_timestamp": ts}
+                objects[original] = value
+            if metrics is not None:
+                converted = metric_value(value)
+                if converted is not None:
+                    key = self.escaped.get(original) or self.key(original)
+                    metrics.append((key, converted[0], ts_ms, step, int(converted[1])))
+                    latest[key] = (step, ts_ms, converted[0], int(converted[1]))
+        if objects is not None:
+            self.object_keys.update(k for k in objects if k[0] != "_")
+            self._objects.write(runlog.encode(objects) + "\n")
+
+    def _system(self, sample: dict[str, Any], batch: Batch | None) -> None:
+        step = self.system_step
+        self.system_step += 1
+        if batch is None:
+            return
+        ts_ms = int(sample.get("t", time.time()) * 1000)
+        for name, value in (sample.get("m") or {}).items():
+            converted = mapping.metric_value(value)
+            if converted is not None:
+                key = self.key(name)
+                batch.metrics.append((key, converted[0], ts_ms, step, int(converted[1])))
+                batch.latest[key] = (step, ts_ms, converted[0], int(converted[1]))
+
+    def _update(self, changes: dict[str, Any], batch: Batch | None) -> None:
+        if self.header is not None:
+            self.header.update({k: v for k, v in changes.items() if k in ("name", "notes", "tags", "git_commit")})
+        if batch is None:
+            return
+        if changes.get("name"):
+            batch.run_name = changes["name"]
+            batch.tags[mapping.TAG_RUN_NAME] = changes["name"]
+        if "notes" in changes:
+            batch.tags[mapping.TAG_NOTE] = changes["notes"] or ""
+        if "tags" in changes:
+            batch.tags.update(mapping.user_tag_tags(changes["tags"]))
+        if changes.get("git_commit"):
+            batch.tags[mapping.TAG_GIT_COMMIT] = changes["git_commit"]
+
+    def close(self) -> None:
+        self._objects.close()
+
+    @property
+    def objects_path(self) -> str:
+        self._objects.flush()
+        return self._objects_path
+
+
+@contextlib.contextmanager
+def writer_lock(folder: RunFolder, wait: bool = True) -> Iterator[bool]:
+    """One writer per run folder at a time; yields False when `wait` is off and it is taken."""
+    fd = os.open(os.path.join(folder.path, WRITER_LOCK), os.O_RDWR | os.O_CREAT, 0o644)
+    try:
+        try:
+            fcntl.flock(fd, fcntl.LOCK_EX | (0 if wait else fcntl.LOCK_NB))
+        except BlockingIOError:
+            yield False
+            return
+        yield True
+    finally:
+        os.close(fd)
+
+
+def _process_alive(pid: int | None) -> bool:
+    if not pid:
+        return False
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except PermissionError:
+        return True
+    try:
+        with open(f"/proc/{pid}/stat") as handle:
+            # A zombie has exited; its parent just has not reaped it yet.
+            return handle.read().rsplit(")", 1)[1].split()[0] != "Z"
+    except OSError:
+        return True
+
+
+class RunWriter:
+    """Moves one run folder's log into one store."""
+
+    def __init__(self, folder: RunFolder, tracking_uri: str, parent_pid: int | None = None,
+                 root: str | None = None) -> None:
+        self.folder = folder
+        self.tracking_uri = tracking_uri
+        self.parent_pid = parent_pid
+        self.root = root
+        state = folder.sync_state(tracking_uri)
+        self.offset = 0
+        self.stored_offset = int(state.get("offset", 0))
+        self.run_id: str | None = state.get("mlflow_run_id")
+        self.experiment_id: str | None = state.get("experiment_id")
+        self.uploaded: dict[str, list[float]] = state.get("uploaded", {})
+        self.translator = _Translator(folder, dict(state.get("keymap", {})), set(state.get("params", [])))
+        self.store: Store | None = None
+        self._last_upload = 0.0
+
+    # -- the store, with retries ---------------------------------------------------------
+    def _retry(self, what: str, action, give_up_at: float | None = None):
+        delay = 0.1
+        while True:
+            try:
+                return action()
+            except Exception as exc:  # the store is down, locked or refusing: wait and retry
+                if give_up_at is None and self.parent_pid and not _process_alive(self.parent_pid):
+                    # Nobody waits for us any more: keep trying a while, then leave it to `tracklab sync`.
+                    give_up_at = time.time() + ORPHAN_LINGER
+                if give_up_at is not None and time.time() > give_up_at:
+                    raise
+                logger.warning("tracklab writer: %s failed (%s); retrying in %.1fs", what, exc, delay)
+                self._drop_store()
+                time.sleep(delay)
+                delay = min(delay * 2, MAX_BACKOFF)
+
+    def _drop_store(self) -> None:
+        if self.store is not None:
+            with contextlib.suppress(Exception):
+                self.store.close()
+        self.store = None
+
+    def _store(self) -> Store:
+        if self.store is None:
+            self.store = open_store(self.tracking_uri, self.root)
+        return self.store
+
+    def _save_state(self, ended: bool = False) -> None:
+        t = self.translator
+        self.folder.write_sync_state(self.tracking_uri, {
+            "offset": self.offset,
+            "mlflow_run_id": self.run_id,
+            "experiment_id": self.experiment_id,
+            "keymap": t.keymap,
+            "params": sorted(t.logged_params),
+            "uploaded": self.uploaded,
+            "ended": ended,
+            "updated": time.time(),
+        })
+
+    # -- one step ------------------------------------------------------------------------
+    def step(self, give_up_at: float | None = None) -> int:
+        """Read what is new in the log and store it; return the number of records read."""
+        # While replaying what the store already holds, never read past that point.
+        limit = self.stored_offset - self.offset if self.offset < self.stored_offset else READ_CHUNK
+        records, new_offset = runlog.read_records(self.folder.log_path, self.offset, min(limit, READ_CHUNK))
+        if not records and new_offset == self.offset:
+            return 0
+        replay = new_offset <= self.stored_offset
+        batch = None if replay else Batch()
+        t = self.translator
+        t.add(records, batch)
+        new_session = batch is not None and any(kind == runlog.HEADER for kind, _ in records)
+        if t.header is not None and (self.run_id is None or new_session):
+            header, known = t.header, self.run_id
+            self.run_id = self._retry("opening the run", lambda: self._store().ensure_run(header, known), give_up_at)
+            self.experiment_id = self._store().experiment_id_of(self.run_id)
+        if batch is not None and t.keymap_dirty:
+            batch.tags.update(_keymap_tags(t.keymap))
+            t.keymap_dirty = False
+        if batch and self.run_id is not None:
+            self._retry("writing", lambda: self._store().write(self.run_id, batch), give_up_at)
+        self.offset = new_offset
+        if not replay:
+            self.stored_offset = new_offset
+            self._save_state()
+        if t.files_now:
+            self._upload_files(t.files_now, give_up_at)
+            t.files_now = []
+        return len(records)
+
+    def _upload_files(self, names: list[str] | None, give_up_at: float | None, force: bool = False) -> None:
+        """Upload files of the files folder that are new or changed (all of them when names is None)."""
+        files_dir = (self.translator.header or {}).get("files_dir") or self.folder.files_dir
+        if names is None:
+            names = []
+            for base, _, files in os.walk(files_dir):
+                names += [os.path.relpath(os.path.join(base, f), files_dir) for f in files]
+        for name in names:
+            path = os.path.join(files_dir, name)
+            try:
+                stat = os.stat(path)
+            except OSError:
+                continue
+            signature = [stat.st_size, stat.st_mtime]
+            if not force and self.uploaded.get(name) == signature:
+                continue
+            self._retry(f"uploading {name}", lambda: self._store().put_artifact(self.run_id, name, path), give_up_at)
+            self.uploaded[name] = signature
+        self._save_state()
+
+    def _write_json_artifact(self, name: str, data: Any, give_up_at: float | None) -> None:
+        path = os.path.join(self.folder.path, os.path.basename(name))
+        with open(path, "w") as handle:
+            json.dump(data, handle, default=str, allow_nan=True)
+        self._retry(f"uploading {name}", lambda: self._store().put_artifact(self.run_id, name, path), give_up_at)
+
+    def _write_config(self, give_up_at: float | None) -> None:
+        import yaml
+
+        t = self.translator
+        data = {"wandb_version": 1}
+        data.update({k: {"value": v} for k, v in t.config.items()})
+        path = os.path.join(self.folder.path, mapping.CONFIG_ARTIFACT)
+        with open(path, "w") as handle:
+            yaml.safe_dump(data, handle, sort_keys=False, allow_unicode=True)
+        self._retry("uploading config.yaml",
+                    lambda: self._store().put_artifact(self.run_id, mapping.CONFIG_ARTIFACT, path), give_up_at)
+
+    def publish(self, give_up_at: float | None = None) -> None:
+        """Upload the derived files: config, summary, history objects, run files."""
+        if self.run_id is None:
+            return
+        t = self.translator
+        self._write_config(give_up_at)
+        self._write_json_artifact(mapping.SUMMARY_ARTIFACT, t.summary, give_up_at)
+        if t.object_keys:
+            path = t.objects_path
+            self._retry("uploading history objects",
+                        lambda: self._store().put_artifact(self.run_id, mapping.OBJECTS_ARTIFACT, path), give_up_at)
+        self._upload_files(None, give_up_at)
+        self._last_upload = time.time()
+
+    def finalize(self, state: str, give_up_at: float | None = None) -> None:
+        """Close the run in the store with its final state."""
+        if self.run_id is None:
+            return
+        t = self.translator
+        self.publish(give_up_at)
+        tags = {mapping.TAG_STATE: state}
+        if t.metrics_defs:
+            tags["tracklab.metrics"] = json.dumps(list(t.metrics_defs.values()))
+        if t.object_keys:
+            tags[mapping.TAG_OBJECT_KEYS] = json.dumps(sorted(t.object_keys))
+        end_ms = int(((t.exit or {}).get("time") or time.time()) * 1000)
+        self._retry("ending the run", lambda: self._store().write(self.run_id, Batch(tags=tags)), give_up_at)
+        self._retry("ending the run", lambda: self._store().end_run(self.run_id, mapping.mlflow_status(state), end_ms),
+                    give_up_at)
+        self._save_state(ended=True)
+
+    def ended_state(self) -> str | None:
+        exit_record = self.translator.exit
+        return exit_record.get("state", "finished") if exit_record else None
+
+    # -- following a live run -------------------------------------------------------------
+    def follow(self, linger: float = 600.0) -> str:
+        """Follow the log until the run ends (or its process dies); return the final state."""
+        while True:
+            count = self.step()
+            state = self.ended_state()
+            if state is not None and count == 0:
+                self.finalize(state)
+                return state
+            if count == 0:
+                if not _process_alive(self.parent_pid):
+                    # The training process died without an exit record: take what it left.
+                    while self.step():
+                        pass
+                    state = self.ended_state() or "killed"
+                    self.finalize(state, give_up_at=time.time() + linger)
+                    return state
+                if time.time() - self._last_upload > UPLOAD_INTERVAL and self.run_id is not None:
+                    self._upload_files(None, None)
+                    self._last_upload = time.time()
+                time.sleep(POLL_INTERVAL)
+
+    def close(self) -> None:
+        self.translator.close()
+        self._drop_store()
+
+
+def _keymap_tags(keymap: dict[str, str]) -> dict[str, str]:
+    """The key map as one JSON tag, spilled over numbered tags past MLflow's tag length."""
+    text = json.dumps(keymap, ensure_ascii=False)
+    limit = mapping.MAX_TAG_VALUE_LENGTH
+    parts = [text[i:i + limit] for i in range(0, len(text), limit)] or ["{}"]
+    tags = {mapping.TAG_KEYMAP: parts[0]}
+    for index, part in enumerate(parts[1:], start=1):
+        tags[f"{mapping.TAG_KEYMAP}.{index}"] = part
+    return tags
+
+
+def sync_folder(folder: RunFolder, tracking_uri: str, root: str | None = None,
+                give_up_after: float | None = 60.0) -> str:
+    """Load a run folder into a store (offline runs, crashed runs, another URI).
+
+    Returns "synced", "partial" (the run is still live elsewhere) or "busy" (a writer holds it).
+    """
+    with writer_lock(folder, wait=False) as got:
+        if not got:
+            return "busy"
+        writer = RunWriter(folder, tracking_uri, root=root)
+        give_up_at = None if give_up_after is None else time.time() + give_up_after
+        try:
+            while writer.step(give_up_at):
+                pass
+            state = writer.ended_state()
+            if state is None and folder.is_owned_by_live_process():
+                writer.publish(give_up_at)
+                return "partial"
+            writer.finalize(state or "killed", give_up_at)
+            return "synced"
+        finally:
+            writer.close()
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(prog="python -m tracklab.backend.writer")
+    parser.add_argument("folder")
+    parser.add_argument("--tracking-uri", default=None)
+    parser.add_argument("--parent-pid", type=int, default=None)
+    args = parser.parse_args(argv)
+    logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(message)s")
+    folder = RunFolder(args.folder)
+    uri = location.resolve_tracking_uri(args.tracking_uri)
+    with writer_lock(folder):
+        writer = RunWriter(folder, uri, parent_pid=args.parent_pid)
+        try:
+            state = writer.follow()
+        finally:
+            writer.close()
+    logger.info("tracklab writer: run %s ended (%s)", folder.path, state)
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,1 @@
+"""The SDK layer: Run, Config, Summary, Settings (wandb's `wandb.sdk`)."""

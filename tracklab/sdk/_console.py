@@ -1,0 +1,60 @@
+"""Console capture into the run's `output.log` (wandb's console="wrap"): stdout and stderr
+still reach the terminal; a copy of each write is appended to the file."""
+
+from __future__ import annotations
+
+import sys
+import threading
+from typing import Any, TextIO
+
+
+class _Tee:
+    """Wraps a text stream; writes go to the stream and to a shared file."""
+
+    def __init__(self, stream: TextIO, sink: "ConsoleCapture") -> None:
+        self._stream = stream
+        self._sink = sink
+
+    def write(self, text: str) -> int:
+        written = self._stream.write(text)
+        self._sink.write(text)
+        return written
+
+    def __getattr__(self, name: str) -> Any:
+        return getattr(self._stream, name)
+
+
+class ConsoleCapture:
+    """Installs the tees on `sys.stdout`/`sys.stderr` until `stop()`."""
+
+    def __init__(self, path: str) -> None:
+        self.path = path
+        self._file = open(path, "a", encoding="utf-8", errors="replace")
+        self._lock = threading.Lock()
+        self._saved: tuple[TextIO, TextIO] | None = None
+
+    def start(self) -> None:
+        self._saved = (sys.stdout, sys.stderr)
+        sys.stdout = _Tee(sys.stdout, self)  # type: ignore[assignment]
+        sys.stderr = _Tee(sys.stderr, self)  # type: ignore[assignment]
+
+    def write(self, text: str) -> None:
+        with self._lock:
+            if not self._file.closed:
+                self._file.write(text)
+
+    def flush(self) -> None:
+        with self._lock:
+            if not self._file.closed:
+                self._file.flush()
+
+    def stop(self) -> None:
+        """Put the original streams back (only if nobody replaced ours since) and close."""
+        if self._saved is not None:
+            if isinstance(sys.stdout, _Tee) and sys.stdout._sink is self:
+                sys.stdout = self._saved[0]
+            if isinstance(sys.stderr, _Tee) and sys.stderr._sink is self:
+                sys.stderr = self._saved[1]
+            self._saved = None
+        with self._lock:
+            self._file.close()

@@ -1,0 +1,132 @@
+"""wandb's step rules for `log()`: the open row, `commit=False`, explicit `step=`, and the
+flattening and conversion of values. This is the hot path of every training loop."""
+
+from __future__ import annotations
+
+import logging
+import time
+from typing import Any, Callable, Mapping
+
+from tracklab.sdk import _media_bridge
+
+logger = logging.getLogger("tracklab")
+
+_PLAIN = (int, float, str, bool, type(None))
+
+
+class History:
+    """Accumulates rows and hands each committed row to `emit(row, nested)`.
+
+    `nested` is the same row with nested dicts kept (wandb's summary keeps them nested), or
+    None when nothing was nested.
+    """
+
+    def __init__(self, emit: Callable[[dict[str, Any], dict[str, Any] | None], None], start_time: float,
+                 step: int = 0, files_dir: str = "") -> None:
+        self._emit = emit
+        self._start = start_time
+        self.step = step
+        self._row: dict[str, Any] = {}
+        self._nested: dict[str, Any] | None = None
+        self._files_dir = files_dir
+
+    # -- values -------------------------------------------------------------------------
+    def _convert(self, key: str, value: Any) -> Any:
+        if isinstance(value, _PLAIN):  # subclasses of int/float/str (IntEnum, np.float64)
+            if type(value) is not bool and isinstance(value, int):
+                return int(value)
+            if isinstance(value, float):
+                return float(value)
+            return value
+        return _media_bridge.serialize(value, self._files_dir, key, self.step)
+
+    def _flatten(self, data: Mapping[str, Any], prefix: str, flat: dict[str, Any]) -> dict[str, Any]:
+        nested: dict[str, Any] = {}
+        for key, value in data.items():
+            if type(key) is not str:
+                raise TypeError("Key values passed to `wandb.log` must be strings.")
+            full = prefix + key
+            kind = type(value)
+            if kind is float or kind is int or kind is str or kind is bool or value is None:
+                flat[full] = nested[key] = value
+            elif isinstance(value, Mapping):
+                nested[key] = self._flatten(value, full + "/", flat)
+            else:
+                flat[full] = nested[key] = self._convert(full, value)
+        return nested
+
+    # -- rows ----------------------------------------------------------------------------
+    def log(self, data: Mapping[str, Any], step: int | None, commit: bool | None) -> None:
+        """Apply wandb's step rules to one `log()` call."""
+        if step is not None:
+            if type(step) is not int:
+                step = _coerce_step(step)
+            if step < self.step:
+                logger.warning(
+                    "Tried to log to step %d that is less than the current step %d. Steps must be "
+                    "monotonically increasing, so this data will be ignored (keys: %s).",
+                    step, self.step, ", ".join(map(str, list(data)[:10])),
+                )
+                return
+            if step > self.step:
+                if self._row:
+                    self._commit()
+                self.step = step
+        self._merge(data)
+        if commit is None:
+            commit = step is None
+        if commit:
+            self._commit()
+
+    def _merge(self, data: Mapping[str, Any]) -> None:
+        row = self._row
+        simple = True
+        for key, value in data.items():
+            kind = type(value)
+            if type(key) is not str:
+                raise TypeError("Key values passed to `wandb.log` must be strings.")
+            if kind is float or kind is int or kind is str or kind is bool or value is None:
+                row[key] = value
+            else:
+                simple = False
+                break
+        if simple:
+            if self._nested is not None:
+                self._nested.update(data)
+            return
+        # Slow path: nested dicts or rich values somewhere in this call.
+        flat: dict[str, Any] = {}
+        nested = self._flatten(data, "", flat)
+        row.update(flat)
+        if self._nested is None:
+            self._nested = {k: v for k, v in row.items() if k not in flat}
+        self._nested.update(nested)
+
+    def _commit(self) -> None:
+        row = self._row
+        now = time.time()
+        row["_step"] = self.step
+        row["_runtime"] = now - self._start
+        row["_timestamp"] = now
+        nested = self._nested
+        if nested is not None and not any(isinstance(v, dict) and "_type" not in v for v in nested.values()):
+            nested = None  # nothing was really nested (only rich values)
+        self._row = {}
+        self._nested = None
+        self.step += 1
+        self._emit(row, nested)
+
+    def flush(self) -> None:
+        """Commit the open row, if any (at finish)."""
+        if self._row:
+            self._commit()
+
+
+def _coerce_step(step: Any) -> int:
+    try:
+        as_int = int(step)
+    except (TypeError, ValueError):
+        raise TypeError(f"tracklab.log: step={step!r} must be an int") from None
+    if as_int != step:
+        raise TypeError(f"tracklab.log: step={step!r} must be a whole number")
+    return as_int

@@ -1,0 +1,297 @@
+"""`init()`: settle the settings, find or create the run folder (resume), start the run."""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import logging
+import os
+import random
+import uuid
+from typing import Any, Mapping, Sequence
+
+from tracklab.backend import location, runlog
+from tracklab.backend.run_folder import RunFolder
+from tracklab.errors import UsageError
+from tracklab.sdk import wandb_setup
+from tracklab.sdk.lib import runid
+from tracklab.sdk.wandb_run import NoopRun, Run
+from tracklab.sdk.wandb_settings import Settings, settings_from_directory, settings_from_environment
+
+logger = logging.getLogger("tracklab")
+
+_RESUME_VALUES = {"allow", "must", "never", "auto"}
+_REINIT_VALUES = {"default", "return_previous", "finish_previous", "create_new"}
+
+# Set by an in-process sweep agent: {"sweep_id": ..., "params": {...}}; taken by the next init.
+pending_sweep_trial: dict[str, Any] | None = None
+
+_ADJECTIVES = ("amber", "bold", "brisk", "calm", "crisp", "dainty", "eager", "fancy", "gentle", "golden",
+               "hardy", "jolly", "keen", "lively", "lucky", "misty", "noble", "polar", "quiet", "rosy",
+               "silver", "smooth", "sunny", "swift", "vivid", "warm", "wild", "young")
+_NOUNS = ("breeze", "brook", "cloud", "dawn", "dream", "dust", "field", "fire", "flower", "forest",
+          "frost", "glade", "haze", "hill", "lake", "leaf", "moon", "night", "ocean", "pine", "rain",
+          "river", "sea", "shadow", "sky", "snow", "star", "sun", "thunder", "wave", "wind")
+
+
+def _random_name() -> str:
+    return f"{random.choice(_ADJECTIVES)}-{random.choice(_NOUNS)}-{random.randint(1, 99)}"
+
+
+def _normalize_resume(resume: Any) -> str | None:
+    if resume is True:
+        return "auto"
+    if resume in (False, None, ""):
+        return None
+    value = str(resume).lower()
+    if value not in _RESUME_VALUES:
+        raise UsageError(f"init: resume={resume!r} must be one of allow, must, never, auto, True or False")
+    return value
+
+
+def _normalize_reinit(reinit: Any) -> str:
+    if reinit is True:
+        return "finish_previous"
+    if reinit in (False, None):
+        return "default"
+    value = str(reinit)
+    if value not in _REINIT_VALUES:
+        raise UsageError(f"init: reinit={reinit!r} must be one of {sorted(_REINIT_VALUES)} or a bool")
+    return value
+
+
+def _load_yaml_config(path: str) -> dict[str, Any]:
+    import yaml  # only when a YAML config is used
+
+    with open(path) as handle:
+        data = yaml.safe_load(handle) or {}
+    if not isinstance(data, dict):
+        raise UsageError(f"init: config file {path} must hold a mapping, not {type(data).__name__}")
+    out = {}
+    for key, value in data.items():
+        if key == "wandb_version":
+            continue
+        # wandb's config files wrap each value as {desc: ..., value: X}.
+        if isinstance(value, dict) and "value" in value and set(value) <= {"value", "desc"}:
+            value = value["value"]
+        out[key] = value
+    return out
+
+
+def _settings_for(kwargs: Mapping[str, Any], settings: Settings | Mapping[str, Any] | None) -> Settings:
+    """defaults < directory file < environment < settings= < init arguments."""
+    resolved = Settings()
+    resolved.update(settings_from_directory())
+    resolved.update(settings_from_environment())
+    if settings is not None:
+        resolved.update(settings if isinstance(settings, Settings) else dict(settings))
+    resolved.update({k: v for k, v in kwargs.items() if v is not None})
+    return resolved
+
+
+def _resume_file(settings: Settings) -> str:
+    from tracklab.sdk._metadata import program_path
+
+    key = hashlib.sha1(f"{os.getcwd()}|{program_path()}".encode()).hexdigest()[:16]
+    return os.path.join(location.tracklab_dir(settings.tracklab_dir), "resume", f"{key}.json")
+
+
+def _read_prior(folder: RunFolder) -> dict[str, Any]:
+    """What an earlier session of the run left: config, summary, next step, names."""
+    prior: dict[str, Any] = {"config": {}, "summary": {}, "step": 0}
+    for kind, payload in runlog.iter_all_records(folder.log_path):
+        if kind == runlog.HEADER:
+            for key in ("mlflow_run_id", "name", "notes", "tags", "group", "job_type", "files_dir", "entity"):
+                if payload.get(key) is not None:
+                    prior[key] = payload[key]
+        elif kind == runlog.CONFIG:
+            prior["config"] = payload
+        elif kind == runlog.SUMMARY:
+            prior["summary"] = payload
+        elif kind == runlog.HISTORY:
+            prior["step"] = max(prior["step"], int(payload.get("_step", 0)) + 1)
+            prior["summary"].update(payload)
+        elif kind == runlog.UPDATE:
+            for key in ("name", "notes", "tags"):
+                if key in payload:
+                    prior[key] = payload[key]
+    return prior
+
+
+def _experiment_id(settings: Settings) -> str | None:
+    """The MLflow experiment id of the project, read from a local SQLite store if it has one."""
+    path = location.sqlite_path(settings.tracking_uri)
+    if not path or not os.path.exists(path):
+        return None
+    import sqlite3
+
+    try:
+        conn = sqlite3.connect(f"file:{path}?mode=ro", uri=True, timeout=0.05)
+        try:
+            row = conn.execute("SELECT experiment_id FROM experiments WHERE name = ?", (settings.project,)).fetchone()
+        finally:
+            conn.close()
+    except sqlite3.Error:
+        return None
+    return str(row[0]) if row else None
+
+
+def init(
+    entity: str | None = None,
+    project: str | None = None,
+    dir: str | os.PathLike | None = None,
+    id: str | None = None,
+    name: str | None = None,
+    notes: str | None = None,
+    tags: Sequence[str] | None = None,
+    config: Any = None,
+    config_exclude_keys: Sequence[str] | None = None,
+    config_include_keys: Sequence[str] | None = None,
+    allow_val_change: bool | None = None,
+    group: str | None = None,
+    job_type: str | None = None,
+    mode: str | None = None,
+    force: bool | None = None,
+    anonymous: str | None = None,
+    reinit: Any = None,
+    resume: Any = None,
+    resume_from: str | None = None,
+    fork_from: str | None = None,
+    save_code: bool | None = None,
+    tensorboard: bool | None = None,
+    sync_tensorboard: bool | None = None,
+    monitor_gym: bool | None = None,
+    settings: Settings | Mapping[str, Any] | None = None,
+    **legacy: Any,
+) -> Run:
+    """Start a run (wandb.init). Arguments with no local meaning are accepted and ignored."""
+    if legacy:
+        logger.debug("tracklab.init: ignoring arguments %s", sorted(legacy))
+    if resume_from and resume:
+        raise UsageError("init: resume_from cannot be combined with resume")
+    resolved = _settings_for(
+        {"entity": entity, "project": project, "root_dir": os.fspath(dir) if dir else None, "run_id": id,
+         "run_name": name, "run_notes": notes, "run_tags": tuple(tags) if tags is not None else None,
+         "run_group": group, "run_job_type": job_type, "mode": mode, "resume": resume,
+         "allow_val_change": allow_val_change, "save_code": save_code},
+        settings,
+    )
+    reinit_mode = _normalize_reinit(reinit if reinit is not None else resolved.reinit)
+    previous = wandb_setup.current_run()
+    if previous is not None:
+        if reinit_mode in ("default", "return_previous"):
+            return previous
+        if reinit_mode == "finish_previous":
+            previous.finish()
+
+    if not resolved.project:
+        resolved.project = "uncategorized"
+    if not resolved.run_id:
+        resolved.run_id = runid.generate_id()
+    if resolved.mode == "disabled":
+        run: Run = NoopRun(resolved)
+        _apply_config(run, config, resolved, config_include_keys, config_exclude_keys)
+        if reinit_mode != "create_new":
+            wandb_setup.set_current(run)
+        return run
+
+    resolved.tracking_uri = location.resolve_tracking_uri(resolved.tracking_uri, resolved.tracklab_dir)
+    resume_mode = _normalize_resume(resolved.resume)
+    resume_path = None
+    if resume_mode == "auto":
+        resume_path = _resume_file(resolved)
+        if id is None and not os.environ.get("WANDB_RUN_ID") and os.path.exists(resume_path):
+            try:
+                with open(resume_path) as handle:
+                    saved = json.load(handle)
+                if saved.get("project") == resolved.project:
+                    resolved.run_id = saved["run_id"]
+            except (OSError, ValueError, KeyError):
+                pass
+
+    folder = RunFolder.for_run(resolved.project, resolved.run_id, resolved.tracklab_dir)
+    exists = folder.exists()
+    if resume_mode == "must" and not exists:
+        raise UsageError(
+            f"init: resume='must' but run {resolved.project}/{resolved.run_id} does not exist "
+            f"(rule: 'must' only resumes an existing run; use resume='allow' to create it)"
+        )
+    if resume_mode == "never" and exists:
+        raise UsageError(
+            f"init: resume='never' but run {resolved.project}/{resolved.run_id} already exists "
+            f"(rule: 'never' refuses an existing id; pick another id)"
+        )
+    folder.acquire()
+    try:
+        prior = _read_prior(folder) if exists else None
+        if prior and resume_mode is None:
+            logger.warning("tracklab: run %s exists; continuing it (pass resume='allow' to say so)", resolved.run_id)
+        if prior:
+            for setting, key in (("run_name", "name"), ("run_notes", "notes"), ("run_group", "group"),
+                                 ("run_job_type", "job_type"), ("entity", "entity")):
+                if not getattr(resolved, setting) and prior.get(key):
+                    resolved.update({setting: prior[key]})
+            if tags is None and prior.get("tags") is not None and not resolved.run_tags:
+                resolved.run_tags = tuple(prior["tags"])
+            folder.files_dir = prior.get("files_dir") or folder.files_dir
+        elif resolved.root_dir:
+            import datetime
+
+            stamp = datetime.datetime.now().strftime("%Y%m%d_%H%M%S")
+            folder.files_dir = os.path.join(os.path.abspath(resolved.root_dir), "wandb",
+                                            f"run-{stamp}-{resolved.run_id}", "files")
+        if not resolved.run_name:
+            resolved.run_name = _random_name()
+        sweep = _take_sweep(resolved)
+        if prior is None:
+            prior = {"mlflow_run_id": uuid.uuid4().hex}
+        run = Run(resolved, folder, resumed=bool(exists), start_step=int(prior.get("step", 0)), prior=prior)
+        _apply_config(run, config, resolved, config_include_keys, config_exclude_keys)
+        if sweep:
+            run.config.update_locked(sweep, user="sweep")
+        run._experiment_id = _experiment_id(resolved)
+        run._start({})
+    except BaseException:
+        folder.release()
+        raise
+    if resume_path:
+        os.makedirs(os.path.dirname(resume_path), exist_ok=True)
+        with open(resume_path, "w") as handle:
+            json.dump({"run_id": run.id, "project": run.project}, handle)
+    if reinit_mode != "create_new":
+        wandb_setup.set_current(run)
+    from tracklab.sdk import _printer
+
+    _printer.header(run)
+    return run
+
+
+def _take_sweep(settings: Settings) -> dict[str, Any] | None:
+    """Parameters of the sweep trial this run belongs to, if any."""
+    global pending_sweep_trial
+    if pending_sweep_trial is not None:
+        trial, pending_sweep_trial = pending_sweep_trial, None
+        settings.sweep_id = trial.get("sweep_id")
+        return dict(trial.get("params") or {})
+    if settings.sweep_param_path and os.path.exists(settings.sweep_param_path):
+        return _load_yaml_config(settings.sweep_param_path)
+    return None
+
+
+def _apply_config(run: Run, config: Any, settings: Settings, include: Sequence[str] | None,
+                  exclude: Sequence[str] | None) -> None:
+    """config-defaults.yaml, WANDB_CONFIG_PATHS, then the `config=` argument."""
+    allow = bool(settings.allow_val_change)
+    if os.path.exists("config-defaults.yaml"):
+        run.config.update(_load_yaml_config("config-defaults.yaml"), allow_val_change=True)
+    paths = settings.config_paths
+    if isinstance(paths, str):
+        paths = [p for p in paths.split(",") if p]
+    for path in paths or ():
+        run.config.update(_load_yaml_config(path), allow_val_change=True)
+    if isinstance(config, (str, os.PathLike)):
+        config = _load_yaml_config(os.fspath(config))
+    if config is not None:
+        run.config.update(config, allow_val_change=allow or run.resumed)
+    if include or exclude:
+        run.config._filtered(include, exclude)

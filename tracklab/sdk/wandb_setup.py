@@ -1,0 +1,57 @@
+"""Process-wide state: the current run and the module-level `tracklab.run`, `config`,
+`summary` and `log` that follow it (None / pre-init stand-ins before init and after finish)."""
+
+from __future__ import annotations
+
+import sys
+from typing import Any
+
+from tracklab.sdk.lib.preinit import PreInitObject, preinit_callable
+
+_current: Any = None
+
+# Module attributes that follow the current run, and their pre-init stand-ins.
+_BOUND_METHODS = ("log", "save", "define_metric", "watch", "unwatch", "alert", "log_artifact",
+                  "use_artifact", "mark_preempting", "log_model", "use_model", "link_model", "log_code")
+
+
+def _targets() -> list[Any]:
+    mods = [sys.modules.get("tracklab")]
+    mods.append(sys.modules.get("wandb") if getattr(sys.modules.get("wandb"), "__tracklab__", False) else None)
+    return [m for m in mods if m is not None]
+
+
+def current_run() -> Any:
+    return _current
+
+
+def preinit_values() -> dict[str, Any]:
+    values: dict[str, Any] = {"run": None, "config": PreInitObject("tracklab.config"),
+                              "summary": PreInitObject("tracklab.summary")}
+    for name in _BOUND_METHODS:
+        values[name] = preinit_callable(f"tracklab.{name}")
+    return values
+
+
+def set_current(run: Any) -> None:
+    """Point the module globals at `run`."""
+    global _current
+    _current = run
+    values = {"run": run, "config": run.config, "summary": run.summary}
+    for name in _BOUND_METHODS:
+        method = getattr(run, name, None)
+        if method is not None:
+            values[name] = method
+    for module in _targets():
+        module.__dict__.update(values)
+
+
+def on_finish(run: Any) -> None:
+    """Reset the globals when the current run finishes."""
+    global _current
+    if _current is not run:
+        return
+    _current = None
+    values = preinit_values()
+    for module in _targets():
+        module.__dict__.update(values)
