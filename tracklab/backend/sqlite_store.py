@@ -117,8 +117,7 @@ class SqliteStore:
         try:
             if batch.metrics:
                 conn.executemany(_INSERT_METRIC, [(*m, run_id) for m in batch.metrics])
-            if batch.latest:
-                conn.executemany(_UPSERT_LATEST, [(k, v[2], v[1], v[0], v[3], run_id) for k, v in batch.latest.items()])
+                conn.executemany(_UPSERT_LATEST, [(*m, run_id) for m in batch.latest()])
             if batch.params:
                 conn.executemany("INSERT OR IGNORE INTO params (key, value, run_uuid) VALUES (?, ?, ?)",
                                  [(k, v, run_id) for k, v in batch.params.items()])

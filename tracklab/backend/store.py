@@ -16,10 +16,13 @@ class Batch:
     """Everything one writer step sends to the store, written together."""
 
     metrics: list[tuple[str, float, int, int, int]] = dataclasses.field(default_factory=list)  # key, value, ts ms, step, is_nan
-    latest: dict[str, tuple[int, int, float, int]] = dataclasses.field(default_factory=dict)  # key -> step, ts, value, is_nan
     params: dict[str, str] = dataclasses.field(default_factory=dict)
     tags: dict[str, str] = dataclasses.field(default_factory=dict)
     run_name: str | None = None
+
+    def latest(self) -> list[tuple[str, float, int, int, int]]:
+        """The last point of each key in the batch (points arrive in step order)."""
+        return list({m[0]: m for m in self.metrics}.values())
 
     def __bool__(self) -> bool:
         return bool(self.metrics or self.params or self.tags or self.run_name)

@@ -11,6 +11,7 @@ from typing import Iterator
 
 # Schema revisions whose tables the bulk writer has been checked against (MLflow 3.17).
 KNOWN_REVISIONS = frozenset({"dc11669786a5"})
+PAGE_SIZE = 16384
 
 
 @contextlib.contextmanager
@@ -68,6 +69,12 @@ def _create_with_mlflow(db_path: str, artifact_root: str) -> str:
     from mlflow.store.tracking.sqlalchemy_store import SqlAlchemyStore
 
     os.makedirs(artifact_root, exist_ok=True)
+    if not os.path.exists(db_path) or os.path.getsize(db_path) == 0:
+        # Fix the page size before MLflow creates its tables: 16 KiB pages insert metrics
+        # noticeably faster than SQLite's 4 KiB default (bench/), and it cannot change later.
+        with contextlib.closing(sqlite3.connect(db_path)) as conn:
+            conn.execute(f"PRAGMA page_size={PAGE_SIZE}")
+            conn.execute("PRAGMA journal_mode=WAL")
     store = SqlAlchemyStore("sqlite:///" + db_path, os.path.abspath(artifact_root))
     store.engine.dispose()
     return schema_revision(db_path) or ""

@@ -102,32 +102,33 @@ class _Translator:
         self.summary.update(row)
         self.summary["_step"] = step
         self.last_step = step
-        objects = None
-        metric_value = mapping.metric_value
+        if batch is None:
+            for original, value in row.items():
+                if mapping.needs_exact_copy(value):
+                    self._object(step, ts, row)
+                    return
+            return
         ts_ms = int(ts * 1000)
-        metrics = batch.metrics if batch is not None else None
-        latest = batch.latest if batch is not None else None
+        append = batch.metrics.append
+        escaped = self.escaped
+        exact = False
         for original, value in row.items():
-            kind = type(value)
-            if kind is float and value - value == 0.0:  # finite float: the common case
-                if metrics is not None:
-                    key = self.escaped.get(original) or self.key(original)
-                    metrics.append((key, value, ts_ms, step, 0))
-                    latest[key] = (step, ts_ms, value, 0)
+            if type(value) is float and value - value == 0.0:  # a finite float: the common case
+                append((escaped.get(original) or self.key(original), value, ts_ms, step, 0))
                 continue
             if mapping.needs_exact_copy(value):
-                if objects is None:
-                    objects = {"_step": step, "_timestamp": ts}
-                objects[original] = value
-            if metrics is not None:
-                converted = metric_value(value)
-                if converted is not None:
-                    key = self.escaped.get(original) or self.key(original)
-                    metrics.append((key, converted[0], ts_ms, step, int(converted[1])))
-                    latest[key] = (step, ts_ms, converted[0], int(converted[1]))
-        if objects is not None:
-            self.object_keys.update(k for k in objects if k[0] != "_")
-            self._objects.write(runlog.encode(objects) + "\n")
+                exact = True
+            converted = mapping.metric_value(value)
+            if converted is not None:
+                append((escaped.get(original) or self.key(original), converted[0], ts_ms, step, int(converted[1])))
+        if exact:
+            self._object(step, ts, row)
+
+    def _object(self, step: int, ts: float, row: dict[str, Any]) -> None:
+        """Keep the values a metric cannot hold exactly in the history-objects file."""
+        objects = {k: v for k, v in row.items() if mapping.needs_exact_copy(v)}
+        self.object_keys.update(objects)
+        self._objects.write(runlog.encode({"_step": step, "_timestamp": ts, **objects}) + "\n")
 
     def _system(self, sample: dict[str, Any], batch: Batch | None) -> None:
         step = self.system_step
@@ -138,9 +139,7 @@ class _Translator:
         for name, value in (sample.get("m") or {}).items():
             converted = mapping.metric_value(value)
             if converted is not None:
-                key = self.key(name)
-                batch.metrics.append((key, converted[0], ts_ms, step, int(converted[1])))
-                batch.latest[key] = (step, ts_ms, converted[0], int(converted[1]))
+                batch.metrics.append((self.key(name), converted[0], ts_ms, step, int(converted[1])))
 
     def _update(self, changes: dict[str, Any], batch: Batch | None) -> None:
         if self.header is not None:
@@ -216,6 +215,8 @@ class RunWriter:
         self.translator = _Translator(folder, dict(state.get("keymap", {})), set(state.get("params", [])))
         self.store: Store | None = None
         self._last_upload = 0.0
+        self._executor = None
+        self._in_flight = None
 
     # -- the store, with retries ---------------------------------------------------------
     def _retry(self, what: str, action, give_up_at: float | None = None):
@@ -248,7 +249,7 @@ class RunWriter:
     def _save_state(self, ended: bool = False) -> None:
         t = self.translator
         self.folder.write_sync_state(self.tracking_uri, {
-            "offset": self.offset,
+            "offset": self.stored_offset,
             "mlflow_run_id": self.run_id,
             "experiment_id": self.experiment_id,
             "keymap": t.keymap,
@@ -260,7 +261,11 @@ class RunWriter:
 
     # -- one step ------------------------------------------------------------------------
     def step(self, give_up_at: float | None = None) -> int:
-        """Read what is new in the log and store it; return the number of records read."""
+        """Read what is new in the log and hand it to the store; return the number of records read.
+
+        The store write runs in a background thread while the next chunk is parsed (SQLite
+        releases the GIL while it inserts), so parsing and inserting overlap.
+        """
         # While replaying what the store already holds, never read past that point.
         limit = self.stored_offset - self.offset if self.offset < self.stored_offset else READ_CHUNK
         records, new_offset = runlog.read_records(self.folder.log_path, self.offset, min(limit, READ_CHUNK))
@@ -270,24 +275,50 @@ class RunWriter:
         batch = None if replay else Batch()
         t = self.translator
         t.add(records, batch)
+        self.offset = new_offset
         new_session = batch is not None and any(kind == runlog.HEADER for kind, _ in records)
         if t.header is not None and (self.run_id is None or new_session):
+            self.drain(give_up_at)
             header, known = t.header, self.run_id
             self.run_id = self._retry("opening the run", lambda: self._store().ensure_run(header, known), give_up_at)
             self.experiment_id = self._store().experiment_id_of(self.run_id)
-        if batch is not None and t.keymap_dirty:
+        if batch is None:
+            return len(records)
+        if t.keymap_dirty:
             batch.tags.update(_keymap_tags(t.keymap))
             t.keymap_dirty = False
+        self.drain(give_up_at)
         if batch and self.run_id is not None:
-            self._retry("writing", lambda: self._store().write(self.run_id, batch), give_up_at)
-        self.offset = new_offset
-        if not replay:
-            self.stored_offset = new_offset
-            self._save_state()
+            run_id = self.run_id
+            self._in_flight = (self._pool().submit(
+                self._retry, "writing", lambda: self._store().write(run_id, batch), give_up_at), new_offset)
+        else:
+            self._stored(new_offset)
         if t.files_now:
+            self.drain(give_up_at)
             self._upload_files(t.files_now, give_up_at)
             t.files_now = []
         return len(records)
+
+    def _pool(self):
+        if self._executor is None:
+            from concurrent.futures import ThreadPoolExecutor
+
+            self._executor = ThreadPoolExecutor(max_workers=1, thread_name_prefix="tracklab-store")
+        return self._executor
+
+    def drain(self, give_up_at: float | None = None) -> None:
+        """Wait for the write in flight, then record its progress."""
+        if self._in_flight is None:
+            return
+        future, offset = self._in_flight
+        self._in_flight = None
+        future.result()
+        self._stored(offset)
+
+    def _stored(self, offset: int) -> None:
+        self.stored_offset = max(self.stored_offset, offset)
+        self._save_state()
 
     def _upload_files(self, names: list[str] | None, give_up_at: float | None, force: bool = False) -> None:
         """Upload files of the files folder that are new or changed (all of them when names is None)."""
@@ -329,6 +360,7 @@ class RunWriter:
 
     def publish(self, give_up_at: float | None = None) -> None:
         """Upload the derived files: config, summary, history objects, run files."""
+        self.drain(give_up_at)
         if self.run_id is None:
             return
         t = self.translator
@@ -380,11 +412,12 @@ class RunWriter:
                     self.finalize(state, give_up_at=time.time() + linger)
                     return state
                 if time.time() - self._last_upload > UPLOAD_INTERVAL and self.run_id is not None:
-                    self._upload_files(None, None)
-                    self._last_upload = time.time()
+                    self.publish()
                 time.sleep(POLL_INTERVAL)
 
     def close(self) -> None:
+        if self._executor is not None:
+            self._executor.shutdown(wait=True)
         self.translator.close()
         self._drop_store()
 

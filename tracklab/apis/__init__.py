@@ -1,0 +1,1 @@
+"""Read-back APIs (`tracklab.Api()`, wandb's `wandb.apis.public`)."""

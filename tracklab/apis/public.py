@@ -1,0 +1,491 @@
+"""`tracklab.Api()`: wandb's public API (`wandb.Api()`) on the local store or any MLflow URI."""
+
+from __future__ import annotations
+
+import datetime
+import io
+import json
+import os
+from typing import Any, Iterator, Mapping, Sequence
+
+from tracklab.apis import filters as _filters
+from tracklab.apis.store_reader import StoreReader
+from tracklab.backend import location, mapping
+from tracklab.errors import CommError, UsageError
+
+_STATE_FOR_STATUS = {"RUNNING": "running", "FINISHED": "finished", "FAILED": "failed", "KILLED": "killed",
+                     "SCHEDULED": "pending"}
+
+
+class Api:
+    """Read (and edit) runs in the store (wandb.Api)."""
+
+    def __init__(self, overrides: Mapping[str, Any] | None = None, timeout: int | None = None,
+                 api_key: str | None = None, tracking_uri: str | None = None) -> None:
+        overrides = dict(overrides or {})
+        self.tracking_uri = location.resolve_tracking_uri(tracking_uri or overrides.get("tracking_uri"))
+        self.settings = {"entity": overrides.get("entity"), "project": overrides.get("project")}
+        self._reader = StoreReader(self.tracking_uri)
+
+    @property
+    def default_entity(self) -> str | None:
+        return self.settings.get("entity")
+
+    @property
+    def viewer(self) -> dict[str, Any]:
+        import getpass
+
+        return {"username": getpass.getuser(), "entity": self.default_entity}
+
+    def _split(self, path: str | None, want_run: bool) -> tuple[str | None, str, str | None]:
+        parts = [p for p in (path or "").split("/") if p]
+        if want_run:
+            if "runs" in parts:
+                parts.remove("runs")
+            if len(parts) == 1 and self.settings.get("project"):
+                return self.settings.get("entity"), self.settings["project"], parts[0]
+            if len(parts) < 2:
+                raise UsageError(f"run path {path!r} must be 'project/run_id' or 'entity/project/run_id'")
+            return (parts[-3] if len(parts) >= 3 else None), parts[-2], parts[-1]
+        if not parts:
+            project = self.settings.get("project")
+            if not project:
+                raise UsageError("runs(): give a path 'project' or 'entity/project'")
+            return self.settings.get("entity"), project, None
+        return (parts[-2] if len(parts) >= 2 else None), parts[-1], None
+
+    def run(self, path: str = "") -> "Run":
+        """One run: 'project/run_id' or 'entity/project/run_id' (also .../runs/run_id)."""
+        entity, project, run_id = self._split(path, want_run=True)
+        found = self._reader.find_run(project, run_id)
+        if found is None:
+            raise CommError(f"Could not find run {path!r} in {self.tracking_uri}")
+        return Run(self, found, project)
+
+    def runs(self, path: str | None = None, filters: Mapping[str, Any] | None = None, order: str = "+created_at",
+             per_page: int = 50, include_sweeps: bool = True, lazy: bool = True) -> "Runs":
+        """Runs of a project, filtered with wandb's MongoDB-style filters."""
+        entity, project, _ = self._split(path, want_run=False)
+        return Runs(self, project, filters or {}, order, per_page)
+
+    def projects(self, entity: str | None = None, per_page: int = 200) -> list["Project"]:
+        return [Project(self, e.name, e) for e in self._reader.experiments() if e.name != "Default"]
+
+    def project(self, name: str, entity: str | None = None) -> "Project":
+        experiment = self._reader.experiment(name)
+        if experiment is None:
+            raise CommError(f"Could not find project {name!r}")
+        return Project(self, name, experiment)
+
+    def flush(self) -> None:
+        """wandb caches queries; nothing is cached here."""
+
+
+class Project:
+    """A project (an MLflow experiment)."""
+
+    def __init__(self, api: Api, name: str, experiment: Any) -> None:
+        self._api = api
+        self.name = name
+        self.id = experiment.experiment_id
+        self.entity = api.default_entity
+        self.created_at = _iso(experiment.creation_time)
+
+    def runs(self, **kwargs: Any) -> "Runs":
+        return self._api.runs(self.name, **kwargs)
+
+    def __repr__(self) -> str:
+        return f"<Project {self.name}>"
+
+
+class Runs(Sequence["Run"]):
+    """The runs matching a query (a list-like, loaded on first use)."""
+
+    def __init__(self, api: Api, project: str, filters: Mapping[str, Any], order: str, per_page: int) -> None:
+        self._api = api
+        self.project = project
+        self.filters = filters
+        self.order = order
+        self.per_page = per_page
+        self._runs: list[Run] | None = None
+
+    def _load(self) -> list["Run"]:
+        if self._runs is None:
+            experiment = self._api._reader.experiment(self.project)
+            runs: list[Run] = []
+            if experiment is not None:
+                runs = [Run(self._api, r, self.project) for r in self._api._reader.search(experiment.experiment_id)]
+            if self.filters:
+                runs = [r for r in runs if _filters.matches(r, self.filters)]
+            key, reverse = _filters.sort_key(self.order or "+created_at")
+            runs.sort(key=key, reverse=reverse)
+            self._runs = runs
+        return self._runs
+
+    def __getitem__(self, index: Any) -> Any:
+        return self._load()[index]
+
+    def __len__(self) -> int:
+        return len(self._load())
+
+    def __iter__(self) -> Iterator["Run"]:
+        return iter(self._load())
+
+    @property
+    def length(self) -> int:
+        return len(self)
+
+    def histories(self, samples: int = 500, keys: list[str] | None = None, x_axis: str = "_step",
+                  format: str = "default", stream: str = "default") -> Any:
+        """Every run's history with a `run_id` column."""
+        frames = []
+        for run in self:
+            rows = run.history(samples=samples, keys=keys, x_axis=x_axis, pandas=False, stream=stream)
+            for row in rows:
+                row["run_id"] = run.id
+            frames.extend(rows)
+        if format == "pandas":
+            import pandas as pd
+
+            return pd.DataFrame(frames)
+        return frames
+
+
+class File:
+    """A file of a run (an MLflow artifact)."""
+
+    def __init__(self, run: "Run", info: Any) -> None:
+        self._run = run
+        self.name = info.path
+        self.size = info.file_size
+        self.path_uri = f"{run._mlflow.info.artifact_uri.rstrip('/')}/{info.path}"
+
+    def download(self, root: str = ".", replace: bool = False, exist_ok: bool = False) -> io.TextIOWrapper:
+        """Copy the file under `root`; returns it opened for reading, as wandb does."""
+        target = os.path.join(root, self.name)
+        if os.path.exists(target) and not replace:
+            if not exist_ok:
+                raise ValueError(f"File already exists, pass replace=True to overwrite: {target}")
+        else:
+            self._run._api._reader.download_artifact(self._run._mlflow, self.name, root)
+        return open(target)
+
+    def __repr__(self) -> str:
+        return f"<File {self.name} ({self.size} bytes)>"
+
+
+class Run:
+    """A stored run (wandb.apis.public.Run)."""
+
+    def __init__(self, api: Api, mlflow_run: Any, project: str) -> None:
+        self._api = api
+        self._mlflow = mlflow_run
+        self.project = project
+        tags = mlflow_run.data.tags
+        self._tags_raw = tags
+        self.id: str = tags.get(mapping.TAG_RUN_ID) or mlflow_run.info.run_id
+        self.name: str = tags.get(mapping.TAG_RUN_NAME) or mlflow_run.info.run_name or self.id
+        self.entity: str = tags.get(mapping.TAG_ENTITY) or ""
+        self.notes: str | None = tags.get(mapping.TAG_NOTE)
+        self.group: str | None = tags.get(mapping.TAG_GROUP)
+        self.job_type: str | None = tags.get(mapping.TAG_JOB_TYPE)
+        self.sweep_id: str | None = tags.get(mapping.TAG_SWEEP_ID)
+        self.tags: list[str] = json.loads(tags[mapping.TAG_USER_TAGS]) if mapping.TAG_USER_TAGS in tags else []
+        self.username: str | None = tags.get(mapping.TAG_USER)
+        self._config: dict[str, Any] | None = None
+        self._summary: dict[str, Any] | None = None
+        self._keymap: dict[str, str] | None = None
+        self._metadata: dict[str, Any] | None = None
+
+    # -- identity ------------------------------------------------------------------------
+    @property
+    def mlflow_run_id(self) -> str:
+        return self._mlflow.info.run_id
+
+    @property
+    def path(self) -> list[str]:
+        return [self.entity, self.project, self.id]
+
+    @property
+    def url(self) -> str:
+        base = self._api.tracking_uri if self._api.tracking_uri.startswith("http") else "http://127.0.0.1:5000"
+        return f"{base.rstrip('/')}/#/experiments/{self._mlflow.info.experiment_id}/runs/{self.mlflow_run_id}"
+
+    @property
+    def state(self) -> str:
+        tagged = self._tags_raw.get(mapping.TAG_STATE)
+        status = _STATE_FOR_STATUS.get(self._mlflow.info.status, "crashed")
+        if status == "running" or not tagged or tagged == "running":
+            return status
+        return tagged
+
+    @property
+    def created_at(self) -> str:
+        return _iso(self._mlflow.info.start_time)
+
+    @property
+    def duration(self) -> float | None:
+        info = self._mlflow.info
+        return (info.end_time - info.start_time) / 1000 if info.end_time else None
+
+    @property
+    def storage_id(self) -> str:
+        return self.mlflow_run_id
+
+    # -- config and summary -----------------------------------------------------------------
+    def _key(self, mlflow_key: str) -> str:
+        if self._keymap is None:
+            text = "".join(v for k, v in sorted(self._tags_raw.items(), key=lambda kv: _keymap_order(kv[0]))
+                           if k == mapping.TAG_KEYMAP or k.startswith(mapping.TAG_KEYMAP + "."))
+            self._keymap = json.loads(text) if text else {}
+        return self._keymap.get(mlflow_key, mlflow_key)
+
+    @property
+    def config(self) -> dict[str, Any]:
+        if self._config is None:
+            data = self._api._reader.read_artifact(self._mlflow, mapping.CONFIG_ARTIFACT)
+            if data:
+                import yaml
+
+                raw = yaml.safe_load(data) or {}
+                self._config = {k: (v.get("value") if isinstance(v, dict) and "value" in v else v)
+                                for k, v in raw.items() if k != "wandb_version"}
+            else:
+                self._config = {self._key(k): v for k, v in self._mlflow.data.params.items()}
+        return self._config
+
+    @config.setter
+    def config(self, value: Mapping[str, Any]) -> None:
+        self._config = dict(value)
+
+    @property
+    def rawconfig(self) -> dict[str, Any]:
+        return {k: {"value": v} for k, v in self.config.items()}
+
+    @property
+    def json_config(self) -> str:
+        return json.dumps(self.rawconfig)
+
+    @property
+    def summary(self) -> dict[str, Any]:
+        if self._summary is None:
+            data = self._api._reader.read_artifact(self._mlflow, mapping.SUMMARY_ARTIFACT)
+            if data:
+                self._summary = json.loads(data)
+            else:
+                self._summary = {self._key(k): v for k, v in self._mlflow.data.metrics.items()
+                                 if not k.startswith("system/")}
+        return self._summary
+
+    @property
+    def summary_metrics(self) -> dict[str, Any]:
+        return self.summary
+
+    @property
+    def system_metrics(self) -> dict[str, Any]:
+        return {k: v for k, v in self._mlflow.data.metrics.items() if k.startswith("system/")}
+
+    @property
+    def metadata(self) -> dict[str, Any] | None:
+        if self._metadata is None:
+            data = self._api._reader.read_artifact(self._mlflow, mapping.METADATA_ARTIFACT)
+            self._metadata = json.loads(data) if data else {}
+        return self._metadata
+
+    @property
+    def lastHistoryStep(self) -> int:  # noqa: N802 - wandb's name
+        return int(self.summary.get("_step", -1))
+
+    @property
+    def history_keys(self) -> dict[str, Any]:
+        keys = [self._key(k) for k in self._mlflow.data.metrics if not k.startswith("system/")]
+        keys += json.loads(self._tags_raw.get(mapping.TAG_OBJECT_KEYS, "[]"))
+        return {"keys": {k: {} for k in sorted(set(keys))}, "lastStep": self.lastHistoryStep}
+
+    # -- history -------------------------------------------------------------------------
+    def _rows(self, keys: Sequence[str] | None, stream: str) -> list[dict[str, Any]]:
+        """Every history row in step order, with original keys and exact values."""
+        reader = self._api._reader
+        system = stream == "system"
+        points = reader.metric_points(self._mlflow)
+        start = self._mlflow.info.start_time / 1000
+        rows: dict[int, dict[str, Any]] = {}
+        for mlflow_key, series in points.items():
+            if mlflow_key.startswith("system/") != system:
+                continue
+            key = self._key(mlflow_key)
+            if keys is not None and key not in keys:
+                continue
+            for step, value, ts in series:
+                row = rows.get(step)
+                if row is None:
+                    row = rows[step] = {"_step": step, "_timestamp": ts / 1000, "_runtime": ts / 1000 - start}
+                row[key] = value
+        if not system:
+            for objects in reader.history_objects(self._mlflow):
+                step = objects.pop("_step")
+                ts = objects.pop("_timestamp", None)
+                if keys is not None:
+                    objects = {k: v for k, v in objects.items() if k in keys}
+                    if not objects:
+                        continue
+                row = rows.get(step)
+                if row is None:
+                    row = rows[step] = {"_step": step}
+                    if ts is not None:
+                        row["_timestamp"], row["_runtime"] = ts, ts - start
+                row.update(objects)
+        return [rows[s] for s in sorted(rows)]
+
+    def history(self, samples: int = 500, keys: Sequence[str] | None = None, x_axis: str = "_step",
+                pandas: bool = True, stream: str = "default") -> Any:
+        """Sampled history (at most `samples` rows), as a DataFrame by default."""
+        if keys is not None:
+            keys = list(keys)
+            if x_axis not in keys:
+                keys.append(x_axis)
+        if pandas and keys is None and stream == "default":
+            return self._history_frame(samples)
+        rows = self._rows(keys, stream)
+        if keys is not None:
+            rows = [r for r in rows if all(k in r for k in keys if not k.startswith("_"))]
+        rows = _sample(rows, samples)
+        if not pandas:
+            return rows
+        import pandas as pd
+
+        return pd.DataFrame(rows)
+
+    def _history_frame(self, samples: int) -> Any:
+        """The whole history as a DataFrame, built column-wise (fast for millions of points)."""
+        import numpy as np
+        import pandas as pd
+
+        points = self._api._reader.metric_points(self._mlflow)
+        start = self._mlflow.info.start_time / 1000
+        columns: dict[str, Any] = {}
+        timestamps: dict[int, int] = {}
+        for mlflow_key, series in points.items():
+            if mlflow_key.startswith("system/") or not series:
+                continue
+            steps, values, ts = zip(*series)
+            columns[self._key(mlflow_key)] = pd.Series(np.asarray(values, dtype=float),
+                                                       index=np.asarray(steps, dtype=np.int64))
+            if not timestamps or len(steps) > len(timestamps):
+                timestamps = dict(zip(steps, ts))
+        frame = pd.DataFrame(columns)
+        by_key: dict[str, dict[int, Any]] = {}
+        for objects in self._api._reader.history_objects(self._mlflow):
+            step = objects["_step"]
+            if objects.get("_timestamp") is not None:
+                timestamps.setdefault(step, objects["_timestamp"] * 1000)
+            for key, value in objects.items():
+                if key[:1] != "_":
+                    by_key.setdefault(key, {})[step] = value
+        if by_key:
+            steps = sorted({s for values in by_key.values() for s in values})
+            frame = frame.reindex(frame.index.union(pd.Index(steps, dtype=np.int64)))
+            for key, values in by_key.items():
+                merged = frame[key].dropna().to_dict() if key in frame else {}
+                merged.update(values)  # exact values (strings, inf, big ints) win over the metric copy
+                frame[key] = pd.Series(merged, dtype=object).reindex(frame.index)
+        frame = frame.sort_index()
+        frame.index.name = "_step"
+        ts_series = pd.Series(timestamps, dtype=float).reindex(frame.index) / 1000
+        frame.insert(0, "_runtime", ts_series - start)
+        frame.insert(0, "_timestamp", ts_series)
+        frame = frame.reset_index()
+        if samples and len(frame) > samples:
+            index = np.unique(np.linspace(0, len(frame) - 1, samples).round().astype(int))
+            frame = frame.iloc[index].reset_index(drop=True)
+        return frame
+
+    def scan_history(self, keys: Sequence[str] | None = None, page_size: int = 1000, min_step: int | None = None,
+                     max_step: int | None = None) -> Iterator[dict[str, Any]]:
+        """Every history row (all of them, unsampled); with `keys`, only rows holding all of them."""
+        wanted = list(keys) if keys is not None else None
+        for row in self._rows(wanted + ["_step"] if wanted else None, "default"):
+            step = row["_step"]
+            if min_step is not None and step < min_step:
+                continue
+            if max_step is not None and step >= max_step:
+                continue
+            if wanted is not None:
+                if not all(k in row for k in wanted):
+                    continue
+                row = {k: row[k] for k in wanted}
+            yield row
+
+    # -- files ---------------------------------------------------------------------------
+    def files(self, names: Sequence[str] | None = None, per_page: int = 50) -> list[File]:
+        infos = self._api._reader.list_artifacts(self._mlflow)
+        files = [File(self, i) for i in infos]
+        return [f for f in files if names is None or f.name in names]
+
+    def file(self, name: str) -> File:
+        for candidate in self.files():
+            if candidate.name == name:
+                return candidate
+        raise CommError(f"run {self.id} has no file {name!r}")
+
+    # -- edits -----------------------------------------------------------------------------
+    def update(self) -> None:
+        """Persist edits to name, tags, notes, config and summary."""
+        reader = self._api._reader
+        run_id = self.mlflow_run_id
+        tags = {mapping.TAG_RUN_NAME: self.name, mapping.TAG_NOTE: self.notes or ""}
+        tags.update(mapping.user_tag_tags(self.tags))
+        old_user_tags = {k for k in self._tags_raw if k.startswith(mapping.USER_TAG_PREFIX)}
+        for key in old_user_tags - set(tags):
+            reader.client.delete_tag(run_id, key)
+        from mlflow.entities import Param, RunTag
+
+        reader.client.log_batch(run_id, tags=[RunTag(k, v) for k, v in tags.items()])
+        reader.client.update_run(run_id, name=self.name)
+        if self._config is not None:
+            import yaml
+
+            data = {"wandb_version": 1, **{k: {"value": v} for k, v in self._config.items()}}
+            reader.write_artifact(self._mlflow, mapping.CONFIG_ARTIFACT,
+                                  yaml.safe_dump(data, sort_keys=False, allow_unicode=True).encode())
+            new = {k: v for k, v in mapping.params_for_config(self._config).items() if k not in self._mlflow.data.params}
+            if new:
+                reader.client.log_batch(run_id, params=[Param(k, v) for k, v in new.items()])
+        if self._summary is not None:
+            reader.write_artifact(self._mlflow, mapping.SUMMARY_ARTIFACT,
+                                  json.dumps(self._summary, default=str).encode())
+        self._mlflow = reader.client.get_run(run_id)
+        self._tags_raw = self._mlflow.data.tags
+
+    def delete(self, delete_artifacts: bool = False) -> None:
+        """Delete the run (MLflow marks it deleted; `tracklab gc` removes its files)."""
+        self._api._reader.client.delete_run(self.mlflow_run_id)
+
+    def load(self, force: bool = False) -> None:
+        self._mlflow = self._api._reader.client.get_run(self.mlflow_run_id)
+        self._tags_raw = self._mlflow.data.tags
+        self._config = self._summary = self._metadata = self._keymap = None
+
+    def wait_until_finished(self) -> None:
+        """Nothing to wait for: a stored run is as complete as the writer made it."""
+
+    def __repr__(self) -> str:
+        return f"<Run {'/'.join(p for p in self.path if p)} ({self.state})>"
+
+
+def _keymap_order(key: str) -> int:
+    suffix = key[len(mapping.TAG_KEYMAP) + 1:]
+    return int(suffix) if suffix.isdigit() else 0
+
+
+def _iso(ms: int | None) -> str:
+    if ms is None:
+        return ""
+    return datetime.datetime.fromtimestamp(ms / 1000, datetime.timezone.utc).strftime("%Y-%m-%dT%H:%M:%S")
+
+
+def _sample(rows: list[dict[str, Any]], samples: int) -> list[dict[str, Any]]:
+    if not samples or len(rows) <= samples:
+        return rows
+    stride = (len(rows) - 1) / (samples - 1) if samples > 1 else 0
+    return [rows[round(i * stride)] for i in range(samples)]
