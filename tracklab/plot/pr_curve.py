@@ -1,0 +1,67 @@
+"""`pr_curve`: precision-recall curves, one per class (needs scikit-learn)."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from typing import Any
+
+from ._inputs import _sklearn, arrays_ok
+from .custom_chart import CustomChart, plot_table
+
+
+def pr_curve(
+    y_true: Iterable[Any] | None = None,
+    y_probas: Iterable[Any] | None = None,
+    labels: list[str] | None = None,
+    classes_to_plot: list[Any] | None = None,
+    interp_size: int = 21,
+    title: str = "Precision-Recall Curve",
+    split_table: bool = False,
+) -> CustomChart | None:
+    """Precision over `interp_size` recall points for each class of `y_true`.
+
+    `y_probas` has one column of scores per class; `labels` names integer classes.
+    """
+    import numpy as np
+    import pandas as pd
+
+    from tracklab.sdk.data_types.table import Table
+
+    metrics, skutils = _sklearn("roc")
+    y_true = np.array(y_true)
+    y_probas = np.array(y_probas)
+    if not arrays_ok(y_true=y_true, y_probas=y_probas):
+        return None
+    classes = np.unique(y_true)
+    if classes_to_plot is None:
+        classes_to_plot = classes
+    precision = {}
+    interp_recall = np.linspace(0, 1, interp_size)[::-1]
+    for i in np.where(np.isin(classes, classes_to_plot))[0]:
+        if labels is not None and (isinstance(classes[i], int) or isinstance(classes[0], np.integer)):
+            label = labels[classes[i]]
+        else:
+            label = classes[i]
+        cur_precision, cur_recall, _ = metrics.precision_recall_curve(y_true, y_probas[:, i], pos_label=classes[i])
+        # Make precision monotone (the interpolated curve), then read it at fixed recalls.
+        cur_precision = np.maximum.accumulate(np.array(cur_precision))[::-1]
+        cur_recall = cur_recall[::-1]
+        precision[label] = cur_precision[np.searchsorted(cur_recall, interp_recall, side="left")]
+    df = pd.DataFrame(
+        {
+            "class": np.hstack([[k] * len(v) for k, v in precision.items()]),
+            "precision": np.hstack(list(precision.values())),
+            "recall": np.tile(interp_recall, len(precision)),
+        }
+    ).round(3)
+    if len(df) > Table.MAX_ROWS:
+        df = skutils.resample(
+            df, replace=False, n_samples=Table.MAX_ROWS, random_state=42, stratify=df["class"]
+        ).sort_values(["precision", "recall", "class"])
+    return plot_table(
+        data_table=Table(dataframe=df),
+        vega_spec_name="wandb/area-under-curve/v0",
+        fields={"x": "recall", "y": "precision", "class": "class"},
+        string_fields={"title": title, "x-axis-title": "Recall", "y-axis-title": "Precision"},
+        split_table=split_table,
+    )

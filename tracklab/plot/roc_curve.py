@@ -1,0 +1,59 @@
+"""`roc_curve`: ROC curves, one per class (needs scikit-learn)."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from typing import Any
+
+from ._inputs import _sklearn, arrays_ok
+from .custom_chart import CustomChart, plot_table
+
+
+def roc_curve(
+    y_true: Sequence[Any],
+    y_probas: Sequence[Sequence[float]] | None = None,
+    labels: list[str] | None = None,
+    classes_to_plot: list[Any] | None = None,
+    title: str = "ROC Curve",
+    split_table: bool = False,
+) -> CustomChart | None:
+    """False/true positive rates for each class of `y_true` (scores in `y_probas`)."""
+    import numpy as np
+    import pandas as pd
+
+    from tracklab.sdk.data_types.table import Table
+
+    metrics, skutils = _sklearn("roc")
+    y_true = np.array(y_true)
+    y_probas = np.array(y_probas)
+    if not arrays_ok(y_true=y_true, y_probas=y_probas):
+        return None
+    classes = np.unique(y_true)
+    if classes_to_plot is None:
+        classes_to_plot = classes
+    fpr: dict = {}
+    tpr: dict = {}
+    for i in np.where(np.isin(classes, classes_to_plot))[0]:
+        if labels is not None and (isinstance(classes[i], int) or isinstance(classes[0], np.integer)):
+            label = labels[classes[i]]
+        else:
+            label = classes[i]
+        fpr[label], tpr[label], _ = metrics.roc_curve(y_true, y_probas[..., i], pos_label=classes[i])
+    df = pd.DataFrame(
+        {
+            "class": np.hstack([[k] * len(v) for k, v in fpr.items()]),
+            "fpr": np.hstack(list(fpr.values())),
+            "tpr": np.hstack(list(tpr.values())),
+        }
+    ).round(3)
+    if len(df) > Table.MAX_ROWS:
+        df = skutils.resample(
+            df, replace=False, n_samples=Table.MAX_ROWS, random_state=42, stratify=df["class"]
+        ).sort_values(["fpr", "tpr", "class"])
+    return plot_table(
+        data_table=Table(dataframe=df),
+        vega_spec_name="wandb/area-under-curve/v0",
+        fields={"x": "fpr", "y": "tpr", "class": "class"},
+        string_fields={"title": title, "x-axis-title": "False positive rate", "y-axis-title": "True positive rate"},
+        split_table=split_table,
+    )
