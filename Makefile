@@ -1,6 +1,8 @@
 # The two set-up commands of the README: `make setup` installs everything on a fresh machine,
 # `make test` runs the whole suite. `.ci/run` runs exactly these two.
 PYTHON ?= python3
+# rustup installs cargo under ~/.cargo/bin, which is not always on PATH.
+CARGO ?= $(shell command -v cargo 2>/dev/null || echo $$HOME/.cargo/bin/cargo)
 
 .PHONY: setup test bench gpu_stats
 
@@ -10,7 +12,7 @@ setup:
 	$(MAKE) gpu_stats
 
 gpu_stats:
-	cargo build --release --manifest-path gpu_stats/Cargo.toml
+	$(CARGO) build --release --manifest-path gpu_stats/Cargo.toml
 	mkdir -p tracklab/_bin && cp gpu_stats/target/release/gpu_stats tracklab/_bin/gpu_stats
 
 test:

@@ -122,8 +122,12 @@ def param_value(value: Any) -> str:
 
 
 def params_for_config(config: Mapping[str, Any]) -> dict[str, str]:
-    """MLflow params (escaped dotted keys -> text) for a wandb config."""
-    return {escape_key(k): param_value(v) for k, v in flatten_config(config).items()}
+    """MLflow params (escaped dotted keys -> text) for a wandb config.
+
+    Hidden keys (`_wandb`: class labels, chart specs) stay in config.yaml only.
+    """
+    visible = {k: v for k, v in config.items() if not str(k).startswith("_")}
+    return {escape_key(k): param_value(v) for k, v in flatten_config(visible).items()}
 
 
 def tag_value(value: str) -> str:

@@ -99,7 +99,7 @@ class _Translator:
         step = row.pop("_step", 0)
         ts = row.pop("_timestamp", 0.0)
         row.pop("_runtime", None)
-        self.summary.update(row)
+        self.summary.update((k, v) for k, v in row.items() if v is not None)
         self.summary["_step"] = step
         self.last_step = step
         if batch is None:

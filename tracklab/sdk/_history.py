@@ -22,13 +22,16 @@ class History:
     """
 
     def __init__(self, emit: Callable[[dict[str, Any], dict[str, Any] | None], None], start_time: float,
-                 step: int = 0, files_dir: str = "") -> None:
+                 step: int = 0, files_dir: str = "", run: Any = None) -> None:
         self._emit = emit
         self._start = start_time
         self.step = step
+        # wandb names media files with its own count of log calls, not with `_step`.
+        self.media_step = step
         self._row: dict[str, Any] = {}
         self._nested: dict[str, Any] | None = None
         self._files_dir = files_dir
+        self._run = run
 
     # -- values -------------------------------------------------------------------------
     def _convert(self, key: str, value: Any) -> Any:
@@ -38,7 +41,7 @@ class History:
             if isinstance(value, float):
                 return float(value)
             return value
-        return _media_bridge.serialize(value, self._files_dir, key, self.step)
+        return _media_bridge.serialize(value, self._files_dir, key, self.media_step, self._run)
 
     def _flatten(self, data: Mapping[str, Any], prefix: str, flat: dict[str, Any]) -> dict[str, Any]:
         nested: dict[str, Any] = {}
@@ -52,7 +55,7 @@ class History:
             elif isinstance(value, Mapping):
                 nested[key] = self._flatten(value, full + "/", flat)
             else:
-                flat[full] = nested[key] = self._convert(full, value)
+                flat[full] = nested[key] = self._convert(key, value)
         return nested
 
     # -- rows ----------------------------------------------------------------------------
@@ -73,9 +76,12 @@ class History:
                     self._commit()
                 self.step = step
         self._merge(data)
+        if step is not None and step > self.media_step:
+            self.media_step = step
         if commit is None:
             commit = step is None
         if commit:
+            self.media_step += 1
             self._commit()
 
     def _merge(self, data: Mapping[str, Any]) -> None:
@@ -95,6 +101,10 @@ class History:
                 self._nested.update(data)
             return
         # Slow path: nested dicts or rich values somewhere in this call.
+        data = dict(data)
+        for path, value in _media_bridge.pop_charts(data):
+            if self._run is not None:
+                self._run._set_internal_config(path, value)
         flat: dict[str, Any] = {}
         nested = self._flatten(data, "", flat)
         row.update(flat)

@@ -17,29 +17,39 @@ def is_media(value: Any) -> bool:
 
 def scalar_of(value: Any) -> Any:
     """A plain Python scalar for numpy/torch 0-d values, else the sentinel `NotImplemented`."""
-    shape = getattr(value, "shape", None)
+    shape = getattr(value, "shape", None)  # numpy scalars and 0-d arrays/tensors have shape ()
     if shape is not None and tuple(shape) == () and hasattr(value, "item"):
-        return value.item()
-    kind = type(value).__module__
-    if kind == "numpy" and hasattr(value, "item"):
         return value.item()
     return NotImplemented
 
 
-def serialize(value: Any, files_dir: str, key: str, step: int) -> Any:
-    """wandb's history form of a non-plain value (media, arrays, tensors, figures)."""
+def serialize(value: Any, files_dir: str, key: str, step: int, run: Any = None) -> Any:
+    """wandb's history form of a non-plain value (media, arrays, tensors, figures).
+
+    Media files are named after `key` (the innermost key) and `step` (wandb's log counter).
+    """
     scalar = scalar_of(value)
     if scalar is not NotImplemented:
         return scalar
-    try:
-        from tracklab.sdk.data_types import serialize_value
-    except ImportError:
-        serialize_value = None
-    if serialize_value is not None:
-        return serialize_value(value, files_dir, key, step)
-    if isinstance(value, (list, tuple)):
-        return [serialize(v, files_dir, key, step) for v in value]
-    raise TypeError(
-        f"tracklab.log: key {key!r} has a value of type {type(value).__name__}, which cannot be logged "
-        "(rule: values must be numbers, strings, bools, None, dicts, lists or TrackLab data types)"
-    )
+    from tracklab.sdk.data_types import serialize_value
+
+    return serialize_value(value, files_dir, key, step, run=run)
+
+
+def serialize_summary(value: Any, files_dir: str, key: str, run: Any = None) -> Any:
+    """wandb's summary form of a value set with `run.summary[key] = value`."""
+    scalar = scalar_of(value)
+    if scalar is not NotImplemented:
+        return scalar
+    from tracklab.sdk.data_types import serialize_summary_value
+
+    return serialize_summary_value(value, files_dir, key, run=run)
+
+
+def pop_charts(data: dict[str, Any]) -> list[tuple[tuple[str, ...], Any]]:
+    """Replace `wandb.plot` charts in `data` by their tables; return the config entries they need."""
+    if "tracklab.plot" not in sys.modules:
+        return []
+    from tracklab.sdk.data_types import pop_custom_charts
+
+    return pop_custom_charts(data)

@@ -79,7 +79,7 @@ class Run:
         if prior:
             self.config._load(prior.get("config") or {})
             self.summary._load(prior.get("summary") or {})
-        self._history = History(self._emit_row, self._start_time, start_step, folder.files_dir)
+        self._history = History(self._emit_row, self._start_time, start_step, folder.files_dir, run=self)
 
     # -- start-up (called by init) -------------------------------------------------------
     def _start(self, header_extra: Mapping[str, Any]) -> None:
@@ -189,9 +189,36 @@ class Run:
 
     def _serialize_summary_value(self, key: str, value: Any) -> Any:
         kind = type(value)
-        if kind in (int, float, str, bool) or value is None or isinstance(value, (dict, list)):
+        if kind in (int, float, str, bool) or value is None:
             return value
-        return _media_bridge.serialize(value, self._folder.files_dir, key, self._history.step)
+        return _media_bridge.serialize_summary(value, self._folder.files_dir, key, self)
+
+    # -- hooks the data types call ---------------------------------------------------------
+    def _set_internal_config(self, path: Sequence[str], value: Any) -> None:
+        """Set `config[path[0]][path[1]]...` (the hidden `_wandb` part) and record the change."""
+        node = self.config._items
+        for part in path[:-1]:
+            node = node.setdefault(part, {})
+        node[path[-1]] = value
+        self.config._changed()
+
+    def _add_singleton(self, data_type: str, key: str, value: Any) -> None:
+        """Class labels of masks and boxes live in config `_wandb`, as wandb keeps them."""
+        self._set_internal_config(("_wandb", data_type, key), {"type": data_type, "key": key, "value": value})
+
+    def _publish_file(self, relpath: str) -> None:
+        """A media file was written into the files folder: upload it soon."""
+        if self._log is not None and not self._finished:
+            self._log.append(runlog.FILE, {"path": relpath, "policy": "now"})
+
+    def _tracklab_log_table_artifact(self, artifact: Any) -> None:
+        """Keep a logged table's files with the run (under `artifacts/<name>/`)."""
+        for entry, local in artifact.files.items():
+            relpath = os.path.join("artifacts", artifact.name, entry)
+            target = os.path.join(self._folder.files_dir, relpath)
+            os.makedirs(os.path.dirname(target), exist_ok=True)
+            shutil.copyfile(local, target)
+            self._publish_file(relpath)
 
     def _update(self, **changes: Any) -> None:
         if self._log is not None and not self._finished:

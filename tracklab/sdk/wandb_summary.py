@@ -62,6 +62,10 @@ class Summary:
     def _from_history(self, row: Mapping[str, Any], rules: MetricRules | None, nested: Mapping[str, Any] | None) -> None:
         """Fold one committed history row in (the hot path)."""
         values = self._values
+        if None in row.values():  # wandb's summary skips None values
+            row = {k: v for k, v in row.items() if v is not None}
+            if nested is not None:
+                nested = {k: v for k, v in nested.items() if v is not None}
         if rules:
             self._from_history_with_rules(row, rules)
         elif nested is None:
