@@ -48,12 +48,18 @@ class History:
         for key, value in data.items():
             if type(key) is not str:
                 raise TypeError("Key values passed to `wandb.log` must be strings.")
+            if not key:
+                logger.warning("tracklab.log: dropped a value logged under the empty key %r (rule: keys must be "
+                               "non-empty; wandb drops them too)", prefix)
+                continue
             full = prefix + key
             kind = type(value)
             if kind is float or kind is int or kind is str or kind is bool or value is None:
                 flat[full] = nested[key] = value
             elif isinstance(value, Mapping):
-                nested[key] = self._flatten(value, full + "/", flat)
+                inner = self._flatten(value, full + "/", flat)
+                if inner:  # wandb keeps no trace of an empty dict
+                    nested[key] = inner
             else:
                 flat[full] = nested[key] = self._convert(key, value)
         return nested
@@ -89,11 +95,10 @@ class History:
         simple = True
         for key, value in data.items():
             kind = type(value)
-            if type(key) is not str:
-                raise TypeError("Key values passed to `wandb.log` must be strings.")
-            if kind is float or kind is int or kind is str or kind is bool or value is None:
+            if (kind is float or kind is int or kind is str or kind is bool or value is None) and \
+                    type(key) is str and key:
                 row[key] = value
-            else:
+            else:  # anything else (rich values, nested dicts, odd keys) takes the slow path
                 simple = False
                 break
         if simple:
