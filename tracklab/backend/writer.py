@@ -434,27 +434,38 @@ def _keymap_tags(keymap: dict[str, str]) -> dict[str, str]:
 
 
 def sync_folder(folder: RunFolder, tracking_uri: str, root: str | None = None,
-                give_up_after: float | None = 60.0) -> str:
+                give_up_after: float | None = 60.0, wait_for_writer: float = 30.0) -> str:
     """Load a run folder into a store (offline runs, crashed runs, another URI).
 
-    Returns "synced", "partial" (the run is still live elsewhere) or "busy" (a writer holds it).
+    A live writer may still hold the run (it retries a store that was down): wait for it a
+    while. Returns "synced", "partial" (the run is still live elsewhere) or "busy".
     """
-    with writer_lock(folder, wait=False) as got:
-        if not got:
+    deadline = time.time() + wait_for_writer
+    while True:
+        with writer_lock(folder, wait=False) as got:
+            if got:
+                return _sync_locked(folder, tracking_uri, root, give_up_after)
+        if time.time() > deadline:
             return "busy"
-        writer = RunWriter(folder, tracking_uri, root=root)
-        give_up_at = None if give_up_after is None else time.time() + give_up_after
-        try:
-            while writer.step(give_up_at):
-                pass
-            state = writer.ended_state()
-            if state is None and folder.is_owned_by_live_process():
-                writer.publish(give_up_at)
-                return "partial"
-            writer.finalize(state or "killed", give_up_at)
-            return "synced"
-        finally:
-            writer.close()
+        time.sleep(0.5)
+
+
+def _sync_locked(folder: RunFolder, tracking_uri: str, root: str | None, give_up_after: float | None) -> str:
+    if folder.is_complete(tracking_uri):
+        return "synced"
+    writer = RunWriter(folder, tracking_uri, root=root)
+    give_up_at = None if give_up_after is None else time.time() + give_up_after
+    try:
+        while writer.step(give_up_at):
+            pass
+        state = writer.ended_state()
+        if state is None and folder.is_owned_by_live_process():
+            writer.publish(give_up_at)
+            return "partial"
+        writer.finalize(state or "killed", give_up_at)
+        return "synced"
+    finally:
+        writer.close()
 
 
 def main(argv: list[str] | None = None) -> int:

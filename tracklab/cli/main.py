@@ -13,10 +13,38 @@ def cli() -> None:
     """TrackLab: wandb's API on a local MLflow store."""
 
 
-def _register() -> None:
-    from tracklab.cli import sync_cmd
+# (module, command) pairs; each command lives in its own module under tracklab/cli/.
+_COMMANDS = [
+    ("tracklab.cli.sync_cmd", "sync"),
+    ("tracklab.cli.local_cmds", "login"),
+    ("tracklab.cli.local_cmds", "logout"),
+    ("tracklab.cli.local_cmds", "status"),
+    ("tracklab.cli.local_cmds", "online"),
+    ("tracklab.cli.local_cmds", "offline"),
+    ("tracklab.cli.local_cmds", "disabled"),
+    ("tracklab.cli.local_cmds", "enabled"),
+    ("tracklab.cli.local_cmds", "init"),
+    ("tracklab.cli.local_cmds", "demo"),
+    ("tracklab.cli.runs_cmd", "runs"),
+    ("tracklab.cli.ui_cmd", "ui"),
+    ("tracklab.cli.sweep_cmd", "sweep"),
+    ("tracklab.cli.sweep_cmd", "agent"),
+    ("tracklab.cli.artifact_cmd", "artifact"),
+    ("tracklab.cli.run_cmd", "run"),
+]
 
-    cli.add_command(sync_cmd.sync)
+
+def _register() -> None:
+    import importlib
+
+    for module_name, attr in _COMMANDS:
+        try:
+            module = importlib.import_module(module_name)
+        except ModuleNotFoundError as exc:
+            if exc.name != module_name:  # a real import error inside the command module
+                raise
+            continue  # that command is not part of this build yet
+        cli.add_command(getattr(module, attr))
 
 
 def main(argv: list[str] | None = None) -> int:

@@ -249,7 +249,8 @@ def init(
         _apply_config(run, config, resolved, config_include_keys, config_exclude_keys)
         if sweep:
             run.config.update_locked(sweep, user="sweep")
-        run._experiment_id = _experiment_id(resolved)
+        if resolved.mode != "offline":  # offline runs never touch the store
+            run._experiment_id = _experiment_id(resolved)
         run._start({})
     except BaseException:
         folder.release()

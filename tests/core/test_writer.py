@@ -1,0 +1,345 @@
+"""The writer: durability under SIGKILL, exit paths, fork safety, offline runs and sync,
+concurrency on a new store, and a real `mlflow server` that goes away mid-run."""
+
+from __future__ import annotations
+
+import json
+import os
+import random
+import signal
+import socket
+import sqlite3
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import pytest
+
+import tracklab
+from tests.helpers import mlflow_client, python_env, run_python, start_python, stored_run
+
+HERE = Path(__file__).resolve().parent
+
+
+def _metric_count(root: Path, run_uuid: str) -> int:
+    with sqlite3.connect(root / "mlflow.db") as conn:
+        return conn.execute("SELECT COUNT(*) FROM metrics WHERE run_uuid = ?", (run_uuid,)).fetchone()[0]
+
+
+def _wait_for(predicate, timeout: float = 60.0, interval: float = 0.2):
+    deadline = time.time() + timeout
+    while time.time() < deadline:
+        value = predicate()
+        if value:
+            return value
+        time.sleep(interval)
+    raise AssertionError("condition not met in time")
+
+
+def test_sigkill_loses_nothing_logged_a_second_before(tl_dir, tmp_path):
+    proc = start_python(
+        """
+        import time, tracklab
+        run = tracklab.init(project="p", id="killed01")
+        print("ready", flush=True)
+        step = 0
+        while True:
+            run.log({"step_time": time.time(), "value": float(step)})
+            step += 1
+            time.sleep(0.001)
+        """,
+        cwd=tmp_path,
+    )
+    assert proc.stdout.readline().strip() == "ready"
+    time.sleep(random.uniform(1.5, 3.0))
+    killed_at = time.time()
+    proc.send_signal(signal.SIGKILL)
+    proc.wait()
+    # The writer notices its parent is gone, loads what the log holds and marks the run killed.
+    stored = _wait_for(lambda: (r := stored_run(tl_dir, "p", "killed01")).info.status != "RUNNING" and r)
+    assert stored.info.status == "KILLED"
+    assert stored.data.tags["tracklab.state"] == "killed"
+    client = mlflow_client(tl_dir)
+    times = sorted(m.value for m in client.get_metric_history(stored.info.run_id, "step_time"))
+    steps = sorted(m.step for m in client.get_metric_history(stored.info.run_id, "value"))
+    assert steps == list(range(len(steps))), "a gap in the stored steps"
+    assert times and times[-1] >= killed_at - 1.0, f"lost {killed_at - times[-1]:.2f}s before the kill"
+
+
+def test_killed_run_with_dead_writer_is_recovered_by_sync(tl_dir, tmp_path):
+    proc = start_python(
+        """
+        import os, signal, tracklab
+        run = tracklab.init(project="p", id="orphan01")
+        for i in range(500):
+            run.log({"v": float(i)})
+        run._log.flush()
+        os.kill(run._writer.pid, signal.SIGKILL)  # the writer dies too
+        print("ready", flush=True)
+        import time; time.sleep(60)
+        """,
+        cwd=tmp_path,
+    )
+    assert proc.stdout.readline().strip() == "ready"
+    proc.kill()
+    proc.wait()
+    out = subprocess.run([sys.executable, "-m", "tracklab.cli", "sync"], cwd=tmp_path, env=python_env(),
+                         capture_output=True, text=True, timeout=120)
+    assert out.returncode == 0, out.stderr
+    stored = stored_run(tl_dir, "p", "orphan01")
+    assert stored.info.status == "KILLED"
+    assert _metric_count(tl_dir, stored.info.run_id) == 500
+
+
+@pytest.mark.parametrize(
+    "ending, status, state",
+    [
+        ("raise RuntimeError('boom')", "FAILED", "failed"),
+        ("import os, signal; os.kill(os.getpid(), signal.SIGTERM); import time; time.sleep(30)", "KILLED", "killed"),
+        ("raise KeyboardInterrupt", "KILLED", "killed"),
+        ("import sys; sys.exit(0)", "FINISHED", "finished"),
+        ("pass", "FINISHED", "finished"),
+    ],
+)
+def test_every_way_out_flushes_and_sets_the_status(tl_dir, tmp_path, ending, status, state):
+    proc = run_python(
+        f"""
+        import tracklab
+        run = tracklab.init(project="p", id="exit0001")
+        for i in range(100):
+            run.log({{"v": float(i)}})
+        {ending}
+        """,
+        cwd=tmp_path, check=False,
+    )
+    assert proc.returncode != 0 or status == "FINISHED"
+    stored = stored_run(tl_dir, "p", "exit0001")
+    assert stored.info.status == status
+    assert stored.data.tags["tracklab.state"] == state
+    assert _metric_count(tl_dir, stored.info.run_id) == 100
+
+
+def test_forked_children_never_write(tl_dir, tmp_path):
+    run_python(
+        """
+        import os, tracklab
+        run = tracklab.init(project="p", id="forked01")
+        run.log({"v": 1.0})
+        for _ in range(3):
+            pid = os.fork()
+            if pid == 0:
+                run.log({"v": 99.0})
+                tracklab.log({"child": 1.0})
+                run.finish()
+                os._exit(0)
+            os.waitpid(pid, 0)
+        pid = os.fork()
+        if pid == 0:
+            import sys
+            sys.exit(0)  # a normal exit runs atexit in the child: it must not finish the run
+        os.waitpid(pid, 0)
+        run.log({"v": 2.0})
+        run.finish()
+        """,
+        cwd=tmp_path,
+    )
+    stored = stored_run(tl_dir, "p", "forked01")
+    values = [m.value for m in mlflow_client(tl_dir).get_metric_history(stored.info.run_id, "v")]
+    assert sorted(values) == [1.0, 2.0]
+    assert "child" not in stored.data.metrics
+    assert stored.info.status == "FINISHED"
+
+
+def test_offline_run_never_imports_mlflow_and_syncs_twice_without_duplicates(tl_dir, tmp_path):
+    out = run_python(
+        """
+        import sys, tracklab
+        run = tracklab.init(project="off", id="offline1", mode="offline", config={"a": 1})
+        for i in range(300):
+            run.log({"v": float(i), "s": str(i)})
+        run.summary["best"] = 3
+        run.finish()
+        print(run.sync_dir)
+        print("mlflow" in sys.modules, "sqlite3" in sys.modules)
+        """,
+        cwd=tmp_path, env={"WANDB_MODE": "offline"},
+    )
+    sync_dir, imported = out.stdout.strip().splitlines()[-2:]
+    assert imported == "False False"
+    assert mlflow_client(tl_dir).get_experiment_by_name("off") is None
+    for _ in range(2):
+        result = subprocess.run([sys.executable, "-m", "tracklab.cli", "sync", sync_dir], cwd=tmp_path,
+                                env=python_env(), capture_output=True, text=True, timeout=120)
+        assert result.returncode == 0, result.stderr
+    stored = stored_run(tl_dir, "off", "offline1")
+    assert stored.info.status == "FINISHED"
+    assert _metric_count(tl_dir, stored.info.run_id) == 300
+    api_run = tracklab.Api().run("off/offline1")
+    assert api_run.summary["best"] == 3 and api_run.config == {"a": 1}
+    assert [r["s"] for r in api_run.scan_history(keys=["s"])][:3] == ["0", "1", "2"]
+
+
+def test_sync_with_no_paths_loads_every_unfinished_run(tl_dir, tmp_path):
+    for run_id in ("offa0001", "offb0001"):
+        run_python(f"""
+            import tracklab
+            run = tracklab.init(project="many", id="{run_id}", mode="offline")
+            run.log({{"v": 1.0}})
+            run.finish()
+            """, cwd=tmp_path)
+    result = subprocess.run([sys.executable, "-m", "tracklab.cli", "sync"], cwd=tmp_path, env=python_env(),
+                            capture_output=True, text=True, timeout=120)
+    assert result.returncode == 0, result.stderr
+    assert "2 run(s) processed" in result.stdout
+    for run_id in ("offa0001", "offb0001"):
+        assert stored_run(tl_dir, "many", run_id).info.status == "FINISHED"
+    again = subprocess.run([sys.executable, "-m", "tracklab.cli", "sync"], cwd=tmp_path, env=python_env(),
+                           capture_output=True, text=True, timeout=120)
+    assert "0 run(s) processed" in again.stdout
+
+
+def test_eight_processes_on_a_new_store(new_tl_dir, tmp_path):
+    code = """
+        import json, sys, time, tracklab
+        run = tracklab.init(project="par", id=f"par{sys.argv[1]:0>5}")
+        lat = []
+        clock = time.perf_counter_ns
+        for i in range(10_000):
+            row = {f"m{j}": i + j * 0.5 for j in range(10)}
+            start = clock()
+            run.log(row)
+            lat.append(clock() - start)
+        run.finish()
+        lat.sort()
+        print(json.dumps({"p50_us": lat[len(lat) // 2] / 1e3, "p99_us": lat[int(len(lat) * 0.99)] / 1e3,
+                          "max_us": lat[-1] / 1e3}))
+        """
+    import textwrap
+
+    procs = [subprocess.Popen([sys.executable, "-c", textwrap.dedent(code), str(i)], cwd=tmp_path,
+                              env=python_env(), stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+             for i in range(8)]
+    results = []
+    for proc in procs:
+        out, err = proc.communicate(timeout=600)
+        assert proc.returncode == 0, err
+        results.append(json.loads(out.strip().splitlines()[-1]))
+    with sqlite3.connect(new_tl_dir / "mlflow.db") as conn:
+        total = conn.execute("SELECT COUNT(*) FROM metrics").fetchone()[0]
+        finished = conn.execute("SELECT COUNT(*) FROM runs WHERE status = 'FINISHED'").fetchone()[0]
+    assert total == 800_000
+    assert finished == 8
+    print("log() latency per process:", results)
+
+
+def _free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return sock.getsockname()[1]
+
+
+def _start_mlflow_server(root: Path, port: int) -> subprocess.Popen:
+    proc = subprocess.Popen(
+        [sys.executable, "-m", "mlflow", "server", "--host", "127.0.0.1", "--port", str(port),
+         "--backend-store-uri", f"sqlite:///{root / 'server.db'}", "--artifacts-destination",
+         str(root / "server-artifacts"), "--workers", "1"],
+        cwd=root, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, start_new_session=True,
+    )
+    import urllib.request
+
+    def up():
+        try:
+            return urllib.request.urlopen(f"http://127.0.0.1:{port}/health", timeout=2).status == 200
+        except OSError:
+            return False
+
+    _wait_for(up, timeout=120, interval=0.5)
+    return proc
+
+
+def _stop(proc: subprocess.Popen) -> None:
+    os.killpg(proc.pid, signal.SIGTERM)
+    proc.wait(timeout=30)
+
+
+def test_remote_mlflow_server_stopped_and_restarted_mid_run(tl_dir, tmp_path):
+    port = _free_port()
+    uri = f"http://127.0.0.1:{port}"
+    server = _start_mlflow_server(tmp_path, port)
+    proc = start_python(
+        """
+        import sys, time, tracklab
+        run = tracklab.init(project="remote", id="remote01", settings={"finish_timeout": 120})
+        for i in range(200):
+            run.log({"v": float(i)})
+        print("half", flush=True)
+        sys.stdin.readline()
+        for i in range(200, 400):
+            run.log({"v": float(i)})
+            time.sleep(0.005)
+        run.finish()
+        print("done", flush=True)
+        """,
+        cwd=tmp_path, env={"TRACKLAB_TRACKING_URI": uri}, stdin=subprocess.PIPE,
+    )
+    try:
+        assert proc.stdout.readline().strip() == "half"
+        time.sleep(1.0)
+        _stop(server)  # the store goes away while training goes on
+        proc.stdin.write("go\n")
+        proc.stdin.flush()
+        time.sleep(2.0)
+        server = _start_mlflow_server(tmp_path, port)
+        assert proc.stdout.readline().strip() == "done"
+        proc.wait(timeout=120)
+        from mlflow.tracking import MlflowClient
+
+        client = MlflowClient(tracking_uri=uri)
+        experiment = client.get_experiment_by_name("remote")
+        found = client.search_runs([experiment.experiment_id], filter_string="tags.`tracklab.run_id` = 'remote01'")
+        assert len(found) == 1
+        history = client.get_metric_history(found[0].info.run_id, "v")
+        assert sorted(m.step for m in history) == list(range(400))
+        assert found[0].info.status == "FINISHED"
+        api_run = tracklab.Api(tracking_uri=uri).run("remote/remote01")
+        assert api_run.config == {} and api_run.summary["v"] == 399.0
+    finally:
+        proc.kill()
+        _stop(server)
+
+
+def test_finish_waits_a_bounded_time_when_the_server_is_down_then_sync_completes(tl_dir, tmp_path):
+    port = _free_port()
+    uri = f"http://127.0.0.1:{port}"
+    out = run_python(
+        """
+        import time, tracklab
+        run = tracklab.init(project="down", id="down0001", settings={"finish_timeout": 3})
+        for i in range(50):
+            run.log({"v": float(i)})
+        start = time.time()
+        run.finish()
+        print(round(time.time() - start, 1), run.sync_dir)
+        """,
+        cwd=tmp_path, env={"TRACKLAB_TRACKING_URI": uri},
+    )
+    waited, sync_dir = out.stdout.strip().splitlines()[-1].split()
+    assert float(waited) < 30
+    assert "pending" in out.stderr and "tracklab sync" in out.stderr
+    server = _start_mlflow_server(tmp_path, port)
+    try:
+        # The detached writer may finish on its own once the server is back; sync makes sure.
+        time.sleep(1)
+        result = subprocess.run([sys.executable, "-m", "tracklab.cli", "sync", sync_dir, "--tracking-uri", uri],
+                                cwd=tmp_path, env=python_env(), capture_output=True, text=True, timeout=300)
+        assert result.returncode == 0, result.stderr
+        from mlflow.tracking import MlflowClient
+
+        client = MlflowClient(tracking_uri=uri)
+        experiment = client.get_experiment_by_name("down")
+        found = client.search_runs([experiment.experiment_id], filter_string="tags.`tracklab.run_id` = 'down0001'")
+        assert len(found) == 1 and found[0].info.status == "FINISHED"
+        assert len(client.get_metric_history(found[0].info.run_id, "v")) == 50
+    finally:
+        _stop(server)
