@@ -123,6 +123,8 @@ def sort_key(order: str) -> tuple[Callable[[Any], Any], bool]:
         name = f"summary_metrics.{name}"
 
     def key(run: Any) -> Any:
+        if name in ("created_at", "createdAt"):
+            return (False, False, run.created_at_ms, "")  # the text form has whole seconds only
         value = _field(run, name)
         missing = value is _MISSING or value is None
         numeric = not missing and isinstance(value, (int, float))

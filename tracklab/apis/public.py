@@ -224,6 +224,10 @@ class Run:
         return _iso(self._mlflow.info.start_time)
 
     @property
+    def created_at_ms(self) -> int:
+        return self._mlflow.info.start_time
+
+    @property
     def duration(self) -> float | None:
         info = self._mlflow.info
         return (info.end_time - info.start_time) / 1000 if info.end_time else None

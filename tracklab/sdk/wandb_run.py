@@ -115,7 +115,8 @@ class Run:
 
             self._console = ConsoleCapture(os.path.join(self._folder.files_dir, "output.log"))
             self._console.start()
-        threading.Thread(target=self._write_metadata, name="tracklab-metadata", daemon=True).start()
+        self._metadata_thread = threading.Thread(target=self._write_metadata, name="tracklab-metadata", daemon=True)
+        self._metadata_thread.start()
         if not self._offline:
             from tracklab.backend.service import start_writer
 
@@ -398,10 +399,16 @@ class Run:
             target = os.path.join(self._folder.files_dir, rel)
             os.makedirs(os.path.dirname(target), exist_ok=True)
             if os.path.abspath(source) != os.path.abspath(target):
-                shutil.copy2(source, target)
+                # A link, as wandb makes: "live" and "end" files are uploaded as they are at the end.
+                if os.path.lexists(target):
+                    os.remove(target)
+                try:
+                    os.symlink(os.path.abspath(source), target)
+                except OSError:
+                    shutil.copy2(source, target)
             saved.append(target)
             if self._log is not None:
-                self._log.append(runlog.FILE, {"path": rel, "policy": policy, "source": source})
+                self._log.append(runlog.FILE, {"path": rel, "policy": policy})
         return saved
 
     def alert(self, title: str, text: str, level: Any = None, wait_duration: Any = None) -> None:
@@ -443,6 +450,7 @@ class Run:
             if self._finished or self._forked:
                 return
             state = self._exit_state or ("finished" if not exit_code else "failed")
+            self._metadata_thread.join(timeout=10)  # git can be slow; its record belongs to the run
             self._history.flush()
             self._flush_summary()
             if self._monitor is not None:
