@@ -343,3 +343,37 @@ def test_finish_waits_a_bounded_time_when_the_server_is_down_then_sync_completes
         assert len(client.get_metric_history(found[0].info.run_id, "v")) == 50
     finally:
         _stop(server)
+
+
+def test_the_next_run_recovers_an_orphan(tl_dir, tmp_path):
+    proc = start_python(
+        """
+        import os, signal, tracklab
+        run = tracklab.init(project="p", id="orphan02")
+        for i in range(100):
+            run.log({"v": float(i)})
+        run._log.flush()
+        os.kill(run._writer.pid, signal.SIGKILL)
+        print("ready", flush=True)
+        import time; time.sleep(60)
+        """,
+        cwd=tmp_path,
+    )
+    assert proc.stdout.readline().strip() == "ready"
+    proc.kill()
+    proc.wait()
+    run_python("""
+        import tracklab
+        run = tracklab.init(project="p", mode="offline", id="offline9")  # offline runs are never auto-loaded
+        run.finish()
+        run = tracklab.init(project="p", id="nextrun1")
+        import time; time.sleep(3)
+        run.finish()
+        """, cwd=tmp_path)
+    stored = _wait_for(lambda: (r := stored_run(tl_dir, "p", "orphan02")).info.status != "RUNNING" and r)
+    assert stored.info.status == "KILLED"
+    assert _metric_count(tl_dir, stored.info.run_id) == 100
+    from tests.helpers import mlflow_client as client_for
+
+    experiment = client_for(tl_dir).get_experiment_by_name("p")
+    assert not client_for(tl_dir).search_runs([experiment.experiment_id], "tags.`tracklab.run_id` = 'offline9'")

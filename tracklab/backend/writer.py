@@ -468,6 +468,21 @@ def _sync_locked(folder: RunFolder, tracking_uri: str, root: str | None, give_up
         writer.close()
 
 
+def _start_orphan_recovery(tracking_uri: str, own_folder: str) -> None:
+    """Finish runs whose processes died, in the background (the next TrackLab process does it)."""
+    import threading
+
+    from tracklab.backend.recovery import recover_orphans
+
+    def recover() -> None:
+        time.sleep(1.0)  # let our own run get going first
+        recovered = recover_orphans(tracking_uri, skip=own_folder)
+        if recovered:
+            logger.info("tracklab writer: recovered %d orphaned run(s)", len(recovered))
+
+    threading.Thread(target=recover, name="tracklab-recovery", daemon=True).start()
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="python -m tracklab.backend.writer")
     parser.add_argument("folder")
@@ -477,6 +492,7 @@ def main(argv: list[str] | None = None) -> int:
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(message)s")
     folder = RunFolder(args.folder)
     uri = location.resolve_tracking_uri(args.tracking_uri)
+    _start_orphan_recovery(uri, folder.path)
     with writer_lock(folder):
         writer = RunWriter(folder, uri, parent_pid=args.parent_pid)
         try:

@@ -26,8 +26,8 @@ def sync(paths: tuple[str, ...], tracking_uri: str | None, include_synced: bool)
             click.echo(f"{folder.path}: not a TrackLab run folder (no run log)", err=True)
             failures += 1
             continue
-        if not paths and not include_synced and folder.is_complete(uri):
-            continue
+        if not paths and (folder.is_owned_by_live_process() or (not include_synced and folder.is_complete(uri))):
+            continue  # live runs have their own writer
         try:
             outcome = sync_folder(folder, uri)
         except Exception as exc:  # report and go on with the other runs

@@ -1,0 +1,184 @@
+"""Turning a logged artifact into an MLflow version, and recording uses.
+
+Requests are plain JSON-able dataclasses so that a run can stage them in its folder and
+`tracklab sync` can replay them (offline runs, or a process that died mid-way). Live runs
+run them on one background thread, in order.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import dataclasses
+import hashlib
+import json
+import os
+import sys
+import threading
+from concurrent.futures import Future, ThreadPoolExecutor
+from typing import Any, Callable, Iterator
+
+from tracklab.artifacts import _cache, _registry, _store
+from tracklab.artifacts._files import VersionFiles
+from tracklab.artifacts.manifest import ArtifactManifest
+
+
+@dataclasses.dataclass
+class LogRequest:
+    """Everything needed to store one artifact version."""
+
+    project: str
+    name: str
+    type: str
+    manifest: dict[str, Any]
+    sources: dict[str, str]          # entry path -> local file with its bytes
+    trusted: list[str]               # entries whose sources are known-good cache copies
+    inherited: dict[str, str]        # entry path -> version folder that already holds it
+    description: str | None = None
+    metadata: dict[str, Any] = dataclasses.field(default_factory=dict)
+    aliases: list[str] = dataclasses.field(default_factory=list)
+    tags: list[str] = dataclasses.field(default_factory=list)
+    incremental: bool = False
+    run_id: str | None = None        # TrackLab run id of the producing run
+    run_hint: str | None = None      # its MLflow run id, when known
+    kind: str = "log"
+
+
+@dataclasses.dataclass
+class UseRequest:
+    """A run used a stored version."""
+
+    collection: str
+    number: int
+    project: str
+    run_id: str
+    run_hint: str | None = None
+    kind: str = "use"
+
+
+def request_from_json(data: dict[str, Any]) -> LogRequest | UseRequest:
+    cls = LogRequest if data.get("kind") == "log" else UseRequest
+    return cls(**data)
+
+
+def run(request: LogRequest | UseRequest, tracking_uri: str) -> _registry.StoredVersion:
+    """Carry out a request against the store."""
+    if isinstance(request, LogRequest):
+        return publish(request, tracking_uri)
+    return record_use(request, tracking_uri)
+
+
+def publish(req: LogRequest, tracking_uri: str) -> _registry.StoredVersion:
+    """Store `req` as a new version, or move aliases to the version that has the same digest."""
+    registry = _registry.Registry(tracking_uri)
+    if req.run_id:
+        run_id, experiment = _store.wait_for_run(tracking_uri, req.project, req.run_id, req.run_hint)
+    else:
+        run_id, experiment = None, _store.experiment_id(tracking_uri, req.project, create=True)
+    manifest = ArtifactManifest.from_manifest_json(req.manifest)
+    inherited = dict(req.inherited)
+    with _collection_lock(tracking_uri, req.project, req.name):
+        rm = registry.ensure_collection(req.project, req.name, req.type)
+        if req.incremental:
+            _merge_latest(registry, rm, manifest, inherited)
+        digest = manifest.digest()
+        mv = registry.find_digest(rm, digest)
+        if mv is None:
+            mv = _create(registry, rm, req, manifest, inherited, digest, run_id, experiment)
+        registry.add_aliases(rm, int(mv.version), ["latest", *req.aliases])
+    return registry.get(rm.name, int(mv.version))
+
+
+def _merge_latest(registry: _registry.Registry, rm: Any, manifest: ArtifactManifest,
+                  inherited: dict[str, str]) -> None:
+    """Incremental artifacts: start from the latest version's files, then apply this draft."""
+    number = registry.latest_number(rm)
+    if number is None:
+        return
+    base = registry.get(rm.name, number)
+    base_manifest = ArtifactManifest.from_manifest_json(VersionFiles(registry.tracking_uri).read_manifest(base.location))
+    for path, entry in base_manifest.entries.items():
+        if path not in manifest.entries:
+            manifest.entries[path] = entry
+            if entry.ref is None:
+                inherited[path] = base.location
+
+
+def _create(registry: _registry.Registry, rm: Any, req: LogRequest, manifest: ArtifactManifest,
+            inherited: dict[str, str], digest: str, run_id: str | None, experiment: str) -> Any:
+    client = registry.client
+    files = VersionFiles(registry.tracking_uri)
+    model = client.create_logged_model(experiment, name=req.name, source_run_id=run_id, model_type=req.type,
+                                       tags={"tracklab.digest": digest, "tracklab.project": req.project})
+    try:
+        sources = dict(req.sources)
+        for path, location in inherited.items():
+            sources[path] = _inherited_source(files, location, manifest.entries[path])
+        files.store(model, manifest, sources, set(req.trusted) | set(inherited))
+        client.finalize_logged_model(model.model_id, "READY")
+    except BaseException:
+        client.finalize_logged_model(model.model_id, "FAILED")
+        raise
+    tags = {
+        _registry.MV_DIGEST: digest,
+        _registry.MV_MODEL_ID: model.model_id,
+        _registry.MV_LOCATION: model.artifact_location,
+        _registry.MV_SIZE: str(manifest.size),
+        _registry.MV_FILE_COUNT: str(len(manifest)),
+        _registry.MV_METADATA: json.dumps(req.metadata),
+        _registry.MV_TAGS: json.dumps(req.tags),
+    }
+    return registry.create_version(rm, client.get_logged_model(model.model_id), run_id, tags, req.description)
+
+
+def _inherited_source(files: VersionFiles, location: str, entry: Any) -> str:
+    """A local file with the bytes of an entry stored in another version's folder."""
+    local = _store.local_path(location)
+    if local is not None:
+        from tracklab.artifacts import _names
+
+        return _names.safe_join(local, entry.path)
+    return _cache.ArtifactCache().fill(entry.digest, lambda tmp: files.fetch(location, entry.path, tmp), check=True)
+
+
+def record_use(req: UseRequest, tracking_uri: str) -> _registry.StoredVersion:
+    registry = _registry.Registry(tracking_uri)
+    run_id, _ = _store.wait_for_run(tracking_uri, req.project, req.run_id, req.run_hint)
+    version = registry.get(req.collection, req.number)
+    registry.mark_used(version, run_id, f"{req.project}/{req.run_id}")
+    return version
+
+
+@contextlib.contextmanager
+def _collection_lock(tracking_uri: str, project: str, name: str) -> Iterator[None]:
+    """Serialise dedup-and-create per collection between processes on a local store."""
+    root = _store.objects_root(tracking_uri)
+    if root is None:
+        yield
+        return
+    from tracklab.backend.store_setup import file_lock
+
+    key = hashlib.sha1(f"{project}/{name}".encode()).hexdigest()[:16]
+    with file_lock(os.path.join(root, "locks", key + ".lock")):
+        yield
+
+
+# -- the background thread of live runs ---------------------------------------------------------
+_executor: ThreadPoolExecutor | None = None
+_executor_lock = threading.Lock()
+
+
+def submit(work: Callable[[], Any], what: str) -> Future:
+    """Run `work` on the publishing thread (in submission order); failures are also printed."""
+    global _executor
+    with _executor_lock:
+        if _executor is None:
+            _executor = ThreadPoolExecutor(max_workers=1, thread_name_prefix="tracklab-artifacts")
+    future = _executor.submit(work)
+    future.add_done_callback(lambda f: _report(f, what))
+    return future
+
+
+def _report(future: Future, what: str) -> None:
+    error = future.exception()
+    if error is not None:
+        sys.stderr.write(f"tracklab: {what} failed: {error!r} (`tracklab sync` retries it)\n")

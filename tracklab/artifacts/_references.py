@@ -1,0 +1,108 @@
+"""Reference entries: files that stay where they are (`file://`, `http(s)://`, and every scheme
+MLflow's artifact repositories read: `s3://`, `gs://`, `wasbs://`, `hdfs://`, `mlflow-artifacts:/`,
+`runs:/`, `models:/` ...). Only the URI and a checksum go into the manifest."""
+
+from __future__ import annotations
+
+import os
+import posixpath
+import shutil
+import tempfile
+import urllib.parse
+import urllib.request
+
+from tracklab.artifacts import _digest, _names
+from tracklab.artifacts.manifest import ArtifactManifestEntry
+
+
+def entries_for(uri: str, name: str | None, checksum: bool, max_objects: int | None) -> list[ArtifactManifestEntry]:
+    """The manifest entries a reference to `uri` adds (one per file for `file://` folders)."""
+    parsed = urllib.parse.urlparse(uri)
+    if parsed.scheme == "file":
+        return _file_entries(uri, urllib.parse.unquote(parsed.path), name, checksum, max_objects)
+    if not parsed.scheme:
+        raise ValueError(f"reference {uri!r} has no scheme; use file:///abs/path for local files")
+    default = posixpath.basename(parsed.path.rstrip("/")) or parsed.netloc or "reference"
+    entry_name = _names.entry_path(name or default)
+    digest, size = uri, None
+    if checksum and parsed.scheme in ("http", "https"):
+        digest, size = _http_checksum(uri)
+    return [ArtifactManifestEntry(path=entry_name, digest=digest, size=size, ref=uri)]
+
+
+def _file_entries(uri: str, path: str, name: str | None, checksum: bool,
+                  max_objects: int | None) -> list[ArtifactManifestEntry]:
+    if os.path.isfile(path):
+        files = [(path, name or os.path.basename(path))]
+    elif os.path.isdir(path):
+        files = []
+        for base, dirs, names in os.walk(path):
+            dirs.sort()
+            for file_name in sorted(names):
+                full = os.path.join(base, file_name)
+                rel = os.path.relpath(full, path).replace(os.sep, "/")
+                files.append((full, f"{name}/{rel}" if name else rel))
+    else:
+        raise ValueError(f"reference {uri!r}: no such file or directory")
+    if max_objects is not None and len(files) > max_objects:
+        raise ValueError(f"reference {uri!r} holds {len(files)} files, more than max_objects={max_objects}")
+    entries = []
+    for full, entry_name in files:
+        ref = "file://" + urllib.parse.quote(os.path.abspath(full))
+        digest = _digest.md5_file(full)[0] if checksum else ref
+        entries.append(ArtifactManifestEntry(path=_names.entry_path(entry_name), digest=digest,
+                                             size=os.path.getsize(full), ref=ref))
+    return entries
+
+
+def _http_checksum(uri: str) -> tuple[str, int | None]:
+    """The ETag (else the URI) and size of an HTTP object, from a HEAD request."""
+    try:
+        with urllib.request.urlopen(urllib.request.Request(uri, method="HEAD"), timeout=30) as response:
+            etag = (response.headers.get("ETag") or "").strip('"')
+            length = response.headers.get("Content-Length")
+    except OSError:
+        return uri, None
+    return (etag or uri), (int(length) if length else None)
+
+
+def is_checksummed(entry: ArtifactManifestEntry) -> bool:
+    """Whether the entry's digest is an MD5 of the referenced bytes (so it can be verified)."""
+    return bool(entry.ref) and entry.digest != entry.ref and entry.ref.startswith("file://")
+
+
+def fetch(entry: ArtifactManifestEntry, dst: str) -> bool:
+    """Copy the referenced bytes to `dst`; False when the reference is missing."""
+    assert entry.ref is not None
+    parsed = urllib.parse.urlparse(entry.ref)
+    os.makedirs(os.path.dirname(dst) or ".", exist_ok=True)
+    if parsed.scheme == "file":
+        source = urllib.parse.unquote(parsed.path)
+        if not os.path.isfile(source):
+            return False
+        if is_checksummed(entry):
+            got, _ = _digest.copy_hashing(source, dst)
+            if got != entry.digest:
+                raise ValueError(f"referenced file {source!r} of entry {entry.path!r} changed since it was logged")
+        else:
+            shutil.copyfile(source, dst)
+        return True
+    if parsed.scheme in ("http", "https"):
+        try:
+            with urllib.request.urlopen(entry.ref, timeout=60) as response, open(dst, "wb") as out:
+                shutil.copyfileobj(response, out, _digest.CHUNK)
+        except OSError:
+            return False
+        return True
+    import mlflow.artifacts
+
+    with tempfile.TemporaryDirectory(prefix="tracklab-ref-", dir=os.path.dirname(dst)) as tmp:
+        try:
+            got = mlflow.artifacts.download_artifacts(artifact_uri=entry.ref, dst_path=tmp)
+        except Exception:  # MLflow raises many kinds for missing or unreachable objects
+            return False
+        if os.path.isdir(got):
+            shutil.copytree(got, dst, dirs_exist_ok=True)
+        else:
+            os.replace(got, dst)
+    return True

@@ -1,0 +1,205 @@
+"""TrackLab standing in for `wandb`, by opt-in.
+
+`enable()` puts a finder at the front of `sys.meta_path`. From then on:
+
+* `import wandb` gives a facade module that shares TrackLab's namespace (`wandb.init is
+  tracklab.init`, `wandb.run` follows the current run through `wandb_setup._targets()`);
+* `import wandb.<path>` gives the TrackLab module at the same path (`wandb.sdk.wandb_run` is
+  `tracklab.sdk.wandb_run`), or the one `_ALIASES` names (`wandb.wandb_run`, `wandb.sklearn`, ...);
+  a path TrackLab lacks is not found (parents are TrackLab packages: a real wandb never answers);
+* `importlib.util.find_spec("wandb")` answers, and `importlib.metadata` finds a `wandb`
+  distribution (a dist-info shipped in `_dist/`) ahead of any installed one.
+
+Nothing here runs unless `enable()` is called (directly, through `TRACKLAB_AS_WANDB=1` with the
+`_shim` folder on `PYTHONPATH`, or through `tracklab run`).
+"""
+
+from __future__ import annotations
+
+import importlib
+import importlib.abc
+import importlib.machinery
+import importlib.util
+import sys
+import types
+import warnings
+from pathlib import Path
+from typing import Any, Iterable, Sequence
+
+#: The wandb release whose surface TrackLab implements; what `version("wandb")` answers.
+WANDB_VERSION = "0.31.0"
+
+DIST_INFO = Path(__file__).with_name("_dist") / f"wandb-{WANDB_VERSION}.dist-info"
+
+#: wandb paths whose TrackLab module is not at the same path.
+_ALIASES = {
+    "wandb.wandb_run": "tracklab.sdk.wandb_run",
+    "wandb.wandb_sdk": "tracklab.sdk",
+    "wandb.data_types": "tracklab.sdk.data_types",
+    "wandb.sklearn": "tracklab.integration.sklearn",
+    "wandb.tensorboard": "tracklab.integration.tensorboard",
+    "wandb.env": "tracklab.integration.wandb_env",
+    "wandb.sdk.wandb_watch": "tracklab.integration.torch_watch",
+}
+
+#: Attributes of the facade that TrackLab's top-level module does not carry.
+_FACADE_LAZY = {
+    "integration": "tracklab.integration",
+    "sklearn": "tracklab.integration.sklearn",
+    "tensorboard": "tracklab.integration.tensorboard",
+    "env": "tracklab.integration.wandb_env",
+    "wandb_run": "tracklab.sdk.wandb_run",
+}
+
+_SKIP = frozenset({"__name__", "__spec__", "__loader__", "__package__", "__path__", "__file__",
+                   "__cached__", "__getattr__", "__dir__", "__version__", "__builtins__", "__doc__"})
+
+
+def target_name(fullname: str) -> str | None:
+    """The TrackLab module that stands for the wandb module `fullname`, if any."""
+    if fullname in _ALIASES:
+        return _ALIASES[fullname]
+    if fullname.startswith("wandb."):
+        return "tracklab." + fullname[len("wandb."):]
+    return None
+
+
+class _Api:
+    """`wandb.api`: Ray reads `wandb.api.api_key`; there is no key locally."""
+
+    api_key: str | None = None
+
+    def __repr__(self) -> str:
+        return "<tracklab local api>"
+
+
+def _make_facade(spec: importlib.machinery.ModuleSpec) -> types.ModuleType:
+    """The `wandb` module: TrackLab's namespace plus wandb's version and a few extra names."""
+    import tracklab
+
+    facade = types.ModuleType("wandb", tracklab.__doc__)
+    for name, value in vars(tracklab).items():
+        if name not in _SKIP:
+            facade.__dict__[name] = value
+    facade.__dict__.update(__version__=WANDB_VERSION, __tracklab__=True, __path__=[], __file__=tracklab.__file__,
+                           __spec__=spec, __loader__=spec.loader, __package__="wandb", api=_Api())
+
+    def __getattr__(name: str) -> Any:  # noqa: N807 - module protocol
+        if name in _FACADE_LAZY:
+            value: Any = importlib.import_module(_FACADE_LAZY[name])
+        else:
+            value = getattr(tracklab, name)  # tracklab's own lazy names; AttributeError otherwise
+        facade.__dict__[name] = value
+        return value
+
+    facade.__getattr__ = __getattr__  # type: ignore[method-assign]
+    return facade
+
+
+class _AliasLoader(importlib.abc.Loader):
+    """Loads a wandb name as an existing TrackLab module (or the facade for `wandb` itself)."""
+
+    def __init__(self, target: str | None) -> None:
+        self.target = target
+        self._own_spec: Any = None
+
+    def create_module(self, spec: importlib.machinery.ModuleSpec) -> types.ModuleType:
+        if self.target is None:
+            return _make_facade(spec)
+        module = importlib.import_module(self.target)
+        self._own_spec = module.__spec__
+        return module
+
+    def exec_module(self, module: types.ModuleType) -> None:
+        if self.target is not None:  # the import system set our spec on it: give it its own back
+            module.__spec__ = self._own_spec
+
+
+class WandbStandinFinder(importlib.abc.MetaPathFinder):
+    """Answers `wandb` and `wandb.*` imports and `wandb` distribution look-ups with TrackLab."""
+
+    def find_spec(self, fullname: str, path: Sequence[str] | None = None,
+                  target: types.ModuleType | None = None) -> importlib.machinery.ModuleSpec | None:
+        if fullname == "wandb":
+            spec = importlib.machinery.ModuleSpec("wandb", _AliasLoader(None), origin="tracklab", is_package=True)
+            spec.submodule_search_locations = []
+            return spec
+        name = target_name(fullname)
+        if name is None:
+            return None
+        try:
+            own = importlib.util.find_spec(name)
+        except ImportError:
+            own = None
+        if own is None:  # the parent is a TrackLab module, so no real wandb file can answer either
+            return None
+        return importlib.machinery.ModuleSpec(fullname, _AliasLoader(name), origin=own.origin,
+                                              is_package=own.submodule_search_locations is not None)
+
+    def find_distributions(self, context: Any = None) -> Iterable[Any]:
+        name = getattr(context, "name", None)
+        if name is not None and _normalize(name) != "wandb":
+            return []
+        # Answer with the caller's own Distribution class (stdlib importlib.metadata or the backport).
+        module = sys.modules.get(type(context).__module__.split(".")[0]) if context is not None else None
+        dist_cls = getattr(module, "PathDistribution", None) or importlib.metadata.PathDistribution
+        return [dist_cls(DIST_INFO)]
+
+    def invalidate_caches(self) -> None:
+        """Nothing cached."""
+
+
+def _normalize(name: str) -> str:
+    return name.lower().replace("-", "_").replace(".", "_")
+
+
+_finder: WandbStandinFinder | None = None
+
+
+def is_enabled() -> bool:
+    """Whether `import wandb` gives TrackLab in this process."""
+    return _finder is not None and _finder in sys.meta_path
+
+
+def enable() -> types.ModuleType:
+    """Make `import wandb` (and its submodules, `find_spec` and package metadata) give TrackLab.
+
+    Call it before the libraries that use wandb are imported. A real wandb imported earlier is
+    dropped from `sys.modules` (with a warning): objects already taken from it stay real wandb's.
+    Returns the `wandb` module.
+    """
+    global _finder
+    import importlib.metadata  # noqa: F401 - find_distributions falls back on it
+
+    if is_enabled():
+        return importlib.import_module("wandb")
+    real = [name for name, mod in sys.modules.items()
+            if (name == "wandb" or name.startswith("wandb.")) and not _is_ours(name, mod)]
+    if real:
+        warnings.warn("tracklab: a real `wandb` was imported before the stand-in was enabled; modules that already "
+                      "hold it keep using it. Enable the stand-in earlier (TRACKLAB_AS_WANDB=1 with `tracklab run`).",
+                      RuntimeWarning, stacklevel=2)
+        for name in real:
+            del sys.modules[name]
+    _finder = WandbStandinFinder()
+    sys.meta_path.insert(0, _finder)
+    importlib.invalidate_caches()
+    return importlib.import_module("wandb")
+
+
+def disable() -> None:
+    """Undo `enable()`: remove the finder and every `wandb` module it made."""
+    global _finder
+    if _finder is not None and _finder in sys.meta_path:
+        sys.meta_path.remove(_finder)
+    _finder = None
+    for name, module in list(sys.modules.items()):
+        if (name == "wandb" or name.startswith("wandb.")) and _is_ours(name, module):
+            del sys.modules[name]
+    importlib.invalidate_caches()
+
+
+def _is_ours(name: str, module: Any) -> bool:
+    if name == "wandb":
+        return getattr(module, "__tracklab__", False) is True
+    return getattr(module, "__name__", "").startswith("tracklab")
