@@ -365,24 +365,14 @@ class Run:
         import numpy as np
         import pandas as pd
 
-        points = self._api._reader.metric_points(self._mlflow)
+        frame, times = self._numeric_history()
         start = self._mlflow.info.start_time / 1000
-        columns: dict[str, Any] = {}
-        timestamps: dict[int, int] = {}
-        for mlflow_key, series in points.items():
-            if mlflow_key.startswith("system/") or not series:
-                continue
-            steps, values, ts = zip(*series)
-            columns[self._key(mlflow_key)] = pd.Series(np.asarray(values, dtype=float),
-                                                       index=np.asarray(steps, dtype=np.int64))
-            if not timestamps or len(steps) > len(timestamps):
-                timestamps = dict(zip(steps, ts))
-        frame = pd.DataFrame(columns)
         by_key: dict[str, dict[int, Any]] = {}
+        stamps: dict[int, float] = {}
         for objects in self._api._reader.history_objects(self._mlflow):
             step = objects["_step"]
             if objects.get("_timestamp") is not None:
-                timestamps.setdefault(step, objects["_timestamp"] * 1000)
+                stamps[step] = objects["_timestamp"] * 1000
             for key, value in objects.items():
                 if key[:1] != "_":
                     by_key.setdefault(key, {})[step] = value
@@ -393,9 +383,10 @@ class Run:
                 merged = frame[key].dropna().to_dict() if key in frame else {}
                 merged.update(values)  # exact values (strings, inf, big ints) win over the metric copy
                 frame[key] = pd.Series(merged, dtype=object).reindex(frame.index)
+            times = times.combine_first(pd.Series(stamps, dtype=float))
         frame = frame.sort_index()
         frame.index.name = "_step"
-        ts_series = pd.Series(timestamps, dtype=float).reindex(frame.index) / 1000
+        ts_series = times.reindex(frame.index).astype(float) / 1000
         frame.insert(0, "_runtime", ts_series - start)
         frame.insert(0, "_timestamp", ts_series)
         frame = frame.reset_index()
@@ -403,6 +394,32 @@ class Run:
             index = np.unique(np.linspace(0, len(frame) - 1, samples).round().astype(int))
             frame = frame.iloc[index].reset_index(drop=True)
         return frame
+
+    def _numeric_history(self) -> tuple[Any, Any]:
+        """(wide frame of numeric history by step, timestamps ms by step).
+
+        An ended run has the writer's columnar copy; a running one is read from MLflow's metrics.
+        """
+        import numpy as np
+        import pandas as pd
+
+        from tracklab.backend import history_columns
+
+        if self._mlflow.info.status != "RUNNING":
+            data = self._api._reader.read_artifact(self._mlflow, history_columns.ARTIFACT)
+            if data:
+                return history_columns.read_frame(data)
+        columns: dict[str, Any] = {}
+        timestamps: dict[int, int] = {}
+        for mlflow_key, series in self._api._reader.metric_points(self._mlflow).items():
+            if mlflow_key.startswith("system/") or not series:
+                continue
+            steps, values, ts = zip(*series)
+            columns[self._key(mlflow_key)] = pd.Series(np.asarray(values, dtype=float),
+                                                       index=np.asarray(steps, dtype=np.int64))
+            if len(steps) > len(timestamps):
+                timestamps = dict(zip(steps, ts))
+        return pd.DataFrame(columns), pd.Series(timestamps, dtype=float)
 
     def scan_history(self, keys: Sequence[str] | None = None, page_size: int = 1000, min_step: int | None = None,
                      max_step: int | None = None) -> Iterator[dict[str, Any]]:

@@ -36,6 +36,13 @@ def artifact_name(name: str) -> str:
     return name
 
 
+def registry_name(name: str) -> str:
+    """`name` if usable as a registered-model name (MLflow refuses `/` and `:`; quotes would break queries)."""
+    if not name or any(c in name for c in "/:'\"`\\") or len(name) > 256:
+        raise ValueError(f"Registry name {name!r} is invalid: it may not contain / : quotes or backslashes")
+    return name
+
+
 def artifact_type(kind: str) -> str:
     """`kind` if usable as an artifact type (no `/` or `:`), else ValueError."""
     if not isinstance(kind, str) or not kind or "/" in kind or ":" in kind or len(kind) > MAX_NAME_LENGTH:

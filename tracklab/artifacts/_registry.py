@@ -116,11 +116,9 @@ class Registry:
                 raise ValueError(f"Artifact {name!r} already exists in project {project!r} with type "
                                  f"{existing!r}; cannot log it with type {kind!r}")
             return rm
-        tags = {RM_NAME: name, RM_TYPE: kind}
+        tags = {RM_NAME: name, RM_TYPE: kind, RM_PROJECT: project}
         if registry:
             tags[RM_PORTFOLIO] = "true"
-        else:
-            tags[RM_PROJECT] = project
         for candidate in self._candidates(project, name, registry):
             if self._get_rm(candidate) is not None:
                 continue
@@ -165,11 +163,10 @@ class Registry:
                                               await_creation_for=0)
         links = json.loads(model.tags.get("mlflow.modelVersions") or "[]")
         links.append({"name": rm.name, "version": int(mv.version)})
-        self.client.set_logged_model_tags(model.model_id, {
-            "mlflow.modelVersions": json.dumps(links),
-            "tracklab.collection": rm.name,
-            "tracklab.version": f"v{int(mv.version) - 1}",
-        })
+        model_tags = {"mlflow.modelVersions": json.dumps(links)}
+        if MV_LINKED_FROM not in tags:
+            model_tags.update({"tracklab.collection": rm.name, "tracklab.version": f"v{int(mv.version) - 1}"})
+        self.client.set_logged_model_tags(model.model_id, model_tags)
         return mv
 
     def get(self, rm_name: str, number: int) -> StoredVersion:
@@ -255,12 +252,13 @@ class Registry:
             self.client.log_inputs(run_id, models=[LoggedModelInput(version.model_id)])
         self.client.set_model_version_tag(version.collection, str(version.number), MV_USED_BY_PREFIX + run_id, label)
 
-    def delete(self, version: StoredVersion) -> None:
+    def delete(self, version: StoredVersion, keep_model: bool) -> None:
+        """Delete a model version (and its LoggedModel unless other versions point at it)."""
         rm = self.client.get_registered_model(version.collection)
         self.client.delete_model_version(version.collection, str(version.number))
         if rm.tags.get(RM_LATEST) == str(version.number):
             self.client.delete_registered_model_tag(version.collection, RM_LATEST)
-        if version.model_id and not version.linked_from:
+        if version.model_id and not keep_model:
             self.client.delete_logged_model(version.model_id)
 
     # -- reading ------------------------------------------------------------------------------

@@ -19,6 +19,8 @@ import time
 from typing import Any, Iterator
 
 from tracklab.backend import location, mapping, runlog
+from tracklab.backend.history_columns import ARTIFACT as HISTORY_COLUMNS_ARTIFACT
+from tracklab.backend.history_columns import HistoryColumnsWriter
 from tracklab.backend.run_folder import RunFolder
 from tracklab.backend.store import Batch, Store, open_store
 
@@ -51,6 +53,7 @@ class _Translator:
         self.object_keys: set[str] = set()
         self.system_step = 0
         self.last_step = -1
+        self.columns = HistoryColumnsWriter(os.path.join(folder.path, "history.parquet"))
         self._objects_path = os.path.join(folder.path, OBJECTS_NAME)
         self._objects = open(self._objects_path, "w", encoding="utf-8")
 
@@ -102,25 +105,25 @@ class _Translator:
         self.summary.update((k, v) for k, v in row.items() if v is not None)
         self.summary["_step"] = step
         self.last_step = step
-        if batch is None:
-            for original, value in row.items():
-                if mapping.needs_exact_copy(value):
-                    self._object(step, ts, row)
-                    return
-            return
         ts_ms = int(ts * 1000)
-        append = batch.metrics.append
+        column = self.columns.add
+        append = batch.metrics.append if batch is not None else None
         escaped = self.escaped
         exact = False
         for original, value in row.items():
             if type(value) is float and value - value == 0.0:  # a finite float: the common case
-                append((escaped.get(original) or self.key(original), value, ts_ms, step, 0))
+                column(original, step, value, ts_ms)
+                if append is not None:
+                    append((escaped.get(original) or self.key(original), value, ts_ms, step, 0))
                 continue
             if mapping.needs_exact_copy(value):
                 exact = True
             converted = mapping.metric_value(value)
             if converted is not None:
-                append((escaped.get(original) or self.key(original), converted[0], ts_ms, step, int(converted[1])))
+                column(original, step, float(value), ts_ms)  # the column keeps inf, unlike MLflow
+                if append is not None:
+                    append((escaped.get(original) or self.key(original), converted[0], ts_ms, step,
+                            int(converted[1])))
         if exact:
             self._object(step, ts, row)
 
@@ -384,6 +387,10 @@ class RunWriter:
             tags["tracklab.metrics"] = json.dumps(list(t.metrics_defs.values()))
         if t.object_keys:
             tags[mapping.TAG_OBJECT_KEYS] = json.dumps(sorted(t.object_keys))
+        columns = t.columns.close()
+        if columns is not None:
+            self._retry("uploading the history columns",
+                        lambda: self._store().put_artifact(self.run_id, HISTORY_COLUMNS_ARTIFACT, columns), give_up_at)
         end_ms = int(((t.exit or {}).get("time") or time.time()) * 1000)
         self._retry("ending the run", lambda: self._store().write(self.run_id, Batch(tags=tags)), give_up_at)
         self._retry("ending the run", lambda: self._store().end_run(self.run_id, mapping.mlflow_status(state), end_ms),

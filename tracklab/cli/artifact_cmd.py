@@ -1,0 +1,114 @@
+"""`tracklab artifact put | get | ls | cache cleanup` (wandb's `wandb artifact ...`)."""
+
+from __future__ import annotations
+
+import os
+import re
+
+import click
+
+_UNITS = {"": 1, "B": 1, "KB": 1024, "MB": 1024**2, "GB": 1024**3, "TB": 1024**4}
+
+
+def _human(size: int) -> str:
+    for unit in ("B", "KB", "MB", "GB"):
+        if size < 1024 or unit == "GB":
+            return f"{size:.0f}{unit}" if unit == "B" else f"{size:.1f}{unit}"
+        size /= 1024
+    return f"{size}B"
+
+
+def _parse_size(text: str) -> int:
+    match = re.fullmatch(r"\s*(\d+(?:\.\d+)?)\s*([KMGT]?B?)\s*", text.upper())
+    if not match:
+        raise click.BadParameter(f"{text!r} is not a size like 500MB or 1GB")
+    unit = match.group(2)
+    if unit and not unit.endswith("B"):
+        unit += "B"
+    return int(float(match.group(1)) * _UNITS[unit])
+
+
+@click.group()
+def artifact() -> None:
+    """Version datasets and models: put, get, ls and the local cache."""
+
+
+@artifact.command()
+@click.argument("path")
+@click.option("--name", "-n", default=None, help="project/name of the artifact (default: the file or folder name).")
+@click.option("--description", "-d", default=None, help="A description of this version.")
+@click.option("--type", "-t", "kind", default="dataset", show_default=True, help="The artifact type.")
+@click.option("--alias", "-a", "aliases", multiple=True, help="An alias for this version (repeatable).")
+@click.option("--policy", type=click.Choice(["mutable", "immutable"]), default="mutable", show_default=True,
+              help="immutable: do not copy files into the cache before storing them.")
+def put(path: str, name: str | None, description: str | None, kind: str, aliases: tuple[str, ...],
+        policy: str) -> None:
+    """Store a file, folder or reference URI (`s3://...`, `file://...`) as a new artifact version."""
+    import tracklab
+    from tracklab.artifacts import Artifact, _names
+
+    spec = _names.parse_spec(name or os.path.basename(os.path.abspath(path.rstrip("/"))))
+    project = spec.project or os.environ.get("TRACKLAB_PROJECT") or os.environ.get("WANDB_PROJECT") or "uncategorized"
+    art = Artifact(spec.name, kind, description=description)
+    if "://" in path:
+        art.add_reference(path)
+    elif os.path.isdir(path):
+        art.add_dir(path, policy=policy)
+    elif os.path.isfile(path):
+        art.add_file(path, policy=policy)
+    else:
+        raise click.BadParameter(f"{path!r} is not a file, a folder or a URI", param_hint="PATH")
+    run = tracklab.init(project=project, job_type="auto", reinit="create_new", settings={"silent": True, "console": "off"})
+    try:
+        run.log_artifact(art, aliases=list(aliases)).wait()
+    finally:
+        run.finish()
+    click.echo(f"Artifact {project}/{art.name} stored ({art.file_count} files, {_human(art.size)}); use it with:\n"
+               f"    artifact = run.use_artifact(\"{project}/{art.name}\")")
+
+
+@artifact.command()
+@click.argument("path")
+@click.option("--root", default=None, help="Where to download (default: ./artifacts/<name>:<version>).")
+@click.option("--type", "kind", default=None, help="The expected artifact type.")
+def get(path: str, root: str | None, kind: str | None) -> None:
+    """Download an artifact version: PATH is project/name[:alias|:vN]."""
+    import tracklab
+    from tracklab.artifacts import public_api
+
+    try:
+        art = public_api.artifact(tracklab.Api(), path, kind)
+    except Exception as exc:  # unknown name or alias: show the message, not a traceback
+        raise click.ClickException(str(exc)) from None
+    click.echo(f"Artifact downloaded to {art.download(root)}")
+
+
+@artifact.command(name="ls")
+@click.argument("project")
+@click.option("--type", "-t", "kind", default=None, help="Only artifacts of this type.")
+def ls(project: str, kind: str | None) -> None:
+    """List the artifacts of PROJECT: type, last update, size, name:version and aliases of each version."""
+    import tracklab
+    from tracklab.artifacts import public_api
+
+    project = project.rstrip("/").split("/")[-1]
+    for collection in public_api.artifact_collections(tracklab.Api(), project, kind):
+        for art in collection.artifacts():
+            click.echo(f"{art.type:<15} {art.updated_at:<21} {_human(art.size):>10}  {art.name:<30} "
+                       f"{','.join(art.aliases)}")
+
+
+@artifact.group()
+def cache() -> None:
+    """The local artifact cache."""
+
+
+@cache.command()
+@click.argument("target_size")
+@click.option("--remove-temp", is_flag=True, help="Also delete temporary staging files.")
+def cleanup(target_size: str, remove_temp: bool) -> None:
+    """Shrink the cache to TARGET_SIZE (e.g. 10GB), least recently used files first."""
+    from tracklab.artifacts._cache import ArtifactCache
+
+    freed = ArtifactCache().cleanup(_parse_size(target_size), remove_temp=remove_temp)
+    click.echo(f"Reclaimed {_human(freed)} of space")
