@@ -164,3 +164,17 @@ def test_api_edits_and_delete(three_runs, tl_dir):
     again.delete()
     assert [r.id for r in tracklab.Api().runs("api")] == [three_runs[0], three_runs[2]]
     assert mlflow_client(tl_dir).get_run(stored.info.run_id).info.lifecycle_stage == "deleted"
+
+
+def test_save_code_keeps_the_main_script(tl_dir, tmp_path):
+    script = tmp_path / "train_script.py"
+    script.write_text("import tracklab\nrun = tracklab.init(project='code', id='coderun1', save_code=True)\nrun.finish()\n")
+    import subprocess
+    import sys
+
+    from tests.helpers import python_env
+
+    subprocess.run([sys.executable, str(script)], cwd=tmp_path, env=python_env(), check=True, timeout=120)
+    assert "tracklab.init" in _artifact_text(tl_dir, "code", "coderun1", "code/train_script.py")
+    stored = stored_run(tl_dir, "code", "coderun1")
+    assert stored.data.tags["mlflow.source.name"] == str(script)

@@ -20,15 +20,9 @@ def link(tracking_uri: str, stored: StoredVersion, target_path: str, aliases: li
     if found:
         number = int(found[0].version)
     else:
-        tags = {
-            _registry.MV_DIGEST: stored.digest,
-            _registry.MV_MODEL_ID: stored.model_id or "",
-            _registry.MV_LOCATION: stored.location,
-            _registry.MV_SIZE: str(stored.size),
-            _registry.MV_FILE_COUNT: str(stored.file_count),
-            _registry.MV_LINKED_FROM: source,
-        }
+        tags = {_registry.MV_DIGEST: stored.digest, _registry.MV_LINKED_FROM: source}
         model = registry.client.get_logged_model(stored.model_id)
-        number = int(registry.create_version(rm, model, stored.run_id, tags, stored.description).version)
+        number = int(registry.create_version(rm, model, stored.run_id, tags, stored.description, stored.size,
+                                             stored.file_count).version)
     registry.add_aliases(rm, number, ["latest", *aliases])
     return registry.get(rm.name, number)

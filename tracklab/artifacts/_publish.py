@@ -118,16 +118,13 @@ def _create(registry: _registry.Registry, rm: Any, req: LogRequest, manifest: Ar
     except BaseException:
         client.finalize_logged_model(model.model_id, "FAILED")
         raise
-    tags = {
-        _registry.MV_DIGEST: digest,
-        _registry.MV_MODEL_ID: model.model_id,
-        _registry.MV_LOCATION: model.artifact_location,
-        _registry.MV_SIZE: str(manifest.size),
-        _registry.MV_FILE_COUNT: str(len(manifest)),
-        _registry.MV_METADATA: json.dumps(req.metadata),
-        _registry.MV_TAGS: json.dumps(req.tags),
-    }
-    return registry.create_version(rm, client.get_logged_model(model.model_id), run_id, tags, req.description)
+    tags = {_registry.MV_DIGEST: digest}
+    if req.metadata:
+        tags[_registry.MV_METADATA] = json.dumps(req.metadata)
+    if req.tags:
+        tags[_registry.MV_TAGS] = json.dumps(req.tags)
+    return registry.create_version(rm, client.get_logged_model(model.model_id), run_id, tags, req.description,
+                                   manifest.size, len(manifest))
 
 
 def _inherited_source(files: VersionFiles, location: str, entry: Any) -> str:

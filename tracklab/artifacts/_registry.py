@@ -26,10 +26,7 @@ RM_ALIAS_PREFIX = "tracklab.alias."
 RM_PORTFOLIO = "tracklab.portfolio"
 # Model-version tags.
 MV_DIGEST = "tracklab.digest"
-MV_MODEL_ID = "tracklab.model_id"
-MV_LOCATION = "tracklab.location"
-MV_SIZE = "tracklab.size"
-MV_FILE_COUNT = "tracklab.file_count"
+MV_INFO = "tracklab.info"  # JSON: model_id, location, size, file_count
 MV_METADATA = "tracklab.metadata"
 MV_TAGS = "tracklab.tags"
 MV_LINKED_FROM = "tracklab.linked_from"
@@ -155,8 +152,10 @@ class Registry:
         return min(found, key=lambda mv: int(mv.version)) if found else None
 
     def create_version(self, rm: Any, model: Any, run_id: str | None, tags: dict[str, str],
-                       description: str | None) -> Any:
+                       description: str | None, size: int, file_count: int) -> Any:
         """A new model version of `rm` pointing at LoggedModel `model`."""
+        tags = {**tags, MV_INFO: json.dumps({"model_id": model.model_id, "location": model.artifact_location,
+                                             "size": size, "file_count": file_count})}
         source = f"models:/{model.model_id}" if _store.is_remote(self.tracking_uri) else model.artifact_location
         mv = self.client.create_model_version(rm.name, source=source, run_id=run_id, tags=tags,
                                               description=description, model_id=model.model_id,
@@ -261,9 +260,27 @@ class Registry:
         if version.model_id and not keep_model:
             self.client.delete_logged_model(version.model_id)
 
+    def versions_of_model(self, model_id: str) -> list[tuple[str, int]]:
+        """(registered model, version) pairs that still point at LoggedModel `model_id`, oldest first."""
+        from mlflow.exceptions import MlflowException
+
+        try:
+            model = self.client.get_logged_model(model_id)
+        except MlflowException:
+            return []
+        out = []
+        for link in json.loads(model.tags.get("mlflow.modelVersions") or "[]"):
+            try:
+                self.client.get_model_version(link["name"], str(link["version"]))
+            except MlflowException:
+                continue
+            out.append((link["name"], int(link["version"])))
+        return out
+
     # -- reading ------------------------------------------------------------------------------
     def _stored(self, rm: Any, mv: Any) -> StoredVersion:
         tags = mv.tags or {}
+        info = json.loads(tags.get(MV_INFO) or "{}")
         rm_tags = rm.tags or {}
         number = int(mv.version)
         aliases = [rm_tags.get(RM_ALIAS_PREFIX + a, a) for a, v in (rm.aliases or {}).items() if int(v) == number]
@@ -272,11 +289,11 @@ class Registry:
         return StoredVersion(
             collection=rm.name, number=number, project=rm_tags.get(RM_PROJECT, ""),
             name=rm_tags.get(RM_NAME, rm.name), type=rm_tags.get(RM_TYPE, "model"),
-            digest=tags.get(MV_DIGEST, ""), model_id=tags.get(MV_MODEL_ID),
-            location=tags.get(MV_LOCATION) or mv.source, description=mv.description or None,
+            digest=tags.get(MV_DIGEST, ""), model_id=info.get("model_id"),
+            location=info.get("location") or mv.source, description=mv.description or None,
             metadata=json.loads(tags.get(MV_METADATA) or "{}"), tags=json.loads(tags.get(MV_TAGS) or "[]"),
             aliases=aliases, created_at=mv.creation_timestamp, updated_at=mv.last_updated_timestamp,
-            run_id=mv.run_id or None, size=int(tags.get(MV_SIZE) or 0), file_count=int(tags.get(MV_FILE_COUNT) or 0),
+            run_id=mv.run_id or None, size=int(info.get("size") or 0), file_count=int(info.get("file_count") or 0),
             linked_from=tags.get(MV_LINKED_FROM),
             used_by=[k[len(MV_USED_BY_PREFIX):] for k in tags if k.startswith(MV_USED_BY_PREFIX)],
             portfolio=rm_tags.get(RM_PORTFOLIO) == "true",

@@ -551,8 +551,7 @@ class Artifact:
             raise ValueError(f"Artifact {self.name} has aliases {custom}; pass delete_aliases=True to delete it")
         manifest = self.manifest
         registry = Registry(self._tracking_uri)
-        others = [mv for mv in registry.client.search_model_versions(f"tags.`tracklab.model_id` = '{stored.model_id}'")
-                  if not (mv.name == stored.collection and int(mv.version) == stored.number)]
+        others = [v for v in registry.versions_of_model(stored.model_id) if v != (stored.collection, stored.number)]
         registry.delete(stored, keep_model=bool(others))
         if not others:
             VersionFiles(self._tracking_uri).remove(stored.location, manifest)

@@ -161,9 +161,7 @@ def used_artifacts(run: Any, per_page: int = 100) -> list[Artifact]:
     inputs = registry.client.get_run(run.mlflow_run_id).inputs
     out = []
     for model_input in getattr(inputs, "model_inputs", None) or []:
-        found = registry.client.search_model_versions(f"tags.`{_registry.MV_MODEL_ID}` = '{model_input.model_id}'")
-        originals = [mv for mv in found if _registry.MV_LINKED_FROM not in (mv.tags or {})]
-        if originals:
-            mv = originals[0]
-            out.append(Artifact._from_stored(registry.get(mv.name, int(mv.version)), uri))
+        versions = registry.versions_of_model(model_input.model_id)
+        if versions:  # the first is the version it was logged as; later ones are links
+            out.append(Artifact._from_stored(registry.get(*versions[0]), uri))
     return out

@@ -9,7 +9,9 @@ import click
 
 
 def _say(message: str) -> None:
-    click.echo(f"tracklab: {message}", err=True)
+    from tracklab.sweeps import _term
+
+    _term.log(message)
 
 
 def _fail(message: str) -> None:

@@ -35,6 +35,14 @@ def git_state(cwd: str | None = None) -> dict[str, Any]:
     return state
 
 
+def user_name() -> str | None:
+    """The login name, or None where there is none (containers)."""
+    try:
+        return getpass.getuser()
+    except (KeyError, OSError):
+        return None
+
+
 def program_path() -> str | None:
     """The script being run, as wandb records it."""
     main = sys.modules.get("__main__")
@@ -44,10 +52,6 @@ def program_path() -> str | None:
 
 def collect(start_time: float, disable_git: bool = False) -> dict[str, Any]:
     """The metadata wandb writes at the start of a run."""
-    try:
-        user = getpass.getuser()
-    except (KeyError, OSError):
-        user = None
     meta: dict[str, Any] = {
         "os": platform.platform(),
         "python": f"{platform.python_implementation()} {platform.python_version()}",
@@ -55,7 +59,7 @@ def collect(start_time: float, disable_git: bool = False) -> dict[str, Any]:
         "args": sys.argv[1:],
         "program": program_path(),
         "host": socket.gethostname(),
-        "username": user,
+        "username": user_name(),
         "executable": sys.executable,
         "cpu_count": os.cpu_count(),
     }

@@ -251,7 +251,7 @@ def init(
             run.config.update_locked(sweep, user="sweep")
         if resolved.mode != "offline":  # offline runs never touch the store
             run._experiment_id = _experiment_id(resolved)
-        run._start({})
+        run._start()
     except BaseException:
         folder.release()
         raise

@@ -63,7 +63,6 @@ class Run:
         self._start_time = time.time()
         self._finished = False
         self._forked = False
-        self._exit_code: int | None = None
         self._exit_state: str | None = None
         self._mlflow_run_id: str | None = (prior or {}).get("mlflow_run_id")
         self._experiment_id: str | None = None
@@ -82,7 +81,9 @@ class Run:
         self._history = History(self._emit_row, self._start_time, start_step, folder.files_dir, run=self)
 
     # -- start-up (called by init) -------------------------------------------------------
-    def _start(self, header_extra: Mapping[str, Any]) -> None:
+    def _start(self) -> None:
+        from tracklab.sdk._metadata import program_path, user_name
+
         os.makedirs(self._folder.files_dir, exist_ok=True)
         self._log = runlog.RunLogWriter(self._folder.log_path)
         self._log.on_flush(self._flush_summary)
@@ -102,7 +103,8 @@ class Run:
             "mode": self._settings.mode,
             "files_dir": self._folder.files_dir,
             "pid": os.getpid(),
-            **header_extra,
+            "user": user_name(),
+            "program": program_path(),
         }
         self._log.append(runlog.HEADER, header)
         self.config._set_callback(self._config_changed)
@@ -147,6 +149,8 @@ class Run:
         from tracklab.sdk._metadata import collect
 
         meta = collect(self._start_time, disable_git=bool(self._settings.disable_git))
+        if self._settings.save_code and not self._settings.disable_code:
+            self._save_program(meta.get("program"))
         path = os.path.join(self._folder.files_dir, "wandb-metadata.json")
         try:
             with open(path, "w") as handle:
@@ -157,6 +161,14 @@ class Run:
         if log is not None and not self._finished:
             log.append(runlog.UPDATE, {"git_commit": (meta.get("git") or {}).get("commit")})
             log.append(runlog.FILE, {"path": "wandb-metadata.json", "policy": "now"})
+
+    def _save_program(self, program: str | None) -> None:
+        """save_code: keep the main script with the run (`code/<name>`), as wandb does."""
+        if not program or not os.path.isfile(program):
+            return
+        target = os.path.join(self._folder.files_dir, "code", os.path.basename(program))
+        os.makedirs(os.path.dirname(target), exist_ok=True)
+        shutil.copyfile(program, target)
 
     # -- records -------------------------------------------------------------------------
     def _emit_row(self, row: dict[str, Any], nested: dict[str, Any] | None) -> None:
