@@ -21,6 +21,7 @@ from typing import Any, Iterator
 from tracklab.backend import location, mapping, runlog
 from tracklab.backend.history_columns import ARTIFACT as HISTORY_COLUMNS_ARTIFACT
 from tracklab.backend.history_columns import HistoryColumnsWriter
+from tracklab.backend.liveness import process_alive
 from tracklab.backend.run_folder import RunFolder
 from tracklab.backend.store import Batch, Store, open_store
 
@@ -183,23 +184,6 @@ def writer_lock(folder: RunFolder, wait: bool = True) -> Iterator[bool]:
         os.close(fd)
 
 
-def _process_alive(pid: int | None) -> bool:
-    if not pid:
-        return False
-    try:
-        os.kill(pid, 0)
-    except ProcessLookupError:
-        return False
-    except PermissionError:
-        return True
-    try:
-        with open(f"/proc/{pid}/stat") as handle:
-            # A zombie has exited; its parent just has not reaped it yet.
-            return handle.read().rsplit(")", 1)[1].split()[0] != "Z"
-    except OSError:
-        return True
-
-
 class RunWriter:
     """Moves one run folder's log into one store."""
 
@@ -228,7 +212,7 @@ class RunWriter:
             try:
                 return action()
             except Exception as exc:  # the store is down, locked or refusing: wait and retry
-                if give_up_at is None and self.parent_pid and not _process_alive(self.parent_pid):
+                if give_up_at is None and self.parent_pid and not process_alive(self.parent_pid):
                     # Nobody waits for us any more: keep trying a while, then leave it to `tracklab sync`.
                     give_up_at = time.time() + ORPHAN_LINGER
                 if give_up_at is not None and time.time() > give_up_at:
@@ -411,7 +395,7 @@ class RunWriter:
                 self.finalize(state)
                 return state
             if count == 0:
-                if not _process_alive(self.parent_pid):
+                if not process_alive(self.parent_pid):
                     # The training process died without an exit record: take what it left.
                     while self.step():
                         pass
