@@ -15,6 +15,7 @@ import json
 import logging
 import os
 import sys
+import threading
 import time
 from typing import Any, Iterator
 
@@ -459,10 +460,13 @@ def _sync_locked(folder: RunFolder, tracking_uri: str, root: str | None, give_up
         writer.close()
 
 
+def _warm_imports() -> None:
+    import pyarrow.parquet  # noqa: F401
+    import yaml  # noqa: F401
+
+
 def _start_orphan_recovery(tracking_uri: str, own_folder: str) -> None:
     """Finish runs whose processes died, in the background (the next TrackLab process does it)."""
-    import threading
-
     from tracklab.backend.recovery import recover_orphans
 
     def recover() -> None:
@@ -484,6 +488,8 @@ def main(argv: list[str] | None = None) -> int:
     folder = RunFolder(args.folder)
     uri = location.resolve_tracking_uri(args.tracking_uri)
     _start_orphan_recovery(uri, folder.path)
+    # The end of the run writes the columnar history: import pyarrow now, not while finish() waits.
+    threading.Thread(target=_warm_imports, name="tracklab-imports", daemon=True).start()
     with writer_lock(folder):
         writer = RunWriter(folder, uri, parent_pid=args.parent_pid)
         try:
