@@ -178,3 +178,9 @@ def test_save_code_keeps_the_main_script(tl_dir, tmp_path):
     assert "tracklab.init" in _artifact_text(tl_dir, "code", "coderun1", "code/train_script.py")
     stored = stored_run(tl_dir, "code", "coderun1")
     assert stored.data.tags["mlflow.source.name"] == str(script)
+
+
+def test_api_on_a_missing_store_says_so_and_creates_nothing(new_tl_dir):
+    with pytest.raises(CommError, match="no TrackLab store"):
+        tracklab.Api()
+    assert not (new_tl_dir / "mlflow.db").exists()

@@ -25,6 +25,10 @@ class Api:
         overrides = dict(overrides or {})
         self.tracking_uri = location.resolve_tracking_uri(tracking_uri or overrides.get("tracking_uri"))
         self.settings = {"entity": overrides.get("entity"), "project": overrides.get("project")}
+        db = location.sqlite_path(self.tracking_uri)
+        if db is not None and not os.path.exists(db):
+            raise CommError(f"There is no TrackLab store at {db}: nothing has been logged there yet "
+                            "(set TRACKLAB_DIR or TRACKLAB_TRACKING_URI to the store you mean)")
         self._reader = StoreReader(self.tracking_uri)
 
     @property
@@ -79,6 +83,40 @@ class Api:
 
     def flush(self) -> None:
         """wandb caches queries; nothing is cached here."""
+
+    # -- artifacts (tracklab.artifacts.public_api does the work) --------------------------
+    def artifact(self, name: str, type: str | None = None) -> Any:
+        return _artifacts().artifact(self, name, type)
+
+    def artifacts(self, type_name: str, name: str, per_page: int | None = None, tags: Any = None) -> Any:
+        return _artifacts().artifacts(self, type_name, name, per_page, tags)
+
+    artifact_versions = artifacts
+
+    def artifact_collection(self, type_name: str, name: str) -> Any:
+        return _artifacts().artifact_collection(self, type_name, name)
+
+    def artifact_collections(self, project_name: str, type_name: str | None = None, per_page: int | None = None) -> Any:
+        return _artifacts().artifact_collections(self, project_name, type_name)
+
+    def artifact_type(self, type_name: str, project: str | None = None) -> Any:
+        return _artifacts().artifact_type(self, type_name, project)
+
+    def artifact_types(self, project: str | None = None) -> Any:
+        return _artifacts().artifact_types(self, project)
+
+    def artifact_exists(self, name: str, type: str | None = None) -> bool:
+        return _artifacts().artifact_exists(self, name, type)
+
+    def artifact_collection_exists(self, name: str, type: str) -> bool:
+        return _artifacts().artifact_collection_exists(self, name, type)
+
+    # -- sweeps ----------------------------------------------------------------------------
+    def sweep(self, path: str) -> Any:
+        """A sweep ('project/sweep_id' or 'entity/project/sweep_id')."""
+        from tracklab.sweeps import public as sweeps_public
+
+        return sweeps_public.sweep(self, path)
 
 
 class Project:
@@ -487,11 +525,23 @@ class Run:
         self._tags_raw = self._mlflow.data.tags
         self._config = self._summary = self._metadata = self._keymap = None
 
+    def logged_artifacts(self, per_page: int = 100) -> Any:
+        return _artifacts().logged_artifacts(self, per_page)
+
+    def used_artifacts(self, per_page: int = 100) -> Any:
+        return _artifacts().used_artifacts(self, per_page)
+
     def wait_until_finished(self) -> None:
         """Nothing to wait for: a stored run is as complete as the writer made it."""
 
     def __repr__(self) -> str:
         return f"<Run {'/'.join(p for p in self.path if p)} ({self.state})>"
+
+
+def _artifacts() -> Any:
+    from tracklab.artifacts import public_api
+
+    return public_api
 
 
 def _keymap_order(key: str) -> int:

@@ -7,12 +7,12 @@ registered-model aliases, used-by -> the consuming run's model inputs.
 
 from __future__ import annotations
 
-from tracklab.artifacts._staging import sync_staged
+from tracklab.artifacts._staging import has_staged, sync_staged
 from tracklab.artifacts.artifact import Artifact
 from tracklab.artifacts.exceptions import ArtifactFinalizedError, ArtifactNotLoggedError, WaitTimeoutError
 from tracklab.artifacts.manifest import ArtifactManifest, ArtifactManifestEntry
 
 __all__ = [
     "Artifact", "ArtifactManifest", "ArtifactManifestEntry", "ArtifactNotLoggedError", "ArtifactFinalizedError",
-    "WaitTimeoutError", "sync_staged",
+    "WaitTimeoutError", "has_staged", "sync_staged",
 ]

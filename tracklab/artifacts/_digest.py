@@ -31,6 +31,24 @@ def md5_file(path: str, label: str | None = None) -> tuple[str, int]:
     return _stream(path, None, label)
 
 
+def copy_file(src: str, dst: str, label: str) -> None:
+    """Copy a file; big files on a terminal go chunk by chunk with a progress bar."""
+    import shutil
+
+    progress = Progress(os.path.getsize(src), label)
+    if not progress.enabled:
+        shutil.copyfile(src, dst)
+        return
+    with open(src, "rb") as source, open(dst, "wb") as target:
+        while True:
+            chunk = source.read(CHUNK)
+            if not chunk:
+                break
+            target.write(chunk)
+            progress.update(len(chunk))
+    progress.close()
+
+
 def copy_hashing(src: str, dst: str, label: str | None = None) -> tuple[str, int]:
     """Copy `src` to `dst` (written atomically) and return the (base64 MD5, size) of what was copied."""
     os.makedirs(os.path.dirname(dst) or ".", exist_ok=True)

@@ -16,7 +16,7 @@ import tempfile
 from typing import Any
 
 from tracklab.artifacts import _cache, _digest, _names, _store
-from tracklab.artifacts.manifest import ArtifactManifest
+from tracklab.artifacts.manifest import ArtifactManifest, ArtifactManifestEntry
 
 
 class VersionFiles:
@@ -70,29 +70,51 @@ class VersionFiles:
         return path
 
     def remove(self, location: str, manifest: ArtifactManifest) -> None:
-        """Delete a version folder of a local store, and the objects no other folder links to."""
+        """Delete a version folder of a local store, and the objects no other folder links to
+        (with their cache copies, which are the same file)."""
         folder = _store.local_path(location)
         if folder is None:
             return
         shutil.rmtree(folder, ignore_errors=True)
+        if self.objects is None:
+            return
+        cache = _cache.ArtifactCache()
         for entry in manifest:
-            if entry.ref is None and self.objects is not None:
-                hexdigest = _digest.b64_to_hex(entry.digest)
-                path = os.path.join(self.objects, "md5", hexdigest[:2], hexdigest[2:])
-                try:
-                    if os.stat(path).st_nlink == 1:
-                        os.unlink(path)
-                except OSError:
-                    pass
+            if entry.ref is not None:
+                continue
+            hexdigest = _digest.b64_to_hex(entry.digest)
+            path = os.path.join(self.objects, "md5", hexdigest[:2], hexdigest[2:])
+            cached = cache.obj_path(entry.digest)
+            try:
+                stat = os.stat(path)
+                same = os.path.exists(cached) and os.path.samefile(path, cached)
+            except OSError:
+                continue
+            if stat.st_nlink - int(same) == 1:
+                os.unlink(path)
+                if same:
+                    os.unlink(cached)
 
     # -- reading -----------------------------------------------------------------------------
     def read_manifest(self, location: str) -> dict[str, Any]:
+        """The manifest of a version folder; for a model version MLflow made itself (no
+        manifest), one built from the folder's files."""
         folder = _store.local_path(location)
         if folder is not None:
-            with open(os.path.join(folder, _names.RESERVED_ENTRY)) as handle:
+            path = os.path.join(folder, _names.RESERVED_ENTRY)
+            if not os.path.exists(path):
+                return _manifest_of_folder(folder)
+            with open(path) as handle:
                 return json.load(handle)
         with tempfile.TemporaryDirectory(prefix="tracklab-manifest-") as tmp:
-            self._download(location, _names.RESERVED_ENTRY, os.path.join(tmp, "m.json"))
+            try:
+                self._download(location, _names.RESERVED_ENTRY, os.path.join(tmp, "m.json"))
+            except Exception:  # MLflow raises several kinds for a missing file
+                import mlflow.artifacts
+
+                got = mlflow.artifacts.download_artifacts(artifact_uri=location, dst_path=tmp,
+                                                          tracking_uri=self.tracking_uri)
+                return _manifest_of_folder(got)
             with open(os.path.join(tmp, "m.json")) as handle:
                 return json.load(handle)
 
@@ -114,6 +136,18 @@ class VersionFiles:
             got = mlflow.artifacts.download_artifacts(artifact_uri=f"{location.rstrip('/')}/{path}", dst_path=tmp,
                                                       tracking_uri=self.tracking_uri)
             os.replace(got, dst)
+
+
+def _manifest_of_folder(folder: str) -> dict[str, Any]:
+    """A manifest for a folder of plain files (a model version MLflow logged without TrackLab)."""
+    manifest = ArtifactManifest()
+    for base, _, names in os.walk(folder):
+        for name in sorted(names):
+            full = os.path.join(base, name)
+            digest, size = _digest.md5_file(full)
+            rel = os.path.relpath(full, folder).replace(os.sep, "/")
+            manifest.add_entry(ArtifactManifestEntry(path=_names.entry_path(rel), digest=digest, size=size))
+    return manifest.to_manifest_json()
 
 
 def _check(expected: str, got: str, source: str) -> None:

@@ -15,6 +15,7 @@ _ARTIFACT_NAME = re.compile(r"^[a-zA-Z0-9_\-.]+$")
 _VERSION = re.compile(r"^v(\d+)$")
 _DRIVE = re.compile(r"^[a-zA-Z]:")
 _MLFLOW_ALIAS_BAD = re.compile(r"[^\w\-]")
+_LOGGED_MODEL_BAD = re.compile(r"[/:.%\"']")
 MAX_NAME_LENGTH = 128
 # Entry names TrackLab keeps for itself inside a version's folder.
 RESERVED_ENTRY = "tracklab-manifest.json"
@@ -105,6 +106,11 @@ def mlflow_alias(alias: str) -> str:
     if cleaned.lower() == "latest" or version_index(cleaned.lower()) is not None:
         cleaned = "a_" + cleaned
     return cleaned
+
+
+def logged_model_name(name: str) -> str:
+    """A LoggedModel name for an artifact name (MLflow refuses `/ : . % " '` there)."""
+    return _LOGGED_MODEL_BAD.sub("_", name)
 
 
 # -- specs -----------------------------------------------------------------------------------

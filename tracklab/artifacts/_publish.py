@@ -17,7 +17,7 @@ import threading
 from concurrent.futures import Future, ThreadPoolExecutor
 from typing import Any, Callable, Iterator
 
-from tracklab.artifacts import _cache, _registry, _store
+from tracklab.artifacts import _cache, _names, _registry, _store
 from tracklab.artifacts._files import VersionFiles
 from tracklab.artifacts.manifest import ArtifactManifest
 
@@ -107,7 +107,8 @@ def _create(registry: _registry.Registry, rm: Any, req: LogRequest, manifest: Ar
             inherited: dict[str, str], digest: str, run_id: str | None, experiment: str) -> Any:
     client = registry.client
     files = VersionFiles(registry.tracking_uri)
-    model = client.create_logged_model(experiment, name=req.name, source_run_id=run_id, model_type=req.type,
+    model = client.create_logged_model(experiment, name=_names.logged_model_name(req.name), source_run_id=run_id,
+                                       model_type=req.type,
                                        tags={"tracklab.digest": digest, "tracklab.project": req.project})
     try:
         sources = dict(req.sources)
@@ -131,8 +132,6 @@ def _inherited_source(files: VersionFiles, location: str, entry: Any) -> str:
     """A local file with the bytes of an entry stored in another version's folder."""
     local = _store.local_path(location)
     if local is not None:
-        from tracklab.artifacts import _names
-
         return _names.safe_join(local, entry.path)
     return _cache.ArtifactCache().fill(entry.digest, lambda tmp: files.fetch(location, entry.path, tmp), check=True)
 
@@ -178,4 +177,5 @@ def submit(work: Callable[[], Any], what: str) -> Future:
 def _report(future: Future, what: str) -> None:
     error = future.exception()
     if error is not None:
-        sys.stderr.write(f"tracklab: {what} failed: {error!r} (`tracklab sync` retries it)\n")
+        retry = "" if isinstance(error, ValueError) else " (`tracklab sync` retries it)"
+        sys.stderr.write(f"tracklab: {what} failed: {error}{retry}\n")

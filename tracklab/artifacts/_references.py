@@ -71,8 +71,9 @@ def is_checksummed(entry: ArtifactManifestEntry) -> bool:
     return bool(entry.ref) and entry.digest != entry.ref and entry.ref.startswith("file://")
 
 
-def fetch(entry: ArtifactManifestEntry, dst: str) -> bool:
-    """Copy the referenced bytes to `dst`; False when the reference is missing."""
+def fetch(entry: ArtifactManifestEntry, dst: str, tracking_uri: str | None = None) -> bool:
+    """Copy the referenced bytes to `dst`; False when the reference is missing. `runs:/` and
+    `models:/` references resolve against `tracking_uri`."""
     assert entry.ref is not None
     parsed = urllib.parse.urlparse(entry.ref)
     os.makedirs(os.path.dirname(dst) or ".", exist_ok=True)
@@ -98,7 +99,7 @@ def fetch(entry: ArtifactManifestEntry, dst: str) -> bool:
 
     with tempfile.TemporaryDirectory(prefix="tracklab-ref-", dir=os.path.dirname(dst)) as tmp:
         try:
-            got = mlflow.artifacts.download_artifacts(artifact_uri=entry.ref, dst_path=tmp)
+            got = mlflow.artifacts.download_artifacts(artifact_uri=entry.ref, dst_path=tmp, tracking_uri=tracking_uri)
         except Exception:  # MLflow raises many kinds for missing or unreachable objects
             return False
         if os.path.isdir(got):

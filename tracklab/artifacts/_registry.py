@@ -56,7 +56,6 @@ class StoredVersion:
     file_count: int
     linked_from: str | None
     used_by: list[str]
-    portfolio: bool
 
     @property
     def version(self) -> str:
@@ -128,16 +127,13 @@ class Registry:
         raise CommError(f"cannot create a registered model for artifact {project}/{name}")
 
     def collections(self, project: str | None = None, kind: str | None = None) -> list[Any]:
-        """TrackLab collections (registered models) of a project, optionally of one type."""
-        clauses = [f"tags.`{RM_NAME}` LIKE '%'"]
-        if project:
-            clauses.append(f"tags.`{RM_PROJECT}` = '{project}'")
-        if kind:
-            clauses.append(f"tags.`{RM_TYPE}` = '{kind}'")
+        """TrackLab collections (registered models), optionally of one project and type."""
         out, token = [], None
         while True:
-            page = self.client.search_registered_models(" and ".join(clauses), max_results=1000, page_token=token)
-            out.extend(page)
+            page = self.client.search_registered_models(f"tags.`{RM_NAME}` LIKE '%'", max_results=1000,
+                                                        page_token=token)
+            out.extend(rm for rm in page if (not project or rm.tags.get(RM_PROJECT) == project)
+                       and (not kind or rm.tags.get(RM_TYPE) == kind))
             token = page.token
             if not token:
                 return out
@@ -238,10 +234,14 @@ class Registry:
     # -- edits, lineage, deletion -----------------------------------------------------------
     def update(self, version: StoredVersion, description: str | None, metadata: dict[str, Any],
                tags: list[str]) -> None:
+        """Persist edited description, metadata and tags of a version."""
         number = str(version.number)
         self.client.update_model_version(version.collection, number, description=description or "")
-        self.client.set_model_version_tag(version.collection, number, MV_METADATA, json.dumps(metadata))
-        self.client.set_model_version_tag(version.collection, number, MV_TAGS, json.dumps(list(tags)))
+        for key, value, old in ((MV_METADATA, metadata, version.metadata), (MV_TAGS, list(tags), version.tags)):
+            if value:
+                self.client.set_model_version_tag(version.collection, number, key, json.dumps(value))
+            elif old:
+                self.client.delete_model_version_tag(version.collection, number, key)
 
     def mark_used(self, version: StoredVersion, run_id: str, label: str) -> None:
         """Record that MLflow run `run_id` used `version` (run input + version tag)."""
@@ -296,5 +296,4 @@ class Registry:
             run_id=mv.run_id or None, size=int(info.get("size") or 0), file_count=int(info.get("file_count") or 0),
             linked_from=tags.get(MV_LINKED_FROM),
             used_by=[k[len(MV_USED_BY_PREFIX):] for k in tags if k.startswith(MV_USED_BY_PREFIX)],
-            portfolio=rm_tags.get(RM_PORTFOLIO) == "true",
         )

@@ -51,9 +51,10 @@ def _with_own_copies(run_folder: str, request: _publish.LogRequest) -> _publish.
     return dataclasses.replace(request, sources=sources, trusted=sorted(sources))
 
 
-def mark_done(path: str) -> None:
+def mark_done(path: str, failed: bool = False) -> None:
+    """Take a staged item off the list (kept as `.done`, or `.failed` for a refused request)."""
     if os.path.exists(path):
-        os.replace(path, path[: -len(".json")] + ".done")
+        os.replace(path, path[: -len(".json")] + (".failed" if failed else ".done"))
 
 
 def pending(run_folder: str) -> list[str]:
@@ -61,6 +62,11 @@ def pending(run_folder: str) -> list[str]:
     if not os.path.isdir(folder):
         return []
     return [os.path.join(folder, n) for n in sorted(os.listdir(folder)) if n.endswith(".json")]
+
+
+def has_staged(run_folder: str) -> bool:
+    """Whether a run folder still has artifact work for `tracklab sync` (cheap: no MLflow import)."""
+    return bool(pending(run_folder))
 
 
 def sync_staged(run_folder: str, tracking_uri: str) -> int:
@@ -71,7 +77,11 @@ def sync_staged(run_folder: str, tracking_uri: str) -> int:
     for path in pending(run_folder):
         with open(path) as handle:
             request = _publish.request_from_json(json.load(handle))
-        _publish.run(request, tracking_uri)
+        try:
+            _publish.run(request, tracking_uri)
+        except ValueError:  # refused for good (wrong type, changed file): never retried
+            mark_done(path, failed=True)
+            raise
         mark_done(path)
         count += 1
     return count

@@ -8,26 +8,20 @@ demand through the digest-keyed cache.
 
 from __future__ import annotations
 
-import contextlib
 import datetime
 import json
-import os
-import shutil
 from concurrent.futures import Future
-from typing import Any, Iterator, Sequence
+from typing import Any, Sequence
 
-from tracklab.artifacts import _cache, _digest, _names, _references
+from tracklab.artifacts import _names
+from tracklab.artifacts._building import _Building
+from tracklab.artifacts._reading import _Reading
 from tracklab.artifacts._registry import Registry, StoredVersion
 from tracklab.artifacts.exceptions import ArtifactFinalizedError, ArtifactNotLoggedError, WaitTimeoutError
-from tracklab.artifacts.manifest import ArtifactManifest, ArtifactManifestEntry
+from tracklab.artifacts.manifest import ArtifactManifest
 
 
-def artifact_dir() -> str:
-    """Where `download()` puts artifacts by default (`TRACKLAB_ARTIFACT_DIR`, `WANDB_ARTIFACT_DIR`, ./artifacts)."""
-    return os.environ.get("TRACKLAB_ARTIFACT_DIR") or os.environ.get("WANDB_ARTIFACT_DIR") or os.path.abspath("artifacts")
-
-
-class Artifact:
+class Artifact(_Building, _Reading):
     """A versioned set of files (wandb.Artifact)."""
 
     def __init__(self, name: str, type: str, description: str | None = None, metadata: dict[str, Any] | None = None,
@@ -81,8 +75,8 @@ class Artifact:
         self._metadata = dict(stored.metadata)
         self._final = True
         self._pending = None
-        if self._manifest is not None and not self._manifest.entries:
-            self._manifest = None  # loaded from the store on first use
+        if self._manifest is not None and (not self._manifest.entries or self._manifest.digest() != stored.digest):
+            self._manifest = None  # loaded from the store on first use (incremental versions differ)
         elif self._manifest is not None:
             for entry in self._manifest:
                 entry._parent = self
@@ -266,248 +260,21 @@ class Artifact:
 
     @property
     def digest(self) -> str:
-        if self._stored is not None:
+        if self._stored is not None and self._stored.digest:
             return self._stored.digest
         return self.manifest.digest()
 
+    def _recorded(self) -> bool:
+        """Whether the registry holds size and file count (versions MLflow made itself do not)."""
+        return self._stored is not None and self._stored.file_count > 0
+
     @property
     def size(self) -> int:
-        return self._stored.size if self._stored else self.manifest.size
+        return self._stored.size if self._recorded() else self.manifest.size
 
     @property
     def file_count(self) -> int:
-        return self._stored.file_count if self._stored else len(self.manifest)
-
-    def files(self, names: Sequence[str] | None = None, per_page: int = 50) -> list[ArtifactManifestEntry]:
-        entries = list(self.manifest)
-        return [e for e in entries if names is None or e.path in names]
-
-    # -- building ---------------------------------------------------------------------------------
-    def add_file(self, local_path: str, name: str | None = None, is_tmp: bool | None = False,
-                 skip_cache: bool | None = False, policy: str = "mutable", overwrite: bool = False) -> ArtifactManifestEntry:
-        """Add a local file; with `policy="mutable"` (default) it is copied now, so later edits don't leak in."""
-        self._ensure_draft("add_file")
-        if not os.path.isfile(local_path):
-            raise ValueError(f"Path is not a file: {local_path!r}")
-        if policy not in ("mutable", "immutable"):
-            raise ValueError(f"policy={policy!r} must be 'mutable' or 'immutable'")
-        entry_name = _names.entry_path(name or os.path.basename(local_path))
-        if policy == "mutable" and not skip_cache:
-            digest, size, source = _cache.ArtifactCache().add_copy(local_path)
-            trusted = True
-        else:
-            (digest, size), source, trusted = _digest.md5_file(local_path), os.path.abspath(local_path), False
-        if is_tmp:
-            folder, base = _split(entry_name)
-            stem, dot, ext = base.partition(".")
-            entry_name = "/".join(p for p in (folder, _digest.b64_to_hex(digest)[:20] + dot + ext) if p)
-        entry = ArtifactManifestEntry(path=entry_name, digest=digest, size=size, local_path=source, _parent=self)
-        self.manifest.add_entry(entry, overwrite=overwrite)
-        (self._trusted.add if trusted else self._trusted.discard)(entry_name)
-        self._added_local[os.path.abspath(local_path)] = entry_name
-        return entry
-
-    def add_dir(self, local_path: str, name: str | None = None, skip_cache: bool | None = False,
-                policy: str = "mutable", merge: bool = False) -> None:
-        """Add every file under a folder (as `name/<relative path>`)."""
-        self._ensure_draft("add_dir")
-        if not os.path.isdir(local_path):
-            raise ValueError(f"Path is not a directory: {local_path!r}")
-        for base, dirs, names in os.walk(local_path):
-            dirs.sort()
-            for file_name in sorted(names):
-                full = os.path.join(base, file_name)
-                rel = os.path.relpath(full, local_path).replace(os.sep, "/")
-                self.add_file(full, f"{name}/{rel}" if name else rel, skip_cache=skip_cache, policy=policy,
-                              overwrite=merge)
-
-    def add_reference(self, uri: Any, name: str | None = None, checksum: bool = True,
-                      max_objects: int | None = None) -> list[ArtifactManifestEntry]:
-        """Add files by reference: only the URI and checksum are stored."""
-        self._ensure_draft("add_reference")
-        uri = getattr(uri, "ref_target", lambda: uri)() if isinstance(uri, ArtifactManifestEntry) else str(uri)
-        entries = _references.entries_for(uri, name, checksum, max_objects)
-        for entry in entries:
-            entry._parent = self
-            self.manifest.add_entry(entry, overwrite=True)
-        return entries
-
-    @contextlib.contextmanager
-    def new_file(self, name: str, mode: str = "x", encoding: str | None = None) -> Iterator[Any]:
-        """Open a new file inside the artifact (`mode="w"`/`"x"`, or `"wb"`/`"xb"` for bytes)."""
-        self._ensure_draft("new_file")
-        entry_name = _names.entry_path(name)
-        if "x" in mode and entry_name in self.manifest.entries:
-            raise ValueError(f"File with name {entry_name!r} already exists in the artifact")
-        path = _names.safe_join(self._staging_dir(), entry_name)
-        os.makedirs(os.path.dirname(path), exist_ok=True)
-        if "b" not in mode and encoding is None:
-            encoding = "utf-8"
-        try:
-            handle = open(path, mode, encoding=encoding)
-        except FileExistsError:
-            raise ValueError(f"File with name {entry_name!r} already exists in the artifact") from None
-        with handle:
-            yield handle
-        self.add_file(path, entry_name, policy="immutable", skip_cache=True, overwrite=True)
-        self._trusted.add(entry_name)  # our own staging copy: nobody else writes it
-
-    def add(self, obj: Any, name: str, overwrite: bool = False) -> ArtifactManifestEntry:
-        """Add a media object or Table as `<name>.<type>.json` (its files alongside)."""
-        from tracklab.sdk.data_types.base_types.wb_value import WBValue
-
-        self._ensure_draft("add")
-        if not isinstance(obj, WBValue):
-            raise ValueError(f"Can only add objects of tracklab data types (Table, Image, ...), got {type(obj).__name__}")
-        if id(obj) in self._added_objs:
-            return self.manifest.entries[self._added_objs[id(obj)][1]]
-        entry_name = _names.entry_path(obj.with_suffix(name))
-        payload = obj.to_json(self)
-        path = _names.safe_join(self._staging_dir(), entry_name)
-        os.makedirs(os.path.dirname(path), exist_ok=True)
-        with open(path, "w", encoding="utf-8") as handle:
-            json.dump(payload, handle, sort_keys=True, default=str)
-        entry = self.add_file(path, entry_name, policy="immutable", skip_cache=True, overwrite=overwrite)
-        self._trusted.add(entry_name)
-        self._added_objs[id(obj)] = (obj, entry_name)
-        if getattr(obj, "_artifact_target", None) is None:
-            obj._set_artifact_target(self, entry_name)
-        return entry
-
-    def get_added_local_path_name(self, local_path: str) -> str | None:
-        """The entry name a local file was added under (media use it to avoid adding twice)."""
-        return self._added_local.get(os.path.abspath(local_path))
-
-    def remove(self, item: str | ArtifactManifestEntry) -> None:
-        """Remove an entry, or every entry under a folder."""
-        self._ensure_draft("remove")
-        path = item.path if isinstance(item, ArtifactManifestEntry) else _names.entry_path(str(item))
-        victims = [path] if path in self.manifest.entries else [e.path for e in self.manifest.get_entries_in_directory(path)]
-        if not victims:
-            raise FileNotFoundError(f"Cannot remove missing entry: {path!r}")
-        for victim in victims:
-            self.manifest.remove_entry(victim)
-            self._trusted.discard(victim)
-
-    def _staging_dir(self) -> str:
-        if self._staging is None:
-            import uuid
-
-            self._staging = os.path.join(_cache.ArtifactCache().tmp_dir(), "staging-" + uuid.uuid4().hex)
-            os.makedirs(self._staging, exist_ok=True)
-        return self._staging
-
-    # -- reading ----------------------------------------------------------------------------------
-    def get_entry(self, name: str) -> ArtifactManifestEntry:
-        entry = self.manifest.entries.get(_names.entry_path(name))
-        if entry is None:
-            raise KeyError(f"Path not contained in artifact: {name}")
-        return entry
-
-    def get_path(self, name: str) -> ArtifactManifestEntry:
-        return self.get_entry(name)
-
-    def get(self, name: str) -> Any:
-        """The data-type object (Table, Image, ...) stored under `name`, or None."""
-        from tracklab.sdk.data_types.base_types.wb_value import WBValue
-
-        entries = self.manifest.entries
-        entry = entries.get(name)
-        if entry is None:
-            for kind in WBValue.type_mapping().values():
-                entry = entries.get(kind.with_suffix(name))
-                if entry is not None:
-                    break
-        if entry is None:
-            return None
-        with open(entry.download()) as handle:
-            payload = json.load(handle)
-        result = WBValue.init_from_json(payload, self)
-        if result is not None:
-            result._set_artifact_source(self, name)
-        return result
-
-    def file(self, root: str | None = None) -> str:
-        """The path of the only file of a single-file artifact, downloaded."""
-        if len(self.manifest) != 1:
-            raise ValueError("This method should only be called on an artifact with exactly one file")
-        return self.get_entry(next(iter(self.manifest.entries))).download(root)
-
-    def _default_root(self) -> str:
-        return os.path.join(artifact_dir(), f"{self._name}:{self._logged('download').version}")
-
-    def _download_entry(self, entry: ArtifactManifestEntry, root: str | None) -> str:
-        if self._stored is None and self._pending is None and entry.local_path and root is None:
-            return entry.local_path  # a draft's own file
-        target = _names.safe_join(root or self._default_root(), entry.path)
-        self._materialize(entry, target, allow_missing=False)
-        return target
-
-    def _materialize(self, entry: ArtifactManifestEntry, target: str, allow_missing: bool) -> None:
-        """Write the bytes of `entry` at `target` (through the cache for stored files)."""
-        os.makedirs(os.path.dirname(target), exist_ok=True)
-        if entry.ref is not None:
-            if not _references.fetch(entry, target) and not allow_missing:
-                raise FileNotFoundError(f"reference {entry.ref!r} of entry {entry.path!r} is missing")
-            return
-        if entry.local_path and os.path.exists(entry.local_path) and self._stored is None:
-            shutil.copyfile(entry.local_path, target)
-            return
-        cached = self._cached(entry)
-        tmp = f"{target}.{os.getpid()}.part"
-        shutil.copyfile(cached, tmp)
-        os.replace(tmp, target)
-
-    def _cached(self, entry: ArtifactManifestEntry) -> str:
-        from tracklab.artifacts._files import VersionFiles
-
-        stored = self._logged("download")
-        files = VersionFiles(self._tracking_uri)
-        return _cache.ArtifactCache().fill(entry.digest, lambda tmp: files.fetch(stored.location, entry.path, tmp),
-                                           check=not files.is_local(stored.location))
-
-    def download(self, root: str | None = None, allow_missing_references: bool = False, skip_cache: bool | None = None,
-                 path_prefix: str | None = None, multipart: bool | None = None) -> str:
-        """Fetch the files (all, or those under `path_prefix`) into `root`; return `root`."""
-        root = os.path.abspath(root or self._default_root())
-        prefix = _names.entry_path(path_prefix) if path_prefix else None
-        for entry in self.manifest:
-            if prefix and not entry.path.startswith(prefix):
-                continue
-            self._materialize(entry, _names.safe_join(root, entry.path), allow_missing_references)
-        return root
-
-    def checkout(self, root: str | None = None) -> str:
-        """Make `root` hold exactly this artifact's files (extra files are deleted)."""
-        root = os.path.abspath(root or self._default_root())
-        wanted = {os.path.normpath(_names.safe_join(root, p)) for p in self.manifest.entries}
-        if os.path.isdir(root):
-            for base, _, names in os.walk(root):
-                for file_name in names:
-                    full = os.path.join(base, file_name)
-                    if os.path.normpath(os.path.realpath(full)) not in wanted:
-                        os.unlink(full)
-        return self.download(root)
-
-    def verify(self, root: str | None = None) -> None:
-        """Check that `root` holds exactly this artifact's files with matching digests (else ValueError)."""
-        root = os.path.abspath(root or self._default_root())
-        seen = set()
-        for base, _, names in os.walk(root):
-            for file_name in names:
-                rel = os.path.relpath(os.path.join(base, file_name), root).replace(os.sep, "/")
-                seen.add(rel)
-                entry = self.manifest.entries.get(rel)
-                if entry is None:
-                    raise ValueError(f"Found file {rel!r} which is not a member of artifact {self.name}")
-                if entry.ref is not None and not _references.is_checksummed(entry):
-                    continue
-                digest, _ = _digest.md5_file(os.path.join(root, rel))
-                if digest != entry.digest:
-                    raise ValueError(f"Digest mismatch for file {rel!r}: expected {entry.digest} but found {digest}")
-        for path in self.manifest.entries:
-            if path not in seen:
-                raise ValueError(f"Missing file {path!r} of artifact {self.name} in {root}")
+        return self._stored.file_count if self._recorded() else len(self.manifest)
 
     # -- lifecycle -------------------------------------------------------------------------------------
     def wait(self, timeout: int | None = None) -> "Artifact":
@@ -608,11 +375,6 @@ class Artifact:
 
     def __repr__(self) -> str:
         return f"<Artifact {self.qualified_name if self._stored else self._name} ({self._type})>"
-
-
-def _split(path: str) -> tuple[str, str]:
-    folder, _, base = path.rpartition("/")
-    return folder, base
 
 
 def _check_metadata(metadata: dict[str, Any] | None) -> dict[str, Any]:

@@ -39,7 +39,11 @@ def _staged_work(run: Any, request: _publish.LogRequest | _publish.UseRequest, w
     uri = _uri(run)
 
     def work() -> Any:
-        result = _publish.run(request, uri)
+        try:
+            result = _publish.run(request, uri)
+        except ValueError:  # a mistake (wrong type, changed file): retrying cannot help
+            _staging.mark_done(path, failed=True)
+            raise
         _staging.mark_done(path)
         return result
 

@@ -14,6 +14,9 @@ from typing import Any
 
 ARTIFACT = "tracklab/history.parquet"
 _ROW_GROUP = 262_144
+# Below this many points MLflow's metrics table reads back fast enough; skipping the file spares
+# short runs the pyarrow import at finish.
+MIN_POINTS = 50_000
 
 
 class HistoryColumnsWriter:
@@ -68,7 +71,9 @@ class HistoryColumnsWriter:
         self._times = array.array("q")
 
     def close(self) -> str | None:
-        """Finish the file; return its path (None when there were no points)."""
+        """Finish the file; return its path (None for short runs, which need none)."""
+        if self._writer is None and len(self._values) < MIN_POINTS:
+            return None
         self._flush()
         if self._writer is None:
             return None

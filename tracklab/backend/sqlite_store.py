@@ -42,6 +42,9 @@ class SqliteStore:
         # lock up front, so a busy store makes us wait here rather than fail mid-transaction).
         self._conn = sqlite3.connect(db_path, timeout=60, isolation_level=None, check_same_thread=False)
         self._conn.execute("PRAGMA synchronous=NORMAL")
+        # Inserting into MLflow's metrics table touches three B-trees; a page cache that holds
+        # their working set inserts ~1.5x faster than SQLite's 2 MB default (bench/).
+        self._conn.execute("PRAGMA cache_size=-131072")
         self._conn.execute("PRAGMA foreign_keys=ON")
         self._artifact_uris: dict[str, str] = {}
 

@@ -436,7 +436,11 @@ def sync_folder(folder: RunFolder, tracking_uri: str, root: str | None = None,
     while True:
         with writer_lock(folder, wait=False) as got:
             if got:
-                return _sync_locked(folder, tracking_uri, root, give_up_after)
+                outcome = _sync_locked(folder, tracking_uri, root, give_up_after)
+                from tracklab.artifacts import sync_staged
+
+                sync_staged(folder.path, tracking_uri)  # artifacts an offline run logged
+                return outcome
         if time.time() > deadline:
             return "busy"
         time.sleep(0.5)
@@ -461,7 +465,6 @@ def _sync_locked(folder: RunFolder, tracking_uri: str, root: str | None, give_up
 
 
 def _warm_imports() -> None:
-    import pyarrow.parquet  # noqa: F401
     import yaml  # noqa: F401
 
 
@@ -488,7 +491,7 @@ def main(argv: list[str] | None = None) -> int:
     folder = RunFolder(args.folder)
     uri = location.resolve_tracking_uri(args.tracking_uri)
     _start_orphan_recovery(uri, folder.path)
-    # The end of the run writes the columnar history: import pyarrow now, not while finish() waits.
+    # The end of the run writes config.yaml: import yaml now, not while finish() waits.
     threading.Thread(target=_warm_imports, name="tracklab-imports", daemon=True).start()
     with writer_lock(folder):
         writer = RunWriter(folder, uri, parent_pid=args.parent_pid)

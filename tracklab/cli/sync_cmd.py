@@ -13,6 +13,7 @@ import click
 @click.option("--include-synced", is_flag=True, help="Also re-check runs already fully loaded.")
 def sync(paths: tuple[str, ...], tracking_uri: str | None, include_synced: bool) -> None:
     """Load run folders (default: every run of the local store not yet fully in MLflow)."""
+    from tracklab.artifacts import has_staged
     from tracklab.backend import location
     from tracklab.backend.run_folder import RunFolder, iter_run_folders
     from tracklab.backend.writer import sync_folder
@@ -26,8 +27,10 @@ def sync(paths: tuple[str, ...], tracking_uri: str | None, include_synced: bool)
             click.echo(f"{folder.path}: not a TrackLab run folder (no run log)", err=True)
             failures += 1
             continue
-        if not paths and (folder.is_owned_by_live_process() or (not include_synced and folder.is_complete(uri))):
+        if not paths and folder.is_owned_by_live_process():
             continue  # live runs have their own writer
+        if not paths and not include_synced and folder.is_complete(uri) and not has_staged(folder.path):
+            continue
         try:
             outcome = sync_folder(folder, uri)
         except Exception as exc:  # report and go on with the other runs

@@ -335,8 +335,11 @@ class Run:
 
     @property
     def mlflow_run_id(self) -> str | None:
-        """The MLflow run id, once known (always for the local store)."""
-        return self._mlflow_run_id or self._folder.mlflow_run_id(self._settings.tracking_uri)
+        """The MLflow run id, once known (at once for the local store, from the writer otherwise)."""
+        recorded = self._folder.mlflow_run_id(self._settings.tracking_uri)
+        if recorded or not (self._settings.tracking_uri or "").startswith("sqlite:"):
+            return recorded  # other stores choose their own ids
+        return self._mlflow_run_id
 
     @property
     def url(self) -> str | None:
@@ -469,6 +472,9 @@ class Run:
                 self._monitor.stop()
             if self._console is not None:
                 self._console.flush()
+            artifacts = sys.modules.get("tracklab.artifacts.run_api")
+            if artifacts is not None:  # artifact versions logged in the background belong to the run
+                artifacts.finish_pending(self, timeout=float(self._settings.finish_timeout or 60))
             self._log.append(runlog.EXIT, {"exit_code": exit_code or 0, "state": state, "time": time.time()})
             self._finished = True
             self._log.close()
@@ -685,6 +691,21 @@ class NoopRun(Run):
         return None
 
     def use_artifact(self, *args: Any, **kwargs: Any) -> None:
+        return None
+
+    def link_artifact(self, *args: Any, **kwargs: Any) -> None:
+        return None
+
+    def log_model(self, *args: Any, **kwargs: Any) -> None:
+        return None
+
+    def use_model(self, *args: Any, **kwargs: Any) -> None:
+        return None
+
+    def link_model(self, *args: Any, **kwargs: Any) -> None:
+        return None
+
+    def log_code(self, *args: Any, **kwargs: Any) -> None:
         return None
 
     def status(self) -> dict[str, Any]:
