@@ -137,6 +137,14 @@ _LAZY = {
     "agent": ("tracklab.sweeps", "agent"),
     "controller": ("tracklab.sweeps", "controller"),
     "Artifact": ("tracklab.artifacts", "Artifact"),
+    "enable_wandb_standin": ("tracklab.integration", "enable_wandb_standin"),
+    "disable_wandb_standin": ("tracklab.integration", "disable_wandb_standin"),
+    "integration": ("tracklab.integration", None),
+    "tensorboard": ("tracklab.integration.tensorboard", None),
+    "sklearn": ("tracklab.integration.sklearn", None),
+    "visualize": ("tracklab.plot", "visualize"),
+    "plot_table": ("tracklab.plot", "plot_table"),
+    "JoinedTable": ("tracklab.sdk.data_types", "JoinedTable"),
 }
 
 

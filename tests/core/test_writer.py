@@ -74,7 +74,7 @@ def test_killed_run_with_dead_writer_is_recovered_by_sync(tl_dir, tmp_path):
         run = tracklab.init(project="p", id="orphan01")
         for i in range(500):
             run.log({"v": float(i)})
-        run._log.flush()
+        run._runlog.flush()
         os.kill(run._writer.pid, signal.SIGKILL)  # the writer dies too
         print("ready", flush=True)
         import time; time.sleep(60)
@@ -352,7 +352,7 @@ def test_the_next_run_recovers_an_orphan(tl_dir, tmp_path):
         run = tracklab.init(project="p", id="orphan02")
         for i in range(100):
             run.log({"v": float(i)})
-        run._log.flush()
+        run._runlog.flush()
         os.kill(run._writer.pid, signal.SIGKILL)
         print("ready", flush=True)
         import time; time.sleep(60)

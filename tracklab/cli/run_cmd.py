@@ -8,29 +8,13 @@ workers, DataLoader workers and `subprocess` children log to TrackLab too.
 
 from __future__ import annotations
 
-import os
 import shlex
 import subprocess
 import sys
 
 import click
 
-
-def shim_dir() -> str:
-    """The folder holding the stand-in's `sitecustomize.py`."""
-    import tracklab.integration
-
-    return os.path.join(os.path.dirname(os.path.abspath(tracklab.integration.__file__)), "_shim")
-
-
-def standin_environment(base: dict[str, str] | None = None) -> dict[str, str]:
-    """`base` (default: this process's environment) with the stand-in switched on."""
-    env = dict(os.environ if base is None else base)
-    shim = shim_dir()
-    parts = [p for p in env.get("PYTHONPATH", "").split(os.pathsep) if p and p != shim]
-    env["PYTHONPATH"] = os.pathsep.join([shim, *parts])
-    env["TRACKLAB_AS_WANDB"] = "1"
-    return env
+from tracklab.integration import standin_environment
 
 
 @click.command(context_settings={"ignore_unknown_options": True, "allow_interspersed_args": False})

@@ -64,7 +64,7 @@ def log_summary(model: Booster, feature_importance: bool = True, save_model_chec
     run.summary["best_iteration"] = model.best_iteration
     run.summary["best_score"] = {k: dict(v) for k, v in model.best_score.items()}
     if feature_importance:
-        pairs = zip(model.feature_name(), model.feature_importance().tolist())
+        pairs = zip(model.feature_name(), model.feature_importance().tolist(), strict=True)
         log_feature_importance(run, pairs, commit=False)
     if save_model_checkpoint:
         path = os.path.join(run.dir, f"model_ckpt_{model.best_iteration}.txt")

@@ -19,7 +19,9 @@ from __future__ import annotations
 import importlib
 import importlib.abc
 import importlib.machinery
+import importlib.metadata
 import importlib.util
+import os
 import sys
 import types
 import warnings
@@ -38,17 +40,17 @@ _ALIASES = {
     "wandb.data_types": "tracklab.sdk.data_types",
     "wandb.sklearn": "tracklab.integration.sklearn",
     "wandb.tensorboard": "tracklab.integration.tensorboard",
-    "wandb.env": "tracklab.integration.wandb_env",
     "wandb.sdk.wandb_watch": "tracklab.integration.torch_watch",
 }
 
-#: Attributes of the facade that TrackLab's top-level module does not carry.
-_FACADE_LAZY = {
-    "integration": "tracklab.integration",
-    "sklearn": "tracklab.integration.sklearn",
-    "tensorboard": "tracklab.integration.tensorboard",
-    "env": "tracklab.integration.wandb_env",
-    "wandb_run": "tracklab.sdk.wandb_run",
+#: Attributes of the facade that TrackLab's top-level module does not carry: (module, attribute).
+_FACADE_LAZY: dict[str, tuple[str, str | None]] = {
+    "integration": ("tracklab.integration", None),
+    "sklearn": ("tracklab.integration.sklearn", None),
+    "tensorboard": ("tracklab.integration.tensorboard", None),
+    "wandb_run": ("tracklab.sdk.wandb_run", None),
+    "visualize": ("tracklab.plot", "visualize"),
+    "plot_table": ("tracklab.plot", "plot_table"),
 }
 
 _SKIP = frozenset({"__name__", "__spec__", "__loader__", "__package__", "__path__", "__file__",
@@ -86,7 +88,9 @@ def _make_facade(spec: importlib.machinery.ModuleSpec) -> types.ModuleType:
 
     def __getattr__(name: str) -> Any:  # noqa: N807 - module protocol
         if name in _FACADE_LAZY:
-            value: Any = importlib.import_module(_FACADE_LAZY[name])
+            module_name, attribute = _FACADE_LAZY[name]
+            value: Any = importlib.import_module(module_name)
+            value = value if attribute is None else getattr(value, attribute)
         else:
             value = getattr(tracklab, name)  # tracklab's own lazy names; AttributeError otherwise
         facade.__dict__[name] = value
@@ -161,16 +165,18 @@ def is_enabled() -> bool:
     return _finder is not None and _finder in sys.meta_path
 
 
-def enable() -> types.ModuleType:
+def enable(propagate: bool = True) -> types.ModuleType:
     """Make `import wandb` (and its submodules, `find_spec` and package metadata) give TrackLab.
 
     Call it before the libraries that use wandb are imported. A real wandb imported earlier is
     dropped from `sys.modules` (with a warning): objects already taken from it stay real wandb's.
+    With `propagate`, child Python processes get the stand-in too (through the environment).
     Returns the `wandb` module.
     """
     global _finder
-    import importlib.metadata  # noqa: F401 - find_distributions falls back on it
 
+    if propagate:
+        _propagate()
     if is_enabled():
         return importlib.import_module("wandb")
     real = [name for name, mod in sys.modules.items()
@@ -187,9 +193,34 @@ def enable() -> types.ModuleType:
     return importlib.import_module("wandb")
 
 
+_saved_environ: dict[str, str | None] | None = None
+
+
+def _propagate() -> None:
+    global _saved_environ
+    from tracklab.integration import standin_environment
+
+    wanted = standin_environment()
+    changed = {k: v for k, v in wanted.items() if os.environ.get(k) != v}
+    if _saved_environ is None:
+        _saved_environ = {k: os.environ.get(k) for k in changed}
+    os.environ.update(changed)
+
+
+def _restore_environ() -> None:
+    global _saved_environ
+    for key, value in (_saved_environ or {}).items():
+        if value is None:
+            os.environ.pop(key, None)
+        else:
+            os.environ[key] = value
+    _saved_environ = None
+
+
 def disable() -> None:
-    """Undo `enable()`: remove the finder and every `wandb` module it made."""
+    """Undo `enable()`: remove the finder, every `wandb` module it made and its environment."""
     global _finder
+    _restore_environ()
     if _finder is not None and _finder in sys.meta_path:
         sys.meta_path.remove(_finder)
     _finder = None

@@ -57,7 +57,8 @@ class WandbCallback(xgboost.callback.TrainingCallback):
             scores = model.get_score(importance_type=self.importance_type)
             log_feature_importance(run, scores.items())
         if model.attr("best_score") is not None:
-            run.log({"best_score": float(model.attr("best_score")), "best_iteration": int(model.attr("best_iteration"))})
+            best = {"best_score": float(model.attr("best_score")), "best_iteration": int(model.attr("best_iteration"))}
+            run.log(best)
         return model
 
     def after_iteration(self, model: Any, epoch: int, evals_log: dict[str, dict[str, list[Any]]]) -> bool:

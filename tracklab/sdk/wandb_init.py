@@ -255,6 +255,11 @@ def init(
     except BaseException:
         folder.release()
         raise
+    if sync_tensorboard or tensorboard or resolved.sync_tensorboard:
+        from tracklab.integration import tensorboard as tensorboard_sync
+
+        if not tensorboard_sync.is_patched():
+            tensorboard_sync.patch()
     if resume_path:
         os.makedirs(os.path.dirname(resume_path), exist_ok=True)
         with open(resume_path, "w") as handle:

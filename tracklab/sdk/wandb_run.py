@@ -34,8 +34,8 @@ def _after_fork_in_child() -> None:
     # A forked child (DataLoader worker) shares the parent's run log: it must never write to it.
     for run in list(_live_runs):
         run._forked = True
-        if run._log is not None:
-            run._log.abandon()
+        if run._runlog is not None:
+            run._runlog.abandon()
 
 
 os.register_at_fork(after_in_child=_after_fork_in_child)
@@ -71,7 +71,7 @@ class Run:
         self._monitor = None
         self._rules = MetricRules()
         self._lock = threading.RLock()
-        self._log: runlog.RunLogWriter | None = None
+        self._runlog: runlog.RunLogWriter | None = None
 
         self.config = Config()
         self.summary = Summary(serialize=self._serialize_summary_value)
@@ -85,8 +85,8 @@ class Run:
         from tracklab.sdk._metadata import program_path, user_name
 
         os.makedirs(self._folder.files_dir, exist_ok=True)
-        self._log = runlog.RunLogWriter(self._folder.log_path)
-        self._log.on_flush(self._flush_summary)
+        self._runlog = runlog.RunLogWriter(self._folder.log_path)
+        self._runlog.on_flush(self._flush_summary)
         header = {
             "id": self._id,
             "mlflow_run_id": self._mlflow_run_id,
@@ -106,11 +106,11 @@ class Run:
             "user": user_name(),
             "program": program_path(),
         }
-        self._log.append(runlog.HEADER, header)
+        self._runlog.append(runlog.HEADER, header)
         self.config._set_callback(self._config_changed)
         if self.config._items:
             self._config_changed(self.config._items)
-        self._log.flush()
+        self._runlog.flush()
         _live_runs.add(self)
         if self._settings.console not in ("off", None):
             from tracklab.sdk._console import ConsoleCapture
@@ -133,7 +133,7 @@ class Run:
             from tracklab.system_metrics import monitor_from_settings
         except ImportError:
             return
-        log = self._log
+        log = self._runlog
 
         def emit(metrics: dict[str, float], timestamp: float) -> None:
             if log is not None and not self._finished:
@@ -157,7 +157,7 @@ class Run:
                 json.dump(meta, handle, indent=2)
         except OSError:
             return
-        log = self._log
+        log = self._runlog
         if log is not None and not self._finished:
             log.append(runlog.UPDATE, {"git_commit": (meta.get("git") or {}).get("commit")})
             log.append(runlog.FILE, {"path": "wandb-metadata.json", "policy": "now"})
@@ -175,7 +175,7 @@ class Run:
         rules = self._rules
         if rules:
             self._step_sync(row)
-        self._log.append_line("h" + runlog.encode(row) + "\n")
+        self._runlog.append_line("h" + runlog.encode(row) + "\n")
         self.summary._from_history(row, rules, nested)
 
     def _step_sync(self, row: dict[str, Any]) -> None:
@@ -190,13 +190,13 @@ class Run:
                 row[metric.step_metric] = last
 
     def _config_changed(self, items: Mapping[str, Any]) -> None:
-        if self._log is not None and not self._finished:
-            self._log.append(runlog.CONFIG, dict(items))
+        if self._runlog is not None and not self._finished:
+            self._runlog.append(runlog.CONFIG, dict(items))
 
     def _flush_summary(self) -> None:
         if self.summary._take_dirty():
             try:
-                self._log.append(runlog.SUMMARY, self.summary._snapshot())
+                self._runlog.append(runlog.SUMMARY, self.summary._snapshot())
             except (RuntimeError, ValueError):  # changed while encoding: try again next flush
                 object.__setattr__(self.summary, "_dirty", True)
 
@@ -221,8 +221,8 @@ class Run:
 
     def _publish_file(self, relpath: str) -> None:
         """A media file was written into the files folder: upload it soon."""
-        if self._log is not None and not self._finished:
-            self._log.append(runlog.FILE, {"path": relpath, "policy": "now"})
+        if self._runlog is not None and not self._finished:
+            self._runlog.append(runlog.FILE, {"path": relpath, "policy": "now"})
 
     def _tracklab_log_table_artifact(self, artifact: Any) -> None:
         """Keep a logged table's files with the run (under `artifacts/<name>/`)."""
@@ -234,8 +234,8 @@ class Run:
             self._publish_file(relpath)
 
     def _update(self, **changes: Any) -> None:
-        if self._log is not None and not self._finished:
-            self._log.append(runlog.UPDATE, changes)
+        if self._runlog is not None and not self._finished:
+            self._runlog.append(runlog.UPDATE, changes)
 
     # -- identity ------------------------------------------------------------------------
     @property
@@ -375,6 +375,10 @@ class Run:
             raise TypeError("wandb.log must be passed a dictionary")
         self._history.log(data, step, commit)
 
+    def _log(self, data: Mapping[str, Any], step: int | None = None, commit: bool | None = None) -> None:
+        """wandb's private spelling of `log` that some integrations (catboost) call."""
+        self.log(data, step=step, commit=commit)
+
     def define_metric(self, name: str, step_metric: str | Metric | None = None, step_sync: bool | None = None,
                       hidden: bool | None = None, summary: str | None = None, goal: str | None = None,
                       overwrite: bool | None = None, **kwargs: Any) -> Metric:
@@ -389,8 +393,8 @@ class Run:
         if step_metric and step_sync is None:
             step_sync = True
         metric = self._rules.add(Metric(name, step_metric, step_sync, hidden, summary, goal), bool(overwrite))
-        if self._log is not None:
-            self._log.append(runlog.METRIC, metric.as_record())
+        if self._runlog is not None:
+            self._runlog.append(runlog.METRIC, metric.as_record())
         return metric
 
     def save(self, glob_str: str | os.PathLike | None = None, base_path: str | None = None,
@@ -422,8 +426,8 @@ class Run:
                 except OSError:
                     shutil.copy2(source, target)
             saved.append(target)
-            if self._log is not None:
-                self._log.append(runlog.FILE, {"path": rel, "policy": policy})
+            if self._runlog is not None:
+                self._runlog.append(runlog.FILE, {"path": rel, "policy": policy})
         return saved
 
     def alert(self, title: str, text: str, level: Any = None, wait_duration: Any = None) -> None:
@@ -465,6 +469,9 @@ class Run:
             if self._finished or self._forked:
                 return
             state = self._exit_state or ("finished" if not exit_code else "failed")
+            watching = sys.modules.get("tracklab.integration.torch_watch")
+            if watching is not None:  # finish removes the hooks watch() added
+                watching.unwatch(self)
             self._metadata_thread.join(timeout=10)  # git can be slow; its record belongs to the run
             self._history.flush()
             self._flush_summary()
@@ -475,9 +482,9 @@ class Run:
             artifacts = sys.modules.get("tracklab.artifacts.run_api")
             if artifacts is not None:  # artifact versions logged in the background belong to the run
                 artifacts.finish_pending(self, timeout=float(self._settings.finish_timeout or 60))
-            self._log.append(runlog.EXIT, {"exit_code": exit_code or 0, "state": state, "time": time.time()})
+            self._runlog.append(runlog.EXIT, {"exit_code": exit_code or 0, "state": state, "time": time.time()})
             self._finished = True
-            self._log.close()
+            self._runlog.close()
             if self._console is not None:
                 self._console.stop()
             self._folder.release()
@@ -641,7 +648,7 @@ class NoopRun(Run):
         self._resumed = False
         self._starting_step = 0
         self._offline = False
-        self._log = None
+        self._runlog = None
         self._rules = MetricRules()
         self.config = Config()
         self.summary = Summary()
