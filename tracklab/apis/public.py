@@ -132,6 +132,11 @@ class Project:
     def runs(self, **kwargs: Any) -> "Runs":
         return self._api.runs(self.name, **kwargs)
 
+    def sweeps(self) -> list[Any]:
+        from tracklab.sweeps.public import project_sweeps
+
+        return project_sweeps(self._api, self.name)
+
     def __repr__(self) -> str:
         return f"<Project {self.name}>"
 
@@ -152,7 +157,8 @@ class Runs(Sequence["Run"]):
             experiment = self._api._reader.experiment(self.project)
             runs: list[Run] = []
             if experiment is not None:
-                runs = [Run(self._api, r, self.project) for r in self._api._reader.search(experiment.experiment_id)]
+                runs = [Run(self._api, r, self.project) for r in self._api._reader.search(experiment.experiment_id)
+                        if r.data.tags.get(mapping.TAG_KIND) != "sweep"]  # a sweep's parent is not a run
             if self.filters:
                 runs = [r for r in runs if _filters.matches(r, self.filters)]
             key, reverse = _filters.sort_key(self.order or "+created_at")

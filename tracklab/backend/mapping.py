@@ -32,6 +32,8 @@ TAG_USER_TAGS = "tracklab.tags"
 TAG_KEYMAP = "tracklab.keymap"
 TAG_SWEEP_ID = "tracklab.sweep_id"
 TAG_OBJECT_KEYS = "tracklab.object_keys"
+TAG_KIND = "tracklab.kind"  # "sweep" on a sweep's parent run
+TAG_PARENT_RUN = "mlflow.parentRunId"
 TAG_RUN_NAME = "mlflow.runName"
 TAG_NOTE = "mlflow.note.content"
 TAG_USER = "mlflow.user"
@@ -150,6 +152,8 @@ def run_tags(header: Mapping[str, Any]) -> dict[str, str]:
         tags[TAG_JOB_TYPE] = header["job_type"]
     if header.get("sweep_id"):
         tags[TAG_SWEEP_ID] = header["sweep_id"]
+    if header.get("parent_run_id"):
+        tags[TAG_PARENT_RUN] = header["parent_run_id"]
     if header.get("user"):
         tags[TAG_USER] = header["user"]
     if header.get("program"):

@@ -169,6 +169,12 @@ def init(
         logger.debug("tracklab.init: ignoring arguments %s", sorted(legacy))
     if resume_from and resume:
         raise UsageError("init: resume_from cannot be combined with resume")
+    if pending_sweep_trial is not None or os.environ.get("WANDB_SWEEP_ID"):
+        # wandb's rule: inside a sweep trial the agent decides the run's identity.
+        for arg, value in (("project", project), ("entity", entity), ("id", id)):
+            if value is not None:
+                logger.warning("Ignored tracklab.init() arg %s when running a sweep.", arg)
+        project = entity = id = None
     resolved = _settings_for(
         {"entity": entity, "project": project, "root_dir": os.fspath(dir) if dir else None, "run_id": id,
          "run_name": name, "run_notes": notes, "run_tags": tuple(tags) if tags is not None else None,

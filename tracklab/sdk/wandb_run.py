@@ -106,6 +106,8 @@ class Run:
             "user": user_name(),
             "program": program_path(),
         }
+        if self._sweep_id and os.environ.get("TRACKLAB_SWEEP_PARENT_RUN_ID"):
+            header["parent_run_id"] = os.environ["TRACKLAB_SWEEP_PARENT_RUN_ID"]  # nested under the sweep
         self._runlog.append(runlog.HEADER, header)
         self.config._set_callback(self._config_changed)
         if self.config._items:

@@ -12,7 +12,7 @@ import os
 from typing import Any, Callable, Mapping, Sequence
 
 from tracklab.errors import UsageError
-from tracklab.sweeps._schema import SweepConfigError, SweepSpec, parse
+from tracklab.sweeps._schema import SweepConfigError, SweepSpec, hints, parse
 
 __all__ = ["sweep", "agent", "controller", "parse", "SweepConfigError", "SweepSpec", "Sweep", "Controller"]
 
@@ -29,6 +29,7 @@ def sweep(sweep: Mapping[str, Any] | Callable[[], Mapping[str, Any]], entity: st
     and metric feed the search; a grid skips their points).
     """
     from tracklab.sweeps import _command, _mlflow, _term
+    from tracklab.sweeps._prior import add_prior_runs
     from tracklab.sweeps._state import SweepHandle
 
     config = sweep() if callable(sweep) else sweep
@@ -37,6 +38,8 @@ def sweep(sweep: Mapping[str, Any] | Callable[[], Mapping[str, Any]], entity: st
     spec = parse(config)
     project = _resolve_project(project, spec.project)
     entity = entity or spec.entity or os.environ.get("WANDB_ENTITY")
+    for hint in hints(spec):
+        _term.warn(f"sweep config: {hint}")
     for key in spec.ignored:
         _term.warn(f"sweep config: {key!r} has no meaning for a local sweep and is ignored")
     for macro in _command.unknown_macros(spec.command):
@@ -44,54 +47,11 @@ def sweep(sweep: Mapping[str, Any] | Callable[[], Mapping[str, Any]], entity: st
     handle = SweepHandle.create(config, spec, project, entity)
     parent = _mlflow.create_parent_run(handle.id, project, entity, spec.name, spec.description, config)
     handle.save_record(parent_run_id=parent)
-    skip = _add_prior_runs(handle, prior_runs or ())
+    skip = add_prior_runs(handle, prior_runs or ())
     if spec.method == "grid":
         handle.queue_grid(skip=skip)
     print("Create sweep with ID:", handle.id)  # wandb prints this line
     return handle.id
-
-
-def _add_prior_runs(handle: Any, run_ids: Sequence[str]) -> set[str]:
-    """Tag prior runs with the sweep and give their results to optuna; returns their grid keys."""
-    if not run_ids:
-        return set()
-    import optuna
-
-    import tracklab
-    from tracklab.sweeps import _mlflow, _term
-    from tracklab.sweeps._state import _MISSING, _lookup
-    from tracklab.sweeps._watch import summary_value
-
-    api = tracklab.Api()
-    spec = handle.spec
-    keys = set()
-    for run_id in run_ids:
-        try:
-            run = api.run(f"{handle.project}/{run_id}")
-        except Exception as exc:
-            raise UsageError(f"prior run {run_id!r}: not found in project {handle.project!r} ({exc})") from exc
-        _mlflow.adopt_run(run.mlflow_run_id, handle.parent_run_id, sweep_id=handle.id)
-        config = dict(run.config)
-        key = handle.config_key(config)
-        if key is not None:
-            keys.add(key)
-        params, distributions = {}, {}
-        for param in spec.searched:
-            value = _lookup(config, param.path)
-            latent = None if value is _MISSING else param.to_latent(value)
-            if latent is None:
-                break
-            params[param.name], distributions[param.name] = latent, param.distribution()
-        else:
-            value = summary_value(run.summary, spec.metric, spec.goal) if spec.metric else 0.0
-            if value is not None:
-                handle.study.add_trial(optuna.trial.create_trial(
-                    params=params, distributions=distributions, value=value,
-                    user_attrs={"run_id": run.id, "config": config, "prior_run": True, "run_state": run.state}))
-                continue
-        _term.warn(f"prior run {run_id}: its config or metric does not fit the sweep; tagged, but not used by "
-                   "the search")
-    return keys
 
 
 def agent(sweep_id: str, function: Callable[[], Any] | None = None, entity: str | None = None,

@@ -20,7 +20,7 @@ import traceback
 from typing import Any, Callable, Mapping
 
 from tracklab.sweeps import _command, _mlflow, _term
-from tracklab.sweeps._state import HEARTBEAT_SECONDS, CANCELED, WAIT, Claim, SweepHandle
+from tracklab.sweeps._state import CANCELED, HEARTBEAT_SECONDS, WAIT, Claim, SweepHandle
 from tracklab.sweeps._watch import RunLogWatcher
 
 FLAPPING_MAX_SECONDS = 60
@@ -47,10 +47,17 @@ def _env_int(name: str, default: int) -> int:
         return default
 
 
-def _async_raise(thread_id: int, exc_type: type[BaseException] | None) -> None:
-    """Raise `exc_type` in a thread at its next bytecode (None clears a pending one)."""
-    ctypes.pythonapi.PyThreadState_SetAsyncExc(ctypes.c_ulong(thread_id),
-                                               ctypes.py_object(exc_type) if exc_type else None)
+def _async_raise(thread_id: int, exc_type: type[BaseException]) -> None:
+    """Raise `exc_type` in a thread at its next function call or loop jump.
+
+    Never "clear" a pending one with NULL: that leaves the interpreter's eval breaker set, which
+    spins forever under a profiler or tracer (CPython 3.11).
+    """
+    ctypes.pythonapi.PyThreadState_SetAsyncExc(ctypes.c_ulong(thread_id), ctypes.py_object(exc_type))
+
+
+def _deliver_pending() -> None:
+    """A Python call: a pending asynchronous exception is raised on entering it."""
 
 
 class _FunctionRunner:
@@ -60,6 +67,7 @@ class _FunctionRunner:
         self._function = function
         self._lock = threading.Lock()
         self._active = False
+        self._injected = False
         self._thread_id = 0
         self.stop_reason: str | None = None
 
@@ -68,6 +76,7 @@ class _FunctionRunner:
             if self.stop_reason is None:
                 self.stop_reason = reason
                 if self._active:
+                    self._injected = True
                     _async_raise(self._thread_id, _StopTrial)
 
     def run(self, claim: Claim, env: Mapping[str, str], handle: SweepHandle) -> TrialResult:
@@ -75,6 +84,7 @@ class _FunctionRunner:
         from tracklab.sdk import wandb_init, wandb_setup
 
         self.stop_reason = None
+        self._injected = False
         self._thread_id = threading.get_ident()
         saved = {k: os.environ.get(k) for k in env}
         os.environ.update(env)
@@ -89,7 +99,8 @@ class _FunctionRunner:
             finally:
                 with self._lock:
                     self._active = False
-                    _async_raise(self._thread_id, None)
+                if self._injected:
+                    _deliver_pending()  # a stop that arrived as the function returned lands here
         except _StopTrial:
             result.run_state = "killed"
         except KeyboardInterrupt:
@@ -112,23 +123,25 @@ class _FunctionRunner:
         return result
 
 
-def _load_libc() -> Any:
-    try:
-        return ctypes.CDLL(None, use_errno=True) if sys.platform.startswith("linux") else None
-    except OSError:
-        return None
+# Started before the trial's command on Linux: ask for SIGTERM when the agent dies (so no trial
+# outlives a killed agent), check the agent did not die already, then become the command.
+_DIE_WITH_AGENT = (
+    "import ctypes, os, signal, sys\n"
+    "ctypes.CDLL(None).prctl(1, signal.SIGTERM)\n"  # PR_SET_PDEATHSIG
+    "os.getppid() == int(sys.argv[1]) or sys.exit(1)\n"
+    "os.execvp(sys.argv[2], sys.argv[2:])\n"
+)
 
 
-_LIBC = _load_libc()
-_PR_SET_PDEATHSIG = 1
-
-
-def _child_setup() -> None:
-    """In the child, before exec: its own process group (the terminal's Ctrl-C goes to the agent
-    alone, as in wandb) and SIGTERM when the agent dies, so no trial outlives a killed agent."""
-    os.setpgrp()
-    if _LIBC is not None:
-        _LIBC.prctl(_PR_SET_PDEATHSIG, signal.SIGTERM)
+def _spawn(command: list[str], env: Mapping[str, str]) -> subprocess.Popen:
+    """Start a trial's command in its own process group (the terminal's Ctrl-C reaches the agent
+    alone, as in wandb), with a closed stdin, tied to the agent's life on Linux."""
+    if sys.platform.startswith("linux"):
+        command = [sys.executable, "-I", "-S", "-c", _DIE_WITH_AGENT, str(os.getpid()), *command]
+    group = {"process_group": 0} if sys.version_info >= (3, 11) else {"preexec_fn": os.setpgrp}
+    proc = subprocess.Popen(command, env=dict(env), stdin=subprocess.PIPE, **group)
+    proc.stdin.close()
+    return proc
 
 
 class _Shutdown(BaseException):
@@ -153,8 +166,7 @@ class _CommandRunner:
         json_path = os.path.join(os.path.dirname(env["WANDB_SWEEP_PARAM_PATH"]), f"config-{claim.run_id}.json")
         command = _command.build_command(spec.command, _command.macro_values(claim.config, spec.program, json_path))
         _term.log("About to run command: " + " ".join(f'"{c}"' if " " in c else c for c in command))
-        proc = subprocess.Popen(command, env={**os.environ, **env}, stdin=subprocess.PIPE, preexec_fn=_child_setup)
-        proc.stdin.close()
+        proc = _spawn(command, {**os.environ, **env})
         previous = None
         if threading.current_thread() is threading.main_thread():
             previous = signal.signal(signal.SIGTERM, _raise_shutdown)
@@ -262,39 +274,46 @@ class Agent:
 
     def run(self) -> int:
         """Run trials; returns how many ran."""
-        started = time.time()
-        done = failed = succeeded = consecutive = 0
-        said_paused = False
-        while self.count is None or done < self.count:
-            try:
-                claim = self.handle.claim()
-                if claim == WAIT:
-                    if not said_paused:
-                        _term.log(f"Sweep {self.handle.id} is paused: waiting for it to resume.")
-                        said_paused = True
-                    time.sleep(_PAUSED_POLL)
-                    continue
-            except KeyboardInterrupt:
-                _term.log("Ctrl-C detected. Stopping sweep agent.")
-                break
-            said_paused = False
-            if isinstance(claim, str):
-                _term.log(f"Sweep {self.handle.id}: {claim}; agent exiting.")
-                break
-            done += 1
-            result = self._run_trial(claim)
-            if result.interrupted:
-                _term.log("Ctrl-C detected. Stopping sweep agent.")
-                break
-            if result.run_state == "failed":
-                failed += 1
-                consecutive += 1
-            else:
-                succeeded += 1
-                consecutive = 0
-            if result.run_state == "failed" and self._should_give_up(failed, succeeded, consecutive, started):
-                break
+        self._started = time.time()
+        self._tally = {"failed": 0, "succeeded": 0, "consecutive": 0}
+        done = 0
+        try:
+            while self.count is None or done < self.count:
+                claim = self._next_claim()
+                if isinstance(claim, str):
+                    _term.log(f"Sweep {self.handle.id}: {claim}; agent exiting.")
+                    break
+                done += 1
+                result = self._run_trial(claim)
+                if result.interrupted:
+                    raise KeyboardInterrupt
+                if self._count_and_give_up(result):
+                    break
+        except KeyboardInterrupt:
+            _term.log("Ctrl-C detected. Stopping sweep agent.")
         return done
+
+    def _next_claim(self) -> Claim | str:
+        """The next trial, waiting while the sweep is paused; a string says why there is none."""
+        said_paused = False
+        while True:
+            claim = self.handle.claim()
+            if claim != WAIT:
+                return claim
+            if not said_paused:
+                _term.log(f"Sweep {self.handle.id} is paused: waiting for it to resume.")
+                said_paused = True
+            time.sleep(_PAUSED_POLL)
+
+    def _count_and_give_up(self, result: TrialResult) -> bool:
+        tally = self._tally
+        if result.run_state != "failed":
+            tally["succeeded"] += 1
+            tally["consecutive"] = 0
+            return False
+        tally["failed"] += 1
+        tally["consecutive"] += 1
+        return self._should_give_up(tally["failed"], tally["succeeded"], tally["consecutive"], self._started)
 
     def _should_give_up(self, failed: int, succeeded: int, consecutive: int, started: float) -> bool:
         if self.max_consecutive is not None and consecutive >= self.max_consecutive:
@@ -327,7 +346,7 @@ class Agent:
         finally:
             monitor.finish()
         pruned = monitor.pruned and result.run_state == "killed"
-        state = handle.finish(claim, result.run_state, pruned, watcher.objective(handle.spec.goal))
+        state = handle.finish(claim, result.run_state, pruned, watcher.objective(handle.spec.goal), watcher.started)
         _mlflow.adopt_run(watcher.header.get("mlflow_run_id"), handle.parent_run_id)
         self.trials.append((claim.run_id, state.name))
         _term.log(f"Agent Finished Run: {claim.run_id} ({state.name.lower()})")

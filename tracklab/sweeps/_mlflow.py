@@ -14,9 +14,9 @@ from tracklab.backend.store import Batch
 
 logger = logging.getLogger("tracklab")
 
-TAG_KIND = "tracklab.kind"          # "sweep" on a sweep's parent run
-TAG_SWEEP = "tracklab.sweep"        # the sweep id, on the parent run
-TAG_PARENT = "mlflow.parentRunId"   # MLflow's nesting tag, on each trial run
+TAG_KIND = mapping.TAG_KIND          # "sweep" on a sweep's parent run
+TAG_SWEEP = "tracklab.sweep"          # the sweep id, on the parent run
+TAG_PARENT = mapping.TAG_PARENT_RUN   # MLflow's nesting tag, on each trial run
 _END_STATUS = {"FINISHED": "FINISHED", "CANCELED": "KILLED"}
 
 

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import os
 import warnings
-from typing import Any
 
 import optuna
 from optuna.pruners import BasePruner, NopPruner

@@ -59,12 +59,10 @@ class ParamSpec:
         self.path = path
         self.kind = kind
         self.options = options
+        # The optuna parameter name: the path joined by `/` (never part of a wandb name); a sweep
+        # whose update changed this parameter's distribution gives it a new name (`lr~2`).
+        self.name = "/".join(path)
         self._choices = _encode_choices(options["values"]) if "values" in options else None
-
-    @property
-    def name(self) -> str:
-        """The optuna parameter name: the path joined by `/` (never part of a wandb name)."""
-        return "/".join(self.path)
 
     def __repr__(self) -> str:
         return f"ParamSpec({'.'.join(self.path)!r}, {self.kind!r}, {self.options!r})"

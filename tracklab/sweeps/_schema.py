@@ -348,6 +348,20 @@ def parse(config: Any) -> SweepSpec:
     return spec
 
 
+def hints(spec: SweepSpec) -> list[str]:
+    """Likely mistakes in a valid config (wandb accepts them too): worth a warning."""
+    out = []
+    for param in spec.parameters:
+        o = param.options
+        if param.kind in ("log_uniform", "q_log_uniform", "inv_log_uniform") and 0 < o["min"] < o["max"] <= 1:
+            sign = -1 if param.kind == "inv_log_uniform" else 1
+            low, high = sorted((math.exp(sign * o["min"]), math.exp(sign * o["max"])))
+            out.append(f"parameters.{'.'.join(param.path)}: {param.kind} takes natural-log exponents, so values "
+                       f"fall in [{low:.4g}, {high:.4g}]; for values in [{o['min']}, {o['max']}] use "
+                       f"{param.kind}_values")
+    return out
+
+
 def grid_size(spec: SweepSpec) -> int | None:
     """How many points a grid sweep has (None for other methods)."""
     if spec.method != "grid":

@@ -7,17 +7,19 @@ as WAITING trials when the sweep is created, so agents on any machine pop distin
 
 from __future__ import annotations
 
+import contextlib
 import dataclasses
 import itertools
 import json
 import os
 import socket
 import time
-from typing import Any, Iterable, Mapping
+from typing import Any, Iterable, Iterator, Mapping
 
 import optuna
 from optuna.trial import FrozenTrial, TrialState
 
+from tracklab.backend import liveness
 from tracklab.errors import UsageError
 from tracklab.sweeps import _mlflow, _optuna, _storage, _term
 from tracklab.sweeps._schema import SweepSpec, grid_size, parse
@@ -32,7 +34,17 @@ _ATTR_REASON = "tracklab:state_reason"
 HEARTBEAT_SECONDS = 10.0
 _STALE_ENV = "TRACKLAB_SWEEP_STALE_SECONDS"  # a trial whose agent went silent this long has died
 
-optuna.logging.set_verbosity(optuna.logging.WARNING)
+
+
+@contextlib.contextmanager
+def _quiet() -> Iterator[None]:
+    """Keep optuna's own INFO/WARNING lines (study created, trial finished) off the user's terminal."""
+    level = optuna.logging.get_verbosity()
+    optuna.logging.set_verbosity(max(level, optuna.logging.ERROR))
+    try:
+        yield
+    finally:
+        optuna.logging.set_verbosity(level)
 
 
 @dataclasses.dataclass
@@ -66,26 +78,17 @@ def config_of(spec: SweepSpec, values: Mapping[str, Any]) -> dict[str, Any]:
     return config
 
 
-def _lookup(config: Mapping[str, Any], path: tuple[str, ...]) -> Any:
+MISSING = object()
+
+
+def lookup(config: Mapping[str, Any], path: tuple[str, ...]) -> Any:
+    """The value at a nested path of a config, or MISSING."""
     node: Any = config
     for part in path:
         if not isinstance(node, Mapping) or part not in node:
-            return _MISSING
+            return MISSING
         node = node[part]
     return node
-
-
-_MISSING = object()
-
-
-def _pid_alive(pid: int) -> bool:
-    try:
-        os.kill(pid, 0)
-    except ProcessLookupError:
-        return False
-    except PermissionError:
-        return True
-    return True
 
 
 class SweepHandle:
@@ -95,9 +98,22 @@ class SweepHandle:
         self.study = study
         self.id: str = study.study_name
         self.record = dict(record)
-        self.spec: SweepSpec = parse(record["config"])
-        study.sampler = _optuna.make_sampler(self.spec)
-        study.pruner = _optuna.make_pruner(self.spec)
+        self._use(parse(record["config"]))
+
+    def _use(self, spec: SweepSpec) -> None:
+        names = self.record.get("names") or {}
+        for param in spec.parameters:
+            param.name = names.get(param.name, param.name)
+        self.spec = spec
+        self.study.sampler = _optuna.make_sampler(spec)
+        self.study.pruner = _optuna.make_pruner(spec)
+
+    def _refresh(self) -> None:
+        """Pick up a config changed by `tracklab sweep --update` since this handle was opened."""
+        record = self.study.user_attrs.get(_ATTR_SWEEP) or self.record
+        if record.get("config") != self.record.get("config"):
+            self.record = dict(record)
+            self._use(parse(record["config"]))
 
     # -- opening -------------------------------------------------------------------------
     @classmethod
@@ -110,8 +126,9 @@ class SweepHandle:
         while sweep_id in existing:
             sweep_id = runid.generate_id()
         direction = "maximize" if spec.goal == "maximize" else "minimize"
-        study = optuna.create_study(storage=storage, study_name=sweep_id, direction=direction,
-                                    sampler=optuna.samplers.RandomSampler())
+        with _quiet():
+            study = optuna.create_study(storage=storage, study_name=sweep_id, direction=direction,
+                                        sampler=optuna.samplers.RandomSampler())
         record = {"config": json.loads(json.dumps(dict(config), default=str)), "project": project,
                   "entity": entity, "created_at": time.time(), "parent_run_id": None}
         study.set_user_attr(_ATTR_SWEEP, record)
@@ -161,13 +178,34 @@ class SweepHandle:
             raise UsageError(f"sweep {self.id}: method cannot change from {self.spec.method!r} to {spec.method!r}")
         if spec.goal != self.spec.goal:
             raise UsageError(f"sweep {self.id}: metric.goal cannot change from {self.spec.goal!r} to {spec.goal!r}")
-        self.save_record(config=json.loads(json.dumps(dict(config), default=str)))
-        self.spec = spec
-        self.study.sampler = _optuna.make_sampler(spec)
-        self.study.pruner = _optuna.make_pruner(spec)
+        self.save_record(config=json.loads(json.dumps(dict(config), default=str)), names=self._names_for(spec))
+        self._use(spec)
         if spec.method == "grid":
             with _storage.claim_lock(self.id):
                 self._requeue_grid()
+
+    def _names_for(self, spec: SweepSpec) -> dict[str, str]:
+        """Optuna names for the parameters of an updated config: a parameter whose distribution
+        can no longer share its name (other choices, another kind) gets a fresh one."""
+        from optuna.distributions import check_distribution_compatibility
+
+        used: dict[str, Any] = {}
+        for trial in self.study.get_trials(deepcopy=False):
+            for name, dist in trial.distributions.items():
+                used.setdefault(name, dist)
+        names = dict(self.record.get("names") or {})
+        for param in spec.searched:
+            base = "/".join(param.path)
+            name, version = names.get(base, base), 1
+            while name in used:
+                try:
+                    check_distribution_compatibility(used[name], param.distribution())
+                    break
+                except ValueError:
+                    version += 1
+                    name = f"{base}~{version}"
+            names[base] = name
+        return names
 
     # -- state -----------------------------------------------------------------------------
     def state(self) -> str:
@@ -189,6 +227,7 @@ class SweepHandle:
         state = self.state()
         if state != RUNNING:
             return state
+        self.fail_stale_trials()
         trials = self.trials()
         if any(t.state == TrialState.RUNNING for t in trials):
             return state
@@ -222,7 +261,7 @@ class SweepHandle:
         params = self.spec.searched
         queued = 0
         for index, combo in enumerate(itertools.product(*(p.grid_latents() for p in params))):
-            latents = {p.name: v for p, v in zip(params, combo)}
+            latents = {p.name: v for p, v in zip(params, combo, strict=True)}
             key = self._grid_key(latents)
             if key in skip:
                 continue
@@ -236,29 +275,23 @@ class SweepHandle:
 
     def config_key(self, config: Mapping[str, Any]) -> str | None:
         """The grid key of a run config, or None when it lacks a swept parameter."""
-        values = [_lookup(config, p.path) for p in self.spec.searched]
-        if any(v is _MISSING for v in values):
+        values = [lookup(config, p.path) for p in self.spec.searched]
+        if any(v is MISSING for v in values):
             return None
         return json.dumps(values, sort_keys=True, default=str)
 
     def _requeue_grid(self) -> None:
-        """After a config update: retire queued points no longer in the grid, queue new ones."""
-        params = self.spec.searched
-        wanted = {self._grid_key({p.name: v for p, v in zip(params, combo)})
-                  for combo in itertools.product(*(p.grid_latents() for p in params))}
+        """After a config update: retire the queued points, queue the new grid's points not run yet."""
         seen = set()
         for t in self.study.get_trials(deepcopy=False):
             if t.user_attrs.get("retired"):
                 continue
             if t.state == TrialState.WAITING:
-                key = t.user_attrs.get("grid_key")
-                if key not in wanted:
-                    self._retire(t)
-                    continue
+                self._retire(t)
             else:
                 key = self.config_key(t.user_attrs.get("config") or {})
-            if key is not None:
-                seen.add(key)
+                if key is not None:
+                    seen.add(key)
         self.queue_grid(skip=seen)
 
     def _retire(self, trial: FrozenTrial) -> None:
@@ -282,12 +315,13 @@ class SweepHandle:
             attrs = t.user_attrs
             beat = attrs.get("heartbeat") or (t.datetime_start.timestamp() if t.datetime_start else now)
             if attrs.get("host") == host and attrs.get("pid"):
-                dead = not _pid_alive(int(attrs["pid"]))
+                dead = not liveness.process_alive(int(attrs["pid"]))
             else:
                 dead = now - beat > limit
             if dead:
                 try:
-                    self.study.tell(t.number, state=TrialState.FAIL, skip_if_finished=True)
+                    with _quiet():
+                        self.study.tell(t.number, state=TrialState.FAIL, skip_if_finished=True)
                     failed.append(t.number)
                     _term.warn(f"sweep {self.id}: trial {t.number} (run {attrs.get('run_id')}) lost its agent; "
                                "marked failed")
@@ -298,6 +332,7 @@ class SweepHandle:
     def claim(self) -> Claim | str:
         """The next trial for this agent; WAIT while paused; else why the sweep has no more."""
         with _storage.claim_lock(self.id):
+            self._refresh()
             self.fail_stale_trials()
             state = self.state()
             if state == PAUSED:
@@ -317,7 +352,8 @@ class SweepHandle:
             if self.spec.method == "grid" and "grid_point" not in trial.user_attrs:
                 # An agent elsewhere popped the last point between our check and ask.
                 trial.set_user_attr("retired", True)
-                self.study.tell(trial, state=TrialState.FAIL)
+                with _quiet():
+                    self.study.tell(trial, state=TrialState.FAIL)
                 self.set_state(FINISHED, "grid exhausted")
                 return "grid exhausted"
             values = {p.name: p.suggest(trial) for p in self.spec.searched}
@@ -332,7 +368,8 @@ class SweepHandle:
         trial.set_user_attr("heartbeat", time.time())
         return Claim(trial=trial, run_id=run_id, config=config)
 
-    def finish(self, claim: Claim, run_state: str, pruned: bool, value: float | None) -> TrialState:
+    def finish(self, claim: Claim, run_state: str, pruned: bool, value: float | None,
+               run_started: bool = True) -> TrialState:
         """Tell optuna how the trial ended; returns the trial state."""
         trial = claim.trial
         metric = self.spec.metric
@@ -345,12 +382,14 @@ class SweepHandle:
         elif run_state != "finished":
             state, values = TrialState.FAIL, None
         elif metric and value is None:
-            _term.warn(f"sweep {self.id}: run {claim.run_id} finished without logging the metric {metric!r}; "
-                       "trial marked failed")
+            why = (f"finished without logging the metric {metric!r}" if run_started
+                   else "never started (the trial must call tracklab.init())")
+            _term.warn(f"sweep {self.id}: run {claim.run_id} {why}; trial marked failed")
             state, values = TrialState.FAIL, None
         else:
             state, values = TrialState.COMPLETE, (value if metric else 0.0)
-        frozen = self.study.tell(trial, values, state=state, skip_if_finished=True)
+        with _quiet():
+            frozen = self.study.tell(trial, values, state=state, skip_if_finished=True)
         if state == TrialState.COMPLETE and metric and self.spec.target is not None:
             reached = value >= self.spec.target if self.spec.goal == "maximize" else value <= self.spec.target
             if reached:

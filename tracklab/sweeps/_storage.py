@@ -55,6 +55,27 @@ def _refuse_mlflow_db(url: str) -> None:
         )
 
 
+class _FlockLock:
+    """The journal's lock (optuna calls `acquire`/`release`): an flock the kernel drops when its
+    holder dies, where optuna's default symlink lock makes the others wait out 30 s after a SIGKILL."""
+
+    def __init__(self, path: str) -> None:
+        self._path = path + ".lock"
+        self._fd: int | None = None
+
+    def acquire(self) -> bool:
+        fd = os.open(self._path, os.O_RDWR | os.O_CREAT, 0o644)
+        fcntl.flock(fd, fcntl.LOCK_EX)
+        self._fd = fd
+        return True
+
+    def release(self) -> None:
+        fd, self._fd = self._fd, None
+        if fd is not None:
+            fcntl.flock(fd, fcntl.LOCK_UN)
+            os.close(fd)
+
+
 @functools.lru_cache(maxsize=8)
 def _open(url: str) -> Any:
     import optuna
@@ -64,7 +85,7 @@ def _open(url: str) -> Any:
 
         path = url[len("journal:"):]
         os.makedirs(os.path.dirname(path), exist_ok=True)
-        return JournalStorage(JournalFileBackend(path))
+        return JournalStorage(JournalFileBackend(path, lock_obj=_FlockLock(path)))
     return optuna.storages.get_storage(url)
 
 

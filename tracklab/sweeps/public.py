@@ -107,3 +107,8 @@ class Sweep:
 def project_sweeps(api: Any, project: str) -> list[Sweep]:
     """Every sweep of a project (for `Project.sweeps()`)."""
     return [Sweep(api, SweepHandle.open(s["id"])) for s in list_sweeps() if s["project"] == project]
+
+
+def sweep(api: Any, path: str) -> Sweep:
+    """`Api.sweep(path)`: the sweep at `sweep_id`, `project/sweep_id` or `entity/project/sweep_id`."""
+    return Sweep.get(api, path)
