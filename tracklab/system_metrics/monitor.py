@@ -183,8 +183,9 @@ def monitor_from_settings(
 ) -> SystemMonitor | None:
     """A SystemMonitor (not started) configured from wandb settings; None when disabled.
 
-    Reads ``x_disable_stats``, ``x_stats_sampling_interval``, ``x_stats_gpu_device_ids`` and
-    ``x_stats_disk_paths`` (first path only) from a mapping or a settings object.
+    Reads ``x_disable_stats``, ``x_stats_sampling_interval``, ``x_stats_gpu_device_ids``,
+    ``x_stats_disk_paths`` (first path only) and ``x_stats_nvml_path`` from a mapping or a
+    settings object.
     """
 
     def get(key: str) -> Any:
@@ -203,4 +204,5 @@ def monitor_from_settings(
         [int(i) for i in gpu_ids] if gpu_ids is not None else None,
         emit,
         disk_path=str(next(iter(disk_paths))),
+        nvml_path=get("x_stats_nvml_path"),
     )

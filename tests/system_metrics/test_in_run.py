@@ -1,0 +1,38 @@
+"""System metrics in a real run: sampled from init to finish and stored under MLflow's names."""
+
+from __future__ import annotations
+
+import time
+
+import tracklab
+from tests.helpers import mlflow_client, stored_run
+
+
+def test_run_stores_gpu_and_host_metrics(tl_dir, gpu_stats_bin, fake_nvml, monkeypatch):
+    monkeypatch.setenv("TRACKLAB_GPU_STATS_BIN", gpu_stats_bin)
+    run = tracklab.init(project="sys", id="sysrun01",
+                        settings={"x_stats_sampling_interval": 0.2, "x_stats_nvml_path": fake_nvml})
+    for step in range(20):
+        run.log({"loss": 1.0 / (step + 1)})
+        time.sleep(0.1)
+    run.finish()
+    stored = stored_run(tl_dir, "sys", "sysrun01")
+    metrics = stored.data.metrics
+    for name in ("system/cpu_utilization_percentage", "system/system_memory_usage_megabytes",
+                 "system/gpu_0_utilization_percentage", "system/gpu_1_memory_usage_megabytes",
+                 "system/gpu_0_power_usage_watts", "system/gpu.0.gpu", "system/gpu.1.temp"):
+        assert name in metrics, f"{name} missing; have {sorted(metrics)[:40]}"
+    history = mlflow_client(tl_dir).get_metric_history(stored.info.run_id, "system/gpu_0_utilization_percentage")
+    assert len(history) >= 3
+    assert [m.step for m in history] == sorted(m.step for m in history)
+    # System metrics stay out of the run's own history, as in wandb.
+    assert not any(k.startswith("system/") for k in tracklab.Api().run("sys/sysrun01").history().columns)
+
+
+def test_disabled_stats_log_nothing(tl_dir, gpu_stats_bin, monkeypatch):
+    monkeypatch.setenv("TRACKLAB_GPU_STATS_BIN", gpu_stats_bin)
+    run = tracklab.init(project="sys", id="sysrun02", settings={"x_stats_sampling_interval": 0.1,
+                                                                 "x_disable_stats": True})
+    time.sleep(0.5)
+    run.finish()
+    assert not any(k.startswith("system/") for k in stored_run(tl_dir, "sys", "sysrun02").data.metrics)
