@@ -19,7 +19,7 @@ import threading
 import time
 from typing import Any, Iterator
 
-from tracklab.backend import location, mapping, runlog
+from tracklab.backend import location, mapping, native_media, runlog
 from tracklab.backend.history_columns import ARTIFACT as HISTORY_COLUMNS_ARTIFACT
 from tracklab.backend.history_columns import HistoryColumnsWriter
 from tracklab.backend.liveness import process_alive
@@ -53,6 +53,7 @@ class _Translator:
         self.keymap_dirty = False
         self.logged_params = logged_params
         self.object_keys: set[str] = set()
+        self.images: list[tuple[str, int, int, list[str]]] = []  # to copy into MLflow's image layout
         self.system_step = 0
         self.last_step = -1
         self.columns = HistoryColumnsWriter(os.path.join(folder.path, "history.parquet"))
@@ -120,6 +121,10 @@ class _Translator:
                 continue
             if mapping.needs_exact_copy(value):
                 exact = True
+                if append is not None and type(value) is dict:
+                    images = native_media.image_files(value)
+                    if images:
+                        self.images.append((original, step, ts_ms, images))
             converted = mapping.metric_value(value)
             if converted is not None:
                 column(original, step, float(value), ts_ms)  # the column keeps inf, unlike MLflow
@@ -205,6 +210,7 @@ class RunWriter:
         self._last_upload = 0.0
         self._executor = None
         self._in_flight = None
+        self._images_tagged = False
 
     # -- the store, with retries ---------------------------------------------------------
     def _retry(self, what: str, action, give_up_at: float | None = None):
@@ -286,7 +292,29 @@ class RunWriter:
             self.drain(give_up_at)
             self._upload_files(t.files_now, give_up_at)
             t.files_now = []
+        if t.images:
+            self.drain(give_up_at)
+            self._write_native_images(give_up_at)
         return len(records)
+
+    def _write_native_images(self, give_up_at: float | None) -> None:
+        """Logged images also go into MLflow's `images/` layout (the run page's step slider)."""
+        t = self.translator
+        files_dir = (t.header or {}).get("files_dir") or self.folder.files_dir
+        run_id = self.run_id
+
+        def put(artifact_path: str, local: str) -> None:
+            self._retry(f"uploading {artifact_path}", lambda: self._store().put_artifact(run_id, artifact_path, local),
+                        give_up_at)
+
+        written = 0
+        for key, step, ts_ms, paths in t.images:
+            written += native_media.write_images(run_id, key, step, ts_ms, files_dir, paths, put)
+        t.images = []
+        if written and not self._images_tagged:
+            self._retry("tagging images", lambda: self._store().write(
+                run_id, Batch(tags={native_media.LOGGED_IMAGES_TAG: "True"})), give_up_at)
+            self._images_tagged = True
 
     def _pool(self):
         if self._executor is None:

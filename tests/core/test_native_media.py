@@ -1,0 +1,34 @@
+"""Logged images also land in MLflow's own image layout, which the stock MLflow UI charts."""
+
+from __future__ import annotations
+
+import os
+
+import numpy as np
+
+import tracklab
+from tests.helpers import mlflow_client, stored_run
+
+
+def test_images_are_written_in_mlflows_layout(tl_dir):
+    run = tracklab.init(project="media", id="media001")
+    for step in range(3):
+        pixels = np.full((32, 48, 3), step * 60, dtype=np.uint8)
+        run.log({"val/sample": tracklab.Image(pixels, caption=f"s{step}"), "loss": float(step)})
+    run.log({"grid": [tracklab.Image(np.zeros((8, 8, 3), dtype=np.uint8)) for _ in range(2)]})
+    run.finish()
+    stored = stored_run(tl_dir, "media", "media001")
+    assert stored.data.tags["mlflow.loggedImages"] == "True"
+    listing = [a.path for a in mlflow_client(tl_dir).list_artifacts(stored.info.run_id, "images")]
+    pngs = sorted(p for p in listing if p.endswith(".png"))
+    assert len([p for p in pngs if p.startswith("images/val~sample+step+")]) == 3
+    assert len([p for p in pngs if p.startswith("images/grid+step+3+")]) == 2
+    assert len([p for p in listing if p.endswith("+compressed.webp")]) == 5
+    from PIL import Image
+
+    first = [p for p in pngs if "+step+1+" in p][0]
+    with Image.open(os.path.join(stored.info.artifact_uri, first)) as image:
+        assert image.size == (48, 32) and image.getpixel((0, 0))[:3] == (60, 60, 60)
+    # wandb's descriptor is what the history holds.
+    row = tracklab.Api().run("media/media001").history(pandas=False)[0]
+    assert row["val/sample"]["_type"] == "image-file" and row["val/sample"]["path"].startswith("media/images/")
