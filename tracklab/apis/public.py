@@ -452,7 +452,9 @@ class Run:
         if self._mlflow.info.status != "RUNNING":
             data = self._api._reader.read_artifact(self._mlflow, history_columns.ARTIFACT)
             if data:
-                return history_columns.read_frame(data)
+                frame, times = history_columns.read_frame(data)
+                frame.columns = [self._key(c) for c in frame.columns]
+                return frame, times
         columns: dict[str, Any] = {}
         timestamps: dict[int, int] = {}
         for mlflow_key, series in self._api._reader.metric_points(self._mlflow).items():

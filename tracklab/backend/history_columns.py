@@ -2,13 +2,13 @@
 writer next to MLflow's metrics so `Api().run(...).history()` reads a million points in a
 fraction of a second (MLflow's metrics table gives them back at ~40 k points/s per key).
 
-Long format, one row per point: key, step, value, timestamp (ms). The writer streams row groups,
-so its memory stays bounded; every writer session rebuilds the file from the whole run log.
+Long format, one row per point: key (MLflow's, escaped), step, value, timestamp (ms). The writer
+streams row groups, so its memory stays bounded; every writer session rebuilds the file from the
+whole run log. Exact values MLflow cannot hold (inf, big ints) come from the history-objects file.
 """
 
 from __future__ import annotations
 
-import array
 import os
 from typing import Any
 
@@ -20,43 +20,39 @@ MIN_POINTS = 50_000
 
 
 class HistoryColumnsWriter:
-    """Collects (key, step, value, timestamp) points and streams them to a parquet file."""
+    """Collects (MLflow key, value, ts ms, step, is_nan) points and streams them to parquet."""
 
     def __init__(self, path: str) -> None:
         self.path = path
-        self._keys: dict[str, int] = {}
-        self._key_index = array.array("i")
-        self._steps = array.array("q")
-        self._values = array.array("d")
-        self._times = array.array("q")
+        self._pending: list[list[tuple[str, float, int, int, int]]] = []
+        self._pending_count = 0
         self._writer: Any = None
         self.count = 0
 
-    def add(self, key: str, step: int, value: float, ts_ms: int) -> None:
-        index = self._keys.get(key)
-        if index is None:
-            index = self._keys[key] = len(self._keys)
-        self._key_index.append(index)
-        self._steps.append(step)
-        self._values.append(value)
-        self._times.append(ts_ms)
-        if len(self._values) >= _ROW_GROUP:
+    def add_points(self, points: list[tuple[str, float, int, int, int]]) -> None:
+        """Take a batch's points (kept by reference: the batch never changes after it is built)."""
+        if not points:
+            return
+        self._pending.append(points)
+        self._pending_count += len(points)
+        if self._pending_count >= _ROW_GROUP:
             self._flush()
 
     def _flush(self) -> None:
-        if not self._values:
+        if not self._pending_count:
             return
         import numpy as np
         import pyarrow as pa
         import pyarrow.parquet as pq
 
-        names = pa.array(list(self._keys), type=pa.string())
-        keys = pa.DictionaryArray.from_arrays(pa.array(np.frombuffer(self._key_index, dtype=np.int32)), names)
+        keys, values, times, steps, nans = zip(*(p for chunk in self._pending for p in chunk))
+        value_array = np.asarray(values, dtype=np.float64)
+        value_array[np.asarray(nans, dtype=bool)] = np.nan
         table = pa.table({
-            "key": keys,
-            "step": pa.array(np.frombuffer(self._steps, dtype=np.int64)),
-            "value": pa.array(np.frombuffer(self._values, dtype=np.float64)),
-            "timestamp": pa.array(np.frombuffer(self._times, dtype=np.int64)),
+            "key": pa.array(keys, type=pa.string()).dictionary_encode(),
+            "step": pa.array(np.asarray(steps, dtype=np.int64)),
+            "value": pa.array(value_array),
+            "timestamp": pa.array(np.asarray(times, dtype=np.int64)),
         })
         if self._writer is None:
             os.makedirs(os.path.dirname(self.path) or ".", exist_ok=True)
@@ -64,15 +60,13 @@ class HistoryColumnsWriter:
         elif not table.schema.equals(self._writer.schema):
             table = table.cast(self._writer.schema)
         self._writer.write_table(table)
-        self.count += len(self._values)
-        self._key_index = array.array("i")
-        self._steps = array.array("q")
-        self._values = array.array("d")
-        self._times = array.array("q")
+        self.count += self._pending_count
+        self._pending = []
+        self._pending_count = 0
 
     def close(self) -> str | None:
         """Finish the file; return its path (None for short runs, which need none)."""
-        if self._writer is None and len(self._values) < MIN_POINTS:
+        if self._writer is None and self._pending_count < MIN_POINTS:
             return None
         self._flush()
         if self._writer is None:

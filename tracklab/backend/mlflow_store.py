@@ -62,7 +62,7 @@ class MlflowClientStore:
     def write(self, run_id: str, batch: Batch) -> None:
         from mlflow.entities import Metric, Param, RunTag
 
-        metrics = [Metric(k, float("nan") if nan else v, ts, step) for k, v, ts, step, nan in batch.metrics]
+        metrics = [Metric(k, float("nan") if nan else v, ts, step) for k, v, ts, step, nan in batch.points()]
         params = [Param(k, v) for k, v in batch.params.items()]
         tags = [RunTag(k, mapping.tag_value(v)) for k, v in batch.tags.items()]
         # MLflow's limits: 1000 metrics and 100 params/tags per call.

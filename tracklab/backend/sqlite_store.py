@@ -118,8 +118,9 @@ class SqliteStore:
         conn = self._conn
         conn.execute("BEGIN IMMEDIATE")
         try:
-            if batch.metrics:
-                conn.executemany(_INSERT_METRIC, [(*m, run_id) for m in batch.metrics])
+            points = batch.points()
+            if points:
+                conn.executemany(_INSERT_METRIC, [(*m, run_id) for m in points])
                 conn.executemany(_UPSERT_LATEST, [(*m, run_id) for m in batch.latest()])
             if batch.params:
                 conn.executemany("INSERT OR IGNORE INTO params (key, value, run_uuid) VALUES (?, ?, ?)",

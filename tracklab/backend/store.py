@@ -16,16 +16,21 @@ class Batch:
     """Everything one writer step sends to the store, written together."""
 
     metrics: list[tuple[str, float, int, int, int]] = dataclasses.field(default_factory=list)  # key, value, ts ms, step, is_nan
+    system: list[tuple[str, float, int, int, int]] = dataclasses.field(default_factory=list)  # system metrics, same shape
     params: dict[str, str] = dataclasses.field(default_factory=dict)
     tags: dict[str, str] = dataclasses.field(default_factory=dict)
     run_name: str | None = None
 
+    def points(self) -> list[tuple[str, float, int, int, int]]:
+        """History and system points together."""
+        return self.metrics + self.system if self.system else self.metrics
+
     def latest(self) -> list[tuple[str, float, int, int, int]]:
         """The last point of each key in the batch (points arrive in step order)."""
-        return list({m[0]: m for m in self.metrics}.values())
+        return list({m[0]: m for m in self.points()}.values())
 
     def __bool__(self) -> bool:
-        return bool(self.metrics or self.params or self.tags or self.run_name)
+        return bool(self.metrics or self.system or self.params or self.tags or self.run_name)
 
 
 class Store(Protocol):

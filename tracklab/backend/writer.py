@@ -44,7 +44,9 @@ class _Translator:
         self.folder = folder
         self.header: dict[str, Any] | None = None
         self.config: dict[str, Any] = {}
-        self.summary: dict[str, Any] = {}
+        self._snapshot: dict[str, Any] = {}
+        self._since_snapshot: dict[str, Any] = {}
+        self.replayed_points: list[tuple[str, float, int, int, int]] = []
         self.metrics_defs: dict[str, dict[str, Any]] = {}
         self.exit: dict[str, Any] | None = None
         self.files_now: list[str] = []
@@ -85,7 +87,8 @@ class _Translator:
                             batch.params[key] = value
                             self.logged_params.add(key)
             elif kind == runlog.SUMMARY:
-                self.summary = payload
+                self._snapshot = payload
+                self._since_snapshot = {}
             elif kind == runlog.HEADER:
                 self.header = payload if self.header is None else {**self.header, **payload}
                 self.exit = None
@@ -105,34 +108,36 @@ class _Translator:
         step = row.pop("_step", 0)
         ts = row.pop("_timestamp", 0.0)
         row.pop("_runtime", None)
-        self.summary.update((k, v) for k, v in row.items() if v is not None)
-        self.summary["_step"] = step
+        since = self._since_snapshot
+        since.update(row)  # the summary is the training process's snapshot plus rows after it
+        since["_step"] = step
         self.last_step = step
         ts_ms = int(ts * 1000)
-        column = self.columns.add
-        append = batch.metrics.append if batch is not None else None
+        append = (batch.metrics if batch is not None else self.replayed_points).append
         escaped = self.escaped
         exact = False
         for original, value in row.items():
             if type(value) is float and value - value == 0.0:  # a finite float: the common case
-                column(original, step, value, ts_ms)
-                if append is not None:
-                    append((escaped.get(original) or self.key(original), value, ts_ms, step, 0))
+                append((escaped.get(original) or self.key(original), value, ts_ms, step, 0))
                 continue
             if mapping.needs_exact_copy(value):
                 exact = True
-                if append is not None and type(value) is dict:
+                if batch is not None and type(value) is dict:
                     images = native_media.image_files(value)
                     if images:
                         self.images.append((original, step, ts_ms, images))
             converted = mapping.metric_value(value)
             if converted is not None:
-                column(original, step, float(value), ts_ms)  # the column keeps inf, unlike MLflow
-                if append is not None:
-                    append((escaped.get(original) or self.key(original), converted[0], ts_ms, step,
-                            int(converted[1])))
+                append((escaped.get(original) or self.key(original), converted[0], ts_ms, step, int(converted[1])))
         if exact:
             self._object(step, ts, row)
+
+    @property
+    def summary(self) -> dict[str, Any]:
+        """The run's summary: the last snapshot the training process wrote, plus later rows
+        (those matter only when the process died before its final snapshot)."""
+        later = {k: v for k, v in self._since_snapshot.items() if v is not None}
+        return {**self._snapshot, **later} if later else dict(self._snapshot)
 
     def _object(self, step: int, ts: float, row: dict[str, Any]) -> None:
         """Keep the values a metric cannot hold exactly in the history-objects file."""
@@ -149,7 +154,7 @@ class _Translator:
         for name, value in (sample.get("m") or {}).items():
             converted = mapping.metric_value(value)
             if converted is not None:
-                batch.metrics.append((self.key(name), converted[0], ts_ms, step, int(converted[1])))
+                batch.system.append((self.key(name), converted[0], ts_ms, step, int(converted[1])))
 
     def _update(self, changes: dict[str, Any], batch: Batch | None) -> None:
         if self.header is not None:
@@ -269,6 +274,11 @@ class RunWriter:
         batch = None if replay else Batch()
         t = self.translator
         t.add(records, batch)
+        if batch is not None:
+            t.columns.add_points(batch.metrics)
+        elif t.replayed_points:
+            t.columns.add_points(t.replayed_points)
+            t.replayed_points = []
         self.offset = new_offset
         new_session = batch is not None and any(kind == runlog.HEADER for kind, _ in records)
         if t.header is not None and (self.run_id is None or new_session):
