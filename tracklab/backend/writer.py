@@ -512,7 +512,7 @@ def _start_orphan_recovery(tracking_uri: str, own_folder: str) -> None:
 
     def recover() -> None:
         time.sleep(1.0)  # let our own run get going first
-        recovered = recover_orphans(tracking_uri, skip=own_folder)
+        recovered = [path for path, outcome in recover_orphans(tracking_uri, skip=own_folder) if outcome == "synced"]
         if recovered:
             logger.info("tracklab writer: recovered %d orphaned run(s)", len(recovered))
 

@@ -9,7 +9,7 @@ from tracklab.ui.spec import DEFAULT_HOST, DEFAULT_PORT, DEFAULT_WORKERS
 
 @click.command()
 @click.option("--host", default=DEFAULT_HOST, show_default=True,
-              help="Address to bind; other machines can reach it only if you bind to theirs (e.g. 0.0.0.0).")
+              help="Address to bind: 127.0.0.1 serves this machine only; 0.0.0.0 every interface.")
 @click.option("--port", default=DEFAULT_PORT, show_default=True, type=click.IntRange(1, 65535))
 @click.option("--store", type=click.Path(file_okay=False), default=None,
               help="A TrackLab folder (its mlflow.db and artifacts/) instead of the default one.")

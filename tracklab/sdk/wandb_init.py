@@ -202,6 +202,10 @@ def init(
         return run
 
     resolved.tracking_uri = location.resolve_tracking_uri(resolved.tracking_uri, resolved.tracklab_dir)
+    if resolved.ui == "auto" and resolved.mode != "offline":
+        from tracklab.ui import ensure_server  # TRACKLAB_UI=auto: a detached `tracklab ui` for this store
+
+        ensure_server(resolved)
     resume_mode = _normalize_resume(resolved.resume)
     resume_path = None
     if resume_mode == "auto":

@@ -9,8 +9,10 @@ import json
 import os
 import time
 import urllib.request
-from typing import Any, Iterator
+from collections.abc import Iterator
+from typing import Any
 
+from tracklab.backend.liveness import process_alive as pid_alive
 from tracklab.ui.spec import ServerSpec, address
 
 STATE_FOLDER = "ui-servers"
@@ -66,16 +68,6 @@ def _read(spec: ServerSpec) -> dict[str, Any] | None:
         return None
 
 
-def pid_alive(pid: int | None) -> bool:
-    if not pid:
-        return False
-    try:
-        os.kill(pid, 0)
-    except ProcessLookupError:
-        return False
-    except PermissionError:
-        return True
-    return True
 
 
 def find(spec: ServerSpec) -> dict[str, Any] | None:

@@ -5,7 +5,8 @@ from __future__ import annotations
 import os
 import signal
 import subprocess
-from typing import IO, Callable
+from collections.abc import Callable
+from typing import IO
 
 from tracklab.errors import UsageError
 from tracklab.ui import orphans, registry, server
@@ -22,8 +23,8 @@ def claim(spec: ServerSpec, pid: int) -> None:
     """Record `pid` as the store's server, or raise Reused / UsageError (busy port)."""
     with registry.lock(spec):
         entry = registry.find(spec)
-        if entry is not None:
-            raise Reused(entry["url"])
+        if entry is not None and (not entry.get("ready") or registry.probe(entry["host"], entry["port"])):
+            raise Reused(entry["url"])  # (a ready record whose server does not answer is stale)
         if server.port_in_use(spec.host, spec.port):
             info = registry.probe(spec.host, spec.port)
             if info and info.get("store_id") == registry.store_id(spec.tracking_uri):

@@ -54,6 +54,8 @@ def environment(spec: ServerSpec) -> dict[str, str]:
         "PYTHONUNBUFFERED": "1",
     })
     env.pop("MLFLOW_TRACKING_URI", None)
+    if spec.run_root:
+        env["TRACKLAB_DIR"] = spec.run_root  # sweeps and caches of that folder, as its runs see them
     return env
 
 

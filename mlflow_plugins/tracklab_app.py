@@ -1,0 +1,52 @@
+"""`create_app`: the `mlflow.app` entry point (`mlflow server --app-name tracklab`).
+
+Modelled on MLflow's own `basic-auth` app: routes are added to MLflow's Flask app, and under
+uvicorn (MLflow's default) the FastAPI wrapper MLflow builds around it is returned, so MLflow's
+Host-header and CORS middleware guard our routes exactly as they guard MLflow's.
+"""
+
+from __future__ import annotations
+
+import os
+from typing import Any
+
+TRACKING_URI_ENV = "TRACKLAB_UI_TRACKING_URI"
+
+
+def tracking_uri() -> str:
+    """The backend store the server was started on."""
+    from mlflow.server.constants import BACKEND_STORE_URI_ENV_VAR
+
+    from tracklab.backend import location
+
+    return (os.environ.get(BACKEND_STORE_URI_ENV_VAR) or os.environ.get(TRACKING_URI_ENV)
+            or location.resolve_tracking_uri())
+
+
+def static_prefix() -> str:
+    """MLflow's `--static-prefix` (empty when none)."""
+    from mlflow.server.handlers import _add_static_prefix
+
+    return _add_static_prefix("/").rstrip("/")
+
+
+def create_app(app: Any = None) -> Any:
+    """Add TrackLab's pages and JSON routes to MLflow's server app."""
+    from mlflow.environment_variables import _MLFLOW_SGI_NAME
+    from mlflow.server import app as mlflow_app
+
+    from mlflow_plugins import _api, _inject
+    from mlflow_plugins._pages import pages
+
+    flask_app = app or mlflow_app
+    if "tracklab_pages" not in flask_app.blueprints:
+        prefix = static_prefix() + "/tracklab"
+        _api.init(tracking_uri())
+        flask_app.register_blueprint(pages, url_prefix=prefix)
+        flask_app.register_blueprint(_api.api, url_prefix=prefix)
+        _inject.install(flask_app)
+    if _MLFLOW_SGI_NAME.get() == "uvicorn":
+        from mlflow.server.fastapi_app import create_fastapi_app
+
+        return create_fastapi_app(flask_app)
+    return flask_app

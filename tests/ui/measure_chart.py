@@ -1,0 +1,122 @@
+"""Measure how fast `tracklab ui` draws a 1,000,000-step metric (for bench/ and docs/benchmarks.md).
+
+    python tests/ui/measure_chart.py [--steps 1000000] [--repeat 3]
+
+Logs one run with that many steps into a fresh TrackLab folder, starts `tracklab ui` on it, and
+reports: the server's reduction of the series (first request, then cached), and in headless
+Chromium the time from navigation to the chart's first drawing and to the interactive plotly
+chart, with a fresh browser profile and with a warm one (as on a second visit). Each page load
+is the first to ask for its point count, so the server reduces the series afresh only for the
+first one; later loads hit its cache.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import shutil
+import signal
+import subprocess
+import sys
+import tempfile
+import time
+import urllib.request
+from pathlib import Path
+
+REPO = Path(__file__).resolve().parents[2]
+sys.path.insert(0, str(REPO))
+
+from tests.ui.conftest import (
+    CHROMIUM,
+    CHROMIUM_ARGS,
+    clean_env,
+    free_port,
+    start_ui,
+    wait_for_line,
+)
+
+LOG = """
+import math, tracklab as wandb
+run = wandb.init(project="long", id="long0001")
+for step in range({steps}):
+    wandb.log({{"loss": math.sin(step / 5000.0)}})
+run.finish()
+"""
+
+
+def _get(url: str) -> tuple[float, dict]:
+    started = time.perf_counter()
+    with urllib.request.urlopen(url, timeout=300) as response:
+        data = json.loads(response.read())
+    return time.perf_counter() - started, data
+
+
+def _draw(browser, url: str, context=None) -> tuple[float, float]:
+    """(ms from navigation to the first drawing of the chart, ms to the interactive plotly chart)."""
+    own = context is None
+    context = context or browser.new_context(viewport={"width": 1400, "height": 1000})
+    page = context.new_page()
+    page.goto(url)
+    page.wait_for_selector(".chart[data-key='loss'][data-state=ready]", timeout=120_000)
+    marks = dict(page.evaluate("performance.getEntriesByType('mark').map(m => [m.name, m.startTime])"))
+    interactive = marks["tracklab:loss:interactive"]
+    result = marks.get("tracklab:loss:preview", interactive), interactive
+    page.close()
+    if own:
+        context.close()
+    return result
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser()
+    parser.add_argument("--steps", type=int, default=1_000_000)
+    parser.add_argument("--repeat", type=int, default=3)
+    args = parser.parse_args()
+    from playwright.sync_api import sync_playwright
+
+    tmp = Path(tempfile.mkdtemp(prefix="tracklab-measure-"))
+    root = tmp / "tracklab"
+    root.mkdir()
+    try:
+        started = time.perf_counter()
+        subprocess.run([sys.executable, "-c", LOG.format(steps=args.steps)], env=clean_env(root), check=True,
+                       cwd=root, stdout=subprocess.DEVNULL)
+        print(f"logged {args.steps:,} steps in {time.perf_counter() - started:.1f}s")
+        port = free_port()
+        proc = start_ui(root, port, tmp / "ui.log")
+        line = wait_for_line(tmp / "ui.log", "TrackLab UI:", proc)
+        base = line.split("TrackLab UI:")[1].split()[0]
+        try:
+            _, runs = _get(f"{base}/tracklab/api/runs?project=long")
+            run = runs["runs"][0]["run_uuid"]
+            series = f"{base}/tracklab/api/series?runs={run}&key=loss&points=1000"
+            cold, data = _get(series)
+            warm, _ = _get(series)
+            print(f"server: {data['series'][0]['total']:,} points -> {len(data['series'][0]['x']):,}: "
+                  f"{cold * 1000:.0f} ms first request, {warm * 1000:.0f} ms cached")
+            with sync_playwright() as p:
+                browser = p.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
+                page_url = f"{base}/tracklab/workspace?project=long"
+                for attempt in range(args.repeat):
+                    drawn, interactive = _draw(browser, page_url)
+                    print(f"fresh profile #{attempt + 1}: chart drawn {drawn:.0f} ms after navigation, "
+                          f"interactive at {interactive:.0f} ms")
+                context = browser.new_context(viewport={"width": 1400, "height": 1000})
+                _draw(browser, page_url, context)
+                for attempt in range(args.repeat):
+                    drawn, interactive = _draw(browser, page_url, context)
+                    print(f"warm profile #{attempt + 1}: chart drawn {drawn:.0f} ms after navigation, "
+                          f"interactive at {interactive:.0f} ms")
+                browser.close()
+        finally:
+            proc.send_signal(signal.SIGINT)
+            proc.wait(60)
+        print(f"machine: {os.cpu_count()} cores, load average {os.getloadavg()[0]:.1f}")
+    finally:
+        shutil.rmtree(tmp, ignore_errors=True)
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

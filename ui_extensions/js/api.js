@@ -1,0 +1,36 @@
+// The plugin's JSON routes and the addresses of the stock MLflow UI, all relative to
+// /tracklab/ so a `--static-prefix` keeps working.
+
+const BASE = new URL("./", document.baseURI);   // .../tracklab/
+
+export async function getJSON(path, query = {}) {
+  const url = new URL("api/" + path, BASE);
+  for (const [k, v] of Object.entries(query)) if (v !== undefined && v !== null && v !== "") url.searchParams.set(k, v);
+  const response = await fetch(url, { credentials: "same-origin" });
+  const data = await response.json().catch(() => ({}));
+  if (!response.ok) throw new Error(data.error || `${response.status} ${response.statusText}`);
+  return data;
+}
+
+/** The address of one of a run's files (served by the plugin, never outside the run). */
+export function fileUrl(runUuid, path) {
+  const encoded = String(path).split("/").map(encodeURIComponent).join("/");
+  return new URL(`api/files/${encodeURIComponent(runUuid)}/${encoded}`, BASE).href;
+}
+
+const STOCK = new URL("../", BASE);   // the MLflow UI's index
+const ML_VIEW = "?workflowType=machine_learning";
+
+export function stockExperimentUrl(experimentId) {
+  return `${STOCK.href}#/experiments/${encodeURIComponent(experimentId)}${ML_VIEW}`;
+}
+
+export function stockRunUrl(experimentId, runUuid) {
+  return `${STOCK.href}#/experiments/${encodeURIComponent(experimentId)}/runs/${encodeURIComponent(runUuid)}`;
+}
+
+export function pageUrl(page, query = {}) {
+  const url = new URL(page, BASE);
+  for (const [k, v] of Object.entries(query)) if (v !== undefined && v !== null && v !== "") url.searchParams.set(k, v);
+  return url.href;
+}

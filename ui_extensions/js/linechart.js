@@ -1,0 +1,121 @@
+// One line chart: a metric of the selected runs, downsampled by the server, drawn with plotly.
+
+import { getJSON } from "./api.js";
+import { withAlpha } from "./colors.js";
+import { clear, h, plotText, showError } from "./dom.js";
+import { plot as draw } from "./plot.js";
+import { drawPreview } from "./preview.js";
+import { aggregate, groupOf, smooth } from "./series.js";
+
+const AXIS_TITLES = { _step: "Step", _runtime: "Relative time (s)", _timestamp: "Wall time" };
+
+/** A chart panel for `key`; `workspace` gives runs, colours and options. Returns {node, refresh, render}. */
+export function lineChart(key, workspace) {
+  const plot = h("div", { class: "chart", dataset: { key, state: "idle" } });
+  const note = h("div", { class: "muted note" });
+  const node = h("div", { class: "panel" }, h("h3", { title: key }, key), plot, note);
+  let data = null;
+  let loadedFor = "";
+  let started = 0;
+
+  async function refresh(force = false) {
+    const runs = workspace.selectedRuns().filter((r) => r.metrics.includes(key) || r.system.includes(key));
+    const axis = workspace.options.x;
+    // One min/max pair per pixel column: the envelope the eye sees, whatever the run's length.
+    const points = Math.max(200, Math.min(2500, Math.round(plot.clientWidth || 600)));
+    const wanted = `${runs.map((r) => r.run_uuid).join(",")}|${axis}|${points}`;
+    if (wanted === loadedFor && data && !force) return render();
+    plot.dataset.state = "loading";
+    started = performance.now();
+    if (!runs.length) { data = { series: [] }; loadedFor = wanted; return render(); }
+    try {
+      data = await getJSON("series", { runs: runs.map((r) => r.run_uuid).join(","), key, x: axis, points });
+      loadedFor = wanted;
+      if (!window.Plotly) preview();  // at once, while plotly.js starts
+      await render();
+      workspace.timings[key] = workspace.timings[key] ?? performance.now() - started;
+      workspace.interactive[key] = workspace.interactive[key] ?? performance.now() - started;
+      performance.mark(`tracklab:${key}:interactive`);
+    } catch (error) {
+      plot.dataset.state = "error";
+      showError(note, error);
+    }
+  }
+
+  function preview() {
+    const byRun = new Map(workspace.selectedRuns().map((r) => [r.run_uuid, r]));
+    const lines = (data.series || []).filter((s) => byRun.has(s.run) && s.x_axis !== "_timestamp")
+      .map((s) => ({ x: s.x, y: s.y, color: workspace.color(byRun.get(s.run)) }));
+    if (!lines.length) return;
+    drawPreview(plot, lines, { log: workspace.options.log });
+    plot.dataset.state = "preview";
+    workspace.timings[key] = performance.now() - started;
+    performance.mark(`tracklab:${key}:preview`);
+  }
+
+  async function render() {
+    const { smoothing, log, groupBy } = workspace.options;
+    const byRun = new Map(workspace.selectedRuns().map((r) => [r.run_uuid, r]));
+    const series = (data.series || []).filter((s) => byRun.has(s.run));
+    const traces = groupBy ? groupedTraces(series, byRun, workspace, smoothing, groupBy)
+      : runTraces(series, byRun, workspace, smoothing);
+    const axes = [...new Set(series.map((s) => s.x_axis))];
+    const xTitle = axes.length === 1 ? (AXIS_TITLES[axes[0]] || axes[0]) : "Step / step metric";
+    const layout = {
+      margin: { l: 50, r: 10, t: 6, b: 36 }, showlegend: traces.filter((t) => t.showlegend !== false).length <= 8,
+      legend: { orientation: "h", y: -0.25, font: { size: 10 } }, hovermode: "closest",
+      xaxis: { title: { text: plotText(xTitle), font: { size: 11 } }, type: axes[0] === "_timestamp" ? "date" : "linear" },
+      yaxis: { type: log ? "log" : "linear" },
+    };
+    await draw(plot, traces, layout);
+    plot.querySelectorAll(".chart-preview").forEach((svg) => svg.remove());
+    const total = series.reduce((a, s) => a + s.total, 0);
+    const shown = series.reduce((a, s) => a + s.x.length, 0);
+    plot.dataset.state = "ready";
+    plot.dataset.points = String(shown);
+    plot.dataset.total = String(total);
+    plot.dataset.runs = String(series.length);
+    node.hidden = series.length === 0;  // keys of runs that are not selected
+    clear(note).append(series.length ? `${series.length} run(s), ${shown} of ${total} points` +
+      (shown < total ? " (downsampled on the server, extremes kept)" : "") : "no data for the selected runs");
+  }
+
+  return { node, refresh, render };
+}
+
+function runTraces(series, byRun, workspace, weight) {
+  const traces = [];
+  for (const s of series) {
+    const run = byRun.get(s.run);
+    const color = workspace.color(run);
+    const name = plotText(run.name);
+    const hover = `${name}<br>step %{customdata}<br>%{y}<extra></extra>`;
+    if (weight > 0) {
+      traces.push({ x: s.x, y: s.y, customdata: s.steps, mode: "lines", line: { color, width: 1 }, opacity: 0.25,
+        showlegend: false, hovertemplate: hover, type: "scatter" });
+    }
+    traces.push({ x: s.x, y: smooth(s.y, weight), customdata: s.steps, mode: s.x.length === 1 ? "markers" : "lines",
+      line: { color, width: 1.6 }, marker: { color }, name, hovertemplate: hover, type: "scatter" });
+  }
+  return traces;
+}
+
+function groupedTraces(series, byRun, workspace, weight, by) {
+  const groups = new Map();
+  for (const s of series) {
+    const run = byRun.get(s.run);
+    const group = groupOf(run, by);
+    if (!groups.has(group)) groups.set(group, { color: workspace.color(run), series: [] });
+    groups.get(group).series.push({ x: s.x, y: smooth(s.y, weight) });
+  }
+  const traces = [];
+  for (const [group, { color, series: members }] of groups) {
+    const agg = aggregate(members);
+    const name = plotText(`${group} (${members.length})`);
+    traces.push({ x: agg.x, y: agg.min, mode: "lines", line: { width: 0 }, showlegend: false, hoverinfo: "skip" });
+    traces.push({ x: agg.x, y: agg.max, mode: "lines", line: { width: 0 }, fill: "tonexty",
+      fillcolor: withAlpha(color, 0.18), showlegend: false, hoverinfo: "skip" });
+    traces.push({ x: agg.x, y: agg.mean, mode: "lines", line: { color, width: 2 }, name });
+  }
+  return traces;
+}

@@ -1,0 +1,248 @@
+// The project workspace: runs on the left, line charts of every metric, custom charts, media
+// panels and system metrics on the right. `?run=<id>` narrows it to one run with its overview.
+
+import { getJSON, pageUrl, stockExperimentUrl, stockRunUrl } from "./api.js";
+import { defaultColor, saveColor, savedColors } from "./colors.js";
+import { $, append, clear, fmt, h, params, showError } from "./dom.js";
+import { lineChart } from "./linechart.js";
+import { mediaPanel } from "./media.js";
+import { renderCustomChart, tableKeyOf } from "./render/customchart.js";
+
+const MAX_SELECTED = 30;
+const LIVE_REFRESH_MS = 15000;
+
+class Workspace {
+  constructor(project, data, focus) {
+    this.project = project;
+    this.experimentId = data.experiment_id;
+    this.runs = data.runs.slice().sort((a, b) => a.start_time - b.start_time);
+    this.focus = focus;
+    const colors = savedColors(project);
+    this.colors = new Map(this.runs.map((r, i) => [r.run_uuid, colors[r.run_uuid] || defaultColor(i)]));
+    const newest = this.runs.slice(-MAX_SELECTED).map((r) => r.run_uuid);
+    this.selected = new Set(focus ? [focus] : newest);
+    this.options = { x: "auto", smoothing: 0, log: false, groupBy: "" };
+    this.timings = {};      // ms from a chart's request to its first drawing (preview or plotly)
+    this.interactive = {};  // ms from a chart's request to its plotly chart
+    this.charts = [];
+    this.mediaPanels = [];
+    this._media = new Map();
+    this._details = new Map();
+  }
+
+  selectedRuns() { return this.runs.filter((r) => this.selected.has(r.run_uuid)); }
+  color(run) { return this.colors.get(run.run_uuid); }
+
+  media(run) {
+    if (!this._media.has(run.run_uuid)) {
+      this._media.set(run.run_uuid, getJSON("media", { run: run.run_uuid }).then((d) => d.media));
+    }
+    return this._media.get(run.run_uuid);
+  }
+
+  detail(run) {
+    if (!this._details.has(run.run_uuid)) this._details.set(run.run_uuid, getJSON("run", { run: run.run_uuid }));
+    return this._details.get(run.run_uuid);
+  }
+
+  /** Re-read live runs: their keys and state, then the charts and media already shown. */
+  async refreshLive() {
+    if (!this.runs.some((r) => r.state === "running" && this.selected.has(r.run_uuid))) return;
+    const data = await getJSON("runs", { project: this.project });
+    const fresh = new Map(data.runs.map((r) => [r.run_uuid, r]));
+    this.runs = this.runs.map((r) => fresh.get(r.run_uuid) || r);
+    this._media.clear();
+    this._details.clear();
+    for (const chart of this.charts) if (chart.loaded()) chart.refresh(true);
+    if (this.rebuildMedia) await this.rebuildMedia();
+  }
+}
+
+function stateBadge(state) {
+  return h("span", { class: `state ${state}` }, state);
+}
+
+function runList(ws, onChange) {
+  const filter = h("input", { type: "search", placeholder: "Filter runs", style: { width: "100%" } });
+  const list = h("div", { class: "runs-list" });
+  const draw = () => {
+    const needle = filter.value.toLowerCase();
+    clear(list);
+    for (const run of ws.runs.slice().reverse()) {
+      const text = [run.name, run.id, run.group, ...(run.tags || [])].join(" ").toLowerCase();
+      if (needle && !text.includes(needle)) continue;
+      const box = h("input", { type: "checkbox", checked: ws.selected.has(run.run_uuid), dataset: { run: run.run_uuid } });
+      box.addEventListener("change", () => {
+        if (box.checked) ws.selected.add(run.run_uuid); else ws.selected.delete(run.run_uuid);
+        onChange();
+      });
+      const color = h("input", { type: "color", value: ws.color(run), title: "Run colour" });
+      color.addEventListener("change", () => { ws.colors.set(run.run_uuid, color.value); saveColor(ws.project, run.run_uuid, color.value); onChange(true); });
+      const name = h("a", { class: "name", href: pageUrl("workspace", { project: ws.project, run: run.run_uuid }), title: `${run.name} (${run.id})` },
+        run.name);
+      const mlflow = h("a", { href: stockRunUrl(run.experiment_id, run.run_uuid), title: "Open in the MLflow UI" }, "MLflow\u2197");
+      list.append(h("div", { class: "run-row", dataset: { run: run.run_uuid } }, box, color, name,
+        h("span", {}, stateBadge(run.state), " ", mlflow)));
+    }
+  };
+  filter.addEventListener("input", draw);
+  const all = h("button", { onclick: () => { ws.runs.forEach((r) => ws.selected.add(r.run_uuid)); draw(); onChange(); } }, "All");
+  const none = h("button", { onclick: () => { ws.selected.clear(); draw(); onChange(); } }, "None");
+  draw();
+  return h("div", { class: "card" }, h("h2", {}, `Runs (${ws.runs.length})`), filter, h("div", { class: "controls", style: { margin: "6px 0" } }, all, none), list);
+}
+
+function controls(ws, metricKeys, onChange) {
+  const x = h("select", { id: "x-axis" },
+    h("option", { value: "auto" }, "Step (or its define_metric axis)"), h("option", { value: "_step" }, "Step"),
+    h("option", { value: "_runtime" }, "Relative time"), h("option", { value: "_timestamp" }, "Wall time"),
+    metricKeys.map((k) => h("option", { value: k }, k)));
+  const smoothing = h("input", { id: "smoothing", type: "range", min: 0, max: 0.99, step: 0.01, value: 0 });
+  const smoothingValue = h("span", {}, "0");
+  const log = h("input", { id: "log-scale", type: "checkbox" });
+  const tags = [...new Set(ws.runs.flatMap((r) => r.tags || []))].sort();
+  const group = h("select", { id: "group-by" }, h("option", { value: "" }, "none"), h("option", { value: "group" }, "group"),
+    h("option", { value: "job_type" }, "job type"), tags.map((t) => h("option", { value: `tag:${t}` }, `tag: ${t}`)));
+  x.addEventListener("change", () => { ws.options.x = x.value; onChange(); });
+  smoothing.addEventListener("input", () => { ws.options.smoothing = Number(smoothing.value); smoothingValue.textContent = smoothing.value; onChange(true); });
+  log.addEventListener("change", () => { ws.options.log = log.checked; onChange(true); });
+  group.addEventListener("change", () => { ws.options.groupBy = group.value; onChange(true); });
+  return h("div", { class: "card controls" }, h("label", {}, "X axis", x), h("label", {}, "Smoothing", smoothing, smoothingValue),
+    h("label", {}, log, "Log scale"), h("label", {}, "Group by", group));
+}
+
+function sectionsOf(keys) {
+  const sections = new Map();
+  for (const key of keys) {
+    const name = key.includes("/") ? key.split("/")[0] : "Charts";
+    if (!sections.has(name)) sections.set(name, []);
+    sections.get(name).push(key);
+  }
+  return [...sections].sort(([a], [b]) => (a === "Charts" ? -1 : b === "Charts" ? 1 : a.localeCompare(b)));
+}
+
+function lazy(chart) {
+  let seen = false;
+  const observer = new IntersectionObserver((items) => {
+    if (items.some((i) => i.isIntersecting) && !seen) { seen = true; chart.refresh(); observer.disconnect(); }
+  }, { rootMargin: "300px" });
+  observer.observe(chart.node);
+  chart.loaded = () => seen;
+  return chart;
+}
+
+async function overview(ws, runUuid) {
+  const detail = await getJSON("run", { run: runUuid });
+  const kv = (obj) => h("div", { class: "kv" }, Object.entries(obj).flatMap(([k, v]) => [h("div", {}, k), h("div", {}, fmt(v))]));
+  return h("div", { class: "card", id: "overview" },
+    h("h2", {}, detail.name, " ", stateBadge(detail.state)),
+    h("div", { class: "muted" }, `id ${detail.id} \u00b7 project ${detail.project}`, detail.group ? ` \u00b7 group ${detail.group}` : ""),
+    h("div", {}, (detail.tags || []).map((t) => h("span", { class: "pill" }, t))),
+    detail.notes ? h("p", {}, detail.notes) : null,
+    h("p", {}, h("a", { href: stockRunUrl(detail.experiment_id, runUuid), id: "open-in-mlflow" }, "Open this run in the MLflow UI \u2197"), " \u00b7 ",
+      h("a", { href: pageUrl("workspace", { project: ws.project }) }, "All runs of the project")),
+    artifactLinks(detail.artifacts),
+    h("div", { class: "layout", style: { gridTemplateColumns: "1fr 1fr" } },
+      h("div", {}, h("h3", {}, "Config"), kv(detail.config || {})), h("div", {}, h("h3", {}, "Summary"), kv(detail.summary || {}))));
+}
+
+function artifactLinks(artifacts) {
+  const links = (list) => list.map((a) => h("a", { class: "pill", href: pageUrl("artifacts", { project: a.project, name: a.name.split(":")[0],
+    version: a.version }) }, `${a.name.split(":")[0]}:${a.version}`));
+  const { logged = [], used = [] } = artifacts || {};
+  if (!logged.length && !used.length) return null;
+  return h("p", { id: "run-artifacts" }, logged.length ? ["Logged artifacts: ", links(logged)] : null,
+    used.length ? [" Used artifacts: ", links(used)] : null);
+}
+
+async function customCharts(ws) {
+  const sources = new Map();
+  for (const run of ws.selectedRuns()) {
+    const detail = await ws.detail(run);
+    const media = await ws.media(run);
+    for (const [key, panel] of Object.entries(detail.visualize || {})) {
+      const tableKey = tableKeyOf(panel);
+      const entry = tableKey && media[tableKey];
+      if (!entry) continue;
+      if (!sources.has(key)) sources.set(key, []);
+      sources.get(key).push({ run, panel, tableKey, desc: entry.values[entry.values.length - 1] });
+    }
+  }
+  return [...sources].map(([key, list]) => renderCustomChart(key, list));
+}
+
+async function build(root, ws) {
+  const metricKeys = [...new Set(ws.runs.flatMap((r) => r.metrics))].sort();
+  const systemKeys = [...new Set(ws.runs.flatMap((r) => r.system))].sort();
+  const charts = h("div", { id: "charts" });
+  const custom = h("div", { class: "grid", id: "custom-charts" });
+  const media = h("div", { id: "media" });
+  const system = h("details", { id: "system" }, h("summary", {}, `System metrics (${systemKeys.length})`));
+
+  const customSection = h("section", { class: "group" }, h("h2", {}, "Custom charts"), custom);
+  const rebuildMedia = async () => {
+    clear(custom).append(...await customCharts(ws));
+    customSection.hidden = custom.children.length === 0;
+    const kinds = new Map();
+    for (const run of ws.selectedRuns()) {
+      for (const [key, entry] of Object.entries(await ws.media(run))) if (!kinds.has(key)) kinds.set(key, entry.type);
+    }
+    ws.mediaPanels = [...kinds].sort(([a], [b]) => a.localeCompare(b)).map(([key, kind]) => mediaPanel(key, kind, ws));
+    append(clear(media), ws.mediaPanels.length ? h("h2", {}, `Media (${ws.mediaPanels.length})`) : null,
+      h("div", { class: "grid" }, ws.mediaPanels.map((p) => p.node)));
+    await Promise.all(ws.mediaPanels.map((p) => p.refresh()));
+  };
+  ws.rebuildMedia = rebuildMedia;
+  const onChange = (renderOnly = false) => {
+    for (const chart of ws.charts) if (chart.loaded()) (renderOnly ? chart.render() : chart.refresh());
+    if (!renderOnly) rebuildMedia();
+  };
+
+  for (const [name, keys] of sectionsOf(metricKeys)) {
+    const made = keys.map((k) => lazy(lineChart(k, ws)));
+    ws.charts.push(...made);
+    charts.append(h("section", { class: "group" }, h("h2", {}, name), h("div", { class: "grid" }, made.map((c) => c.node))));
+  }
+  const systemCharts = systemKeys.map((k) => lazy(lineChart(k, ws)));
+  ws.charts.push(...systemCharts);
+  system.append(h("div", { class: "grid" }, systemCharts.map((c) => c.node)));
+
+  const side = runList(ws, onChange);
+  const mainParts = [controls(ws, metricKeys, onChange)];
+  if (ws.focus) mainParts.unshift(await overview(ws, ws.focus));
+  system.hidden = systemKeys.length === 0;
+  clear(root).append(h("div", { class: "layout" }, side, h("div", {}, mainParts, charts, customSection, media, system)));
+  await rebuildMedia();
+}
+
+async function main() {
+  const root = $("#root");
+  const query = params();
+  let project = query.get("project");
+  const focus = query.get("run");
+  try {
+    if (!project && focus) project = (await getJSON("run", { run: focus })).project;
+    if (!project && query.get("experiment")) {
+      const found = (await getJSON("projects")).projects.find((p) => p.experiment_id === query.get("experiment"));
+      project = found && found.name;
+    }
+    if (!project) throw new Error("no project: open a project from the TrackLab home page");
+    const data = await getJSON("runs", { project });
+    document.title = `${project} \u00b7 TrackLab`;
+    $("#project-title").textContent = project;
+    const mlflow = $("#open-experiment");
+    mlflow.href = stockExperimentUrl(data.experiment_id);
+    $("#open-sweeps").href = pageUrl("sweep", { project });
+    $("#open-artifacts").href = pageUrl("artifacts", { project });
+    const ws = new Workspace(project, data, focus);
+    window.tracklab = ws;
+    await build(root, ws);
+    document.body.dataset.state = "ready";
+    setInterval(() => ws.refreshLive().catch(() => {}), LIVE_REFRESH_MS);
+  } catch (error) {
+    showError(root, error);
+    document.body.dataset.state = "error";
+  }
+}
+
+main();
