@@ -36,3 +36,21 @@ def test_disabled_stats_log_nothing(tl_dir, gpu_stats_bin, monkeypatch):
     time.sleep(0.5)
     run.finish()
     assert not any(k.startswith("system/") for k in stored_run(tl_dir, "sys", "sysrun02").data.metrics)
+
+
+def test_cuda_visible_devices_and_node_prefix(tl_dir, gpu_stats_bin, fake_nvml, monkeypatch):
+    from tracklab.system_metrics.monitor import visible_gpu_ids
+
+    assert visible_gpu_ids(None) is None and visible_gpu_ids("") == [] and visible_gpu_ids("-1") == []
+    assert visible_gpu_ids("1, 0") == [1, 0] and visible_gpu_ids("GPU-abc") is None
+    monkeypatch.setenv("TRACKLAB_GPU_STATS_BIN", gpu_stats_bin)
+    monkeypatch.setenv("CUDA_VISIBLE_DEVICES", "1")
+    run = tracklab.init(project="sys", id="sysrun03", settings={
+        "x_stats_sampling_interval": 0.2, "x_stats_nvml_path": fake_nvml, "x_stats_node_id": "node_3"})
+    time.sleep(1.5)
+    run.finish()
+    metrics = stored_run(tl_dir, "sys", "sysrun03").data.metrics
+    assert "system/node_3/gpu_1_utilization_percentage" in metrics
+    assert "system/node_3/cpu_utilization_percentage" in metrics
+    assert not any("gpu_0_" in k for k in metrics)
+    assert not any(k.startswith("system/gpu") for k in metrics)

@@ -30,7 +30,7 @@ logger = logging.getLogger("tracklab.writer")
 
 WRITER_LOCK = "writer.lock"
 OBJECTS_NAME = "history-objects.jsonl"
-READ_CHUNK = 8 * 1024 * 1024
+READ_CHUNK = 2 * 1024 * 1024  # ~15k rows: bounded writer memory, transactions still large
 POLL_INTERVAL = 0.1
 UPLOAD_INTERVAL = 10.0
 MAX_BACKOFF = 10.0

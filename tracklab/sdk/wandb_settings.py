@@ -59,6 +59,7 @@ _DEFAULTS: dict[str, Any] = {
     "x_stats_gpu_device_ids": None,
     "x_stats_disk_paths": None,
     "x_stats_nvml_path": None,
+    "x_stats_node_id": None,
     "x_label": None,
     "x_primary": True,
     "x_update_finish_state": True,

@@ -178,6 +178,27 @@ class SystemMonitor:
         thread.start()
 
 
+def visible_gpu_ids(cuda_visible_devices: str | None) -> list[int] | None:
+    """The NVML indices CUDA_VISIBLE_DEVICES allows (None: all; GPU UUIDs are not mapped)."""
+    if cuda_visible_devices is None:
+        return None
+    ids = [part.strip() for part in cuda_visible_devices.split(",") if part.strip()]
+    if not ids or ids[0].startswith("-"):
+        return []  # "" or "-1": the process sees no GPU
+    if not all(part.isdigit() for part in ids):
+        return None
+    return [int(part) for part in ids]
+
+
+def _with_node_prefix(emit: Emit, node_id: str) -> Emit:
+    """MLflow's multi-node naming: `system/<node id>/<metric>`."""
+
+    def prefixed(metrics: dict[str, float], timestamp: float) -> None:
+        emit({f"system/{node_id}/{k[len('system/'):]}": v for k, v in metrics.items()}, timestamp)
+
+    return prefixed
+
+
 def monitor_from_settings(
     pid: int, settings: Mapping[str, Any] | Any, emit: Emit
 ) -> SystemMonitor | None:
@@ -197,6 +218,11 @@ def monitor_from_settings(
         return None
     interval = get("x_stats_sampling_interval") or DEFAULT_INTERVAL
     gpu_ids = get("x_stats_gpu_device_ids")
+    if gpu_ids is None:
+        gpu_ids = visible_gpu_ids(os.environ.get("CUDA_VISIBLE_DEVICES"))
+    node_id = get("x_stats_node_id") or os.environ.get("MLFLOW_SYSTEM_METRICS_NODE_ID")
+    if node_id:
+        emit = _with_node_prefix(emit, str(node_id))
     disk_paths = get("x_stats_disk_paths") or ("/",)
     return SystemMonitor(
         pid,
