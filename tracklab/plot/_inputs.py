@@ -34,3 +34,23 @@ def arrays_ok(**arrays: Any) -> bool:
             _LOG.error(f"{name} is not an array. Please try again.")
             ok = False
     return ok
+
+
+def area_under_curve_chart(df: Any, x: str, y: str, skutils: Any, title: str, x_title: str, y_title: str,
+                           split_table: bool) -> Any:
+    """The per-class curve table (cut to a Table's row limit, stratified, as wandb does) and its chart."""
+    from tracklab.sdk.data_types.table import Table
+
+    from .custom_chart import plot_table
+
+    if len(df) > Table.MAX_ROWS:
+        df = skutils.resample(
+            df, replace=False, n_samples=Table.MAX_ROWS, random_state=42, stratify=df["class"]
+        ).sort_values([y, x, "class"] if y == "precision" else [x, y, "class"])
+    return plot_table(
+        data_table=Table(dataframe=df),
+        vega_spec_name="wandb/area-under-curve/v0",
+        fields={"x": x, "y": y, "class": "class"},
+        string_fields={"title": title, "x-axis-title": x_title, "y-axis-title": y_title},
+        split_table=split_table,
+    )

@@ -5,8 +5,8 @@ from __future__ import annotations
 from collections.abc import Iterable
 from typing import Any
 
-from ._inputs import _sklearn, arrays_ok
-from .custom_chart import CustomChart, plot_table
+from ._inputs import _sklearn, area_under_curve_chart, arrays_ok
+from .custom_chart import CustomChart
 
 
 def pr_curve(
@@ -25,7 +25,6 @@ def pr_curve(
     import numpy as np
     import pandas as pd
 
-    from tracklab.sdk.data_types.table import Table
 
     metrics, skutils = _sklearn("roc")
     y_true = np.array(y_true)
@@ -54,14 +53,4 @@ def pr_curve(
             "recall": np.tile(interp_recall, len(precision)),
         }
     ).round(3)
-    if len(df) > Table.MAX_ROWS:
-        df = skutils.resample(
-            df, replace=False, n_samples=Table.MAX_ROWS, random_state=42, stratify=df["class"]
-        ).sort_values(["precision", "recall", "class"])
-    return plot_table(
-        data_table=Table(dataframe=df),
-        vega_spec_name="wandb/area-under-curve/v0",
-        fields={"x": "recall", "y": "precision", "class": "class"},
-        string_fields={"title": title, "x-axis-title": "Recall", "y-axis-title": "Precision"},
-        split_table=split_table,
-    )
+    return area_under_curve_chart(df, "recall", "precision", skutils, title, "Recall", "Precision", split_table)

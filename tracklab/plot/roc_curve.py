@@ -5,8 +5,8 @@ from __future__ import annotations
 from collections.abc import Sequence
 from typing import Any
 
-from ._inputs import _sklearn, arrays_ok
-from .custom_chart import CustomChart, plot_table
+from ._inputs import _sklearn, area_under_curve_chart, arrays_ok
+from .custom_chart import CustomChart
 
 
 def roc_curve(
@@ -21,7 +21,6 @@ def roc_curve(
     import numpy as np
     import pandas as pd
 
-    from tracklab.sdk.data_types.table import Table
 
     metrics, skutils = _sklearn("roc")
     y_true = np.array(y_true)
@@ -46,14 +45,5 @@ def roc_curve(
             "tpr": np.hstack(list(tpr.values())),
         }
     ).round(3)
-    if len(df) > Table.MAX_ROWS:
-        df = skutils.resample(
-            df, replace=False, n_samples=Table.MAX_ROWS, random_state=42, stratify=df["class"]
-        ).sort_values(["fpr", "tpr", "class"])
-    return plot_table(
-        data_table=Table(dataframe=df),
-        vega_spec_name="wandb/area-under-curve/v0",
-        fields={"x": "fpr", "y": "tpr", "class": "class"},
-        string_fields={"title": title, "x-axis-title": "False positive rate", "y-axis-title": "True positive rate"},
-        split_table=split_table,
-    )
+    return area_under_curve_chart(df, "fpr", "tpr", skutils, title, "False positive rate", "True positive rate",
+                                  split_table)
