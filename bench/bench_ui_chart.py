@@ -1,6 +1,6 @@
 """Measure how fast `tracklab ui` draws a 1,000,000-step metric (for bench/ and docs/benchmarks.md).
 
-    python tests/ui/measure_chart.py [--steps 1000000] [--repeat 3]
+    python bench/bench_ui_chart.py [--steps 1000000] [--repeat 3]
 
 Logs one run with that many steps into a fresh TrackLab folder, starts `tracklab ui` on it, and
 reports: the server's reduction of the series (first request, then cached), and in headless
@@ -24,7 +24,7 @@ import time
 import urllib.request
 from pathlib import Path
 
-REPO = Path(__file__).resolve().parents[2]
+REPO = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(REPO))
 
 from tests.ui.conftest import (
