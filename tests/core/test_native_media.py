@@ -32,3 +32,17 @@ def test_images_are_written_in_mlflows_layout(tl_dir):
     # wandb's descriptor is what the history holds.
     row = tracklab.Api().run("media/media001").history(pandas=False)[0]
     assert row["val/sample"]["_type"] == "image-file" and row["val/sample"]["path"].startswith("media/images/")
+
+
+def test_tables_are_registered_for_mlflows_table_view(tl_dir):
+    import json
+
+    run = tracklab.init(project="media", id="media002")
+    run.log({"preds": tracklab.Table(columns=["id", "label"], data=[[0, "cat"], [1, "dog"]])})
+    run.finish()
+    stored = stored_run(tl_dir, "media", "media002")
+    logged = json.loads(stored.data.tags["mlflow.loggedArtifacts"])
+    assert len(logged) == 1 and logged[0]["type"] == "table" and logged[0]["path"].endswith(".table.json")
+    with open(os.path.join(stored.info.artifact_uri, logged[0]["path"])) as handle:
+        table = json.load(handle)
+    assert table["columns"] == ["id", "label"] and table["data"] == [[0, "cat"], [1, "dog"]]

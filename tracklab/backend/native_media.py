@@ -16,6 +16,7 @@ import uuid
 from typing import Any, Callable, Iterable
 
 LOGGED_IMAGES_TAG = "mlflow.loggedImages"
+LOGGED_ARTIFACTS_TAG = "mlflow.loggedArtifacts"  # tables MLflow's UI can show ("View as table")
 _THUMBNAIL = 256
 _KEY_BAD = re.compile(r"[^a-zA-Z0-9_\-./ ]")
 
@@ -30,6 +31,24 @@ def image_files(value: Any) -> list[str]:
     if kind == "images/separated":
         return [f for f in value.get("filenames", []) if isinstance(f, str)]
     return []
+
+
+def table_file(value: Any) -> str | None:
+    """The table JSON (relative to the files folder) a history value refers to, if any.
+
+    wandb's table files hold `columns` and `data`, the same split form `mlflow.log_table` writes,
+    so MLflow's artifact view and its table comparison read them as they are.
+    """
+    if isinstance(value, dict) and value.get("_type") == "table-file" and value.get("path"):
+        return value["path"]
+    return None
+
+
+def logged_tables_tag(paths: Iterable[str]) -> str:
+    """The `mlflow.loggedArtifacts` tag value for these table artifacts."""
+    import json
+
+    return json.dumps([{"path": path, "type": "table"} for path in sorted(paths)])
 
 
 def _layout_key(key: str) -> str:

@@ -56,6 +56,7 @@ class _Translator:
         self.logged_params = logged_params
         self.object_keys: set[str] = set()
         self.images: list[tuple[str, int, int, list[str]]] = []  # to copy into MLflow's image layout
+        self.tables: set[str] = set()  # table files, registered for MLflow's table view
         self.system_step = 0
         self.last_step = -1
         self.columns = HistoryColumnsWriter(os.path.join(folder.path, "history.parquet"))
@@ -122,10 +123,13 @@ class _Translator:
                 continue
             if mapping.needs_exact_copy(value):
                 exact = True
-                if batch is not None and type(value) is dict:
+                if type(value) is dict:
                     images = native_media.image_files(value)
-                    if images:
+                    if images and batch is not None:
                         self.images.append((original, step, ts_ms, images))
+                    table = native_media.table_file(value)
+                    if table is not None:
+                        self.tables.add(table)
             converted = mapping.metric_value(value)
             if converted is not None:
                 append((escaped.get(original) or self.key(original), converted[0], ts_ms, step, int(converted[1])))
@@ -406,6 +410,8 @@ class RunWriter:
         t = self.translator
         self.publish(give_up_at)
         tags = {mapping.TAG_STATE: state}
+        if t.tables:
+            tags[native_media.LOGGED_ARTIFACTS_TAG] = mapping.tag_value(native_media.logged_tables_tag(t.tables))
         if t.metrics_defs:
             tags["tracklab.metrics"] = json.dumps(list(t.metrics_defs.values()))
         if t.object_keys:
