@@ -31,6 +31,7 @@ _COMMANDS = [
     ("tracklab.cli.sweep_cmd", "agent"),
     ("tracklab.cli.artifact_cmd", "artifact"),
     ("tracklab.cli.run_cmd", "run"),
+    ("tracklab.cli.import_cmd", "import_wandb"),
 ]
 
 
