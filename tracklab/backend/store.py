@@ -39,6 +39,9 @@ class Store(Protocol):
     def ensure_run(self, header: dict[str, Any], known_run_id: str | None) -> str:
         """Find or create the MLflow run for a wandb run; mark it RUNNING; return its id."""
 
+    def experiment_id_of(self, run_id: str) -> str | None:
+        """The experiment a run belongs to (for links to it)."""
+
     def write(self, run_id: str, batch: Batch) -> None:
         """Write a batch (atomically where the store allows)."""
 
