@@ -54,3 +54,17 @@ def area_under_curve_chart(df: Any, x: str, y: str, skutils: Any, title: str, x_
         string_fields={"title": title, "x-axis-title": x_title, "y-axis-title": y_title},
         split_table=split_table,
     )
+
+
+def curve_inputs(y_true: Any, y_probas: Any, classes_to_plot: Any) -> tuple[Any, ...] | None:
+    """What pr_curve and roc_curve start from: sklearn's modules, the arrays, the classes
+    (None, after wandb's warning, when the arrays are unusable)."""
+    import numpy as np
+
+    metrics, skutils = _sklearn("roc")
+    y_true = np.array(y_true)
+    y_probas = np.array(y_probas)
+    if not arrays_ok(y_true=y_true, y_probas=y_probas):
+        return None
+    classes = np.unique(y_true)
+    return metrics, skutils, y_true, y_probas, classes, classes if classes_to_plot is None else classes_to_plot

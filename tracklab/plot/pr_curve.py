@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Iterable
 from typing import Any
 
-from ._inputs import _sklearn, area_under_curve_chart, arrays_ok
+from ._inputs import area_under_curve_chart, curve_inputs
 from .custom_chart import CustomChart
 
 
@@ -25,15 +25,10 @@ def pr_curve(
     import numpy as np
     import pandas as pd
 
-
-    metrics, skutils = _sklearn("roc")
-    y_true = np.array(y_true)
-    y_probas = np.array(y_probas)
-    if not arrays_ok(y_true=y_true, y_probas=y_probas):
+    prepared = curve_inputs(y_true, y_probas, classes_to_plot)
+    if prepared is None:
         return None
-    classes = np.unique(y_true)
-    if classes_to_plot is None:
-        classes_to_plot = classes
+    metrics, skutils, y_true, y_probas, classes, classes_to_plot = prepared
     precision = {}
     interp_recall = np.linspace(0, 1, interp_size)[::-1]
     for i in np.where(np.isin(classes, classes_to_plot))[0]:
