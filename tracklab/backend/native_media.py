@@ -5,13 +5,19 @@ them: `images/<key with / as ~>+step+<step>+timestamp+<ms>+<uuid>.png` plus a
 `+compressed.webp` thumbnail, and the run tag `mlflow.loggedImages`; the run page then shows
 them with a step slider. The uuid comes from the run, key and step, so loading a run twice
 writes the same names.
+
+Identical bytes are stored once per run on a local artifact store: files under `media/`
+(named after their content hash, never rewritten) and `images/` are hard-linked rather than
+copied (`copy_or_link`), and an image logged again is encoded for MLflow's layout only once
+(`write_images`' cache).
 """
 
 from __future__ import annotations
 
+import hashlib
 import os
 import re
-import tempfile
+import shutil
 import uuid
 from typing import Any, Callable, Iterable
 
@@ -19,6 +25,7 @@ LOGGED_IMAGES_TAG = "mlflow.loggedImages"
 LOGGED_ARTIFACTS_TAG = "mlflow.loggedArtifacts"  # tables MLflow's UI can show ("View as table")
 _THUMBNAIL = 256
 _KEY_BAD = re.compile(r"[^a-zA-Z0-9_\-./ ]")
+_WRITE_ONCE = ("media/", "images/")  # artifact folders whose files are never rewritten
 
 
 def image_files(value: Any) -> list[str]:
@@ -55,11 +62,58 @@ def _layout_key(key: str) -> str:
     return _KEY_BAD.sub("_", key).replace("/", "~") or "_"
 
 
-def write_images(run_id: str, key: str, step: int, ts_ms: int, files_dir: str, relpaths: Iterable[str],
-                 put: Callable[[str, str], None]) -> int:
-    """Write each image in MLflow's layout through `put(artifact_path, local_path)`; return how many."""
+def is_write_once(artifact_path: str) -> bool:
+    """Whether files at this artifact path are written once and never changed (safe to link)."""
+    return artifact_path.replace(os.sep, "/").startswith(_WRITE_ONCE)
+
+
+def copy_or_link(source: str, target: str, artifact_path: str) -> None:
+    """Store `source` at `target` (a local artifact store path): a hard link for write-once
+    media, so identical bytes linked together in the run folder stay one copy; else a copy."""
+    if is_write_once(artifact_path):
+        try:
+            os.link(source, target)
+            return
+        except OSError:  # another file system, or no links: copy
+            pass
+    shutil.copyfile(source, target)
+
+
+def _sha256(path: str) -> str:
+    digest = hashlib.sha256()
+    with open(path, "rb") as handle:
+        for block in iter(lambda: handle.read(1 << 20), b""):
+            digest.update(block)
+    return digest.hexdigest()
+
+
+def _encoded(source: str, cache_dir: str) -> tuple[str, str]:
+    """MLflow's PNG and webp thumbnail of `source`, encoded once per distinct content."""
     from PIL import Image
 
+    base = os.path.join(cache_dir, _sha256(source))
+    png, webp = base + ".png", base + ".webp"
+    if os.path.exists(png) and os.path.exists(webp):
+        return png, webp
+    os.makedirs(cache_dir, exist_ok=True)
+    with Image.open(source) as image:
+        image.save(png + ".tmp", format="PNG")
+        thumb = image.convert("RGBA") if image.mode not in ("RGB", "RGBA") else image.copy()
+        thumb.thumbnail((_THUMBNAIL, _THUMBNAIL))
+        thumb.save(webp + ".tmp", format="WEBP")
+    os.replace(webp + ".tmp", webp)
+    os.replace(png + ".tmp", png)
+    return png, webp
+
+
+def write_images(run_id: str, key: str, step: int, ts_ms: int, files_dir: str, relpaths: Iterable[str],
+                 put: Callable[[str, str], None], cache_dir: str | None = None) -> int:
+    """Write each image in MLflow's layout through `put(artifact_path, local_path)`; return how many.
+
+    `cache_dir` keeps the encoded files (default: `mlflow-images` beside the files folder),
+    so the same picture logged again is neither encoded nor, on a local store, stored again.
+    """
+    cache_dir = cache_dir or os.path.join(os.path.dirname(os.path.abspath(files_dir)), "mlflow-images")
     written = 0
     for index, relpath in enumerate(relpaths):
         source = os.path.join(files_dir, relpath)
@@ -67,14 +121,8 @@ def write_images(run_id: str, key: str, step: int, ts_ms: int, files_dir: str, r
             continue
         name = uuid.uuid5(uuid.NAMESPACE_URL, f"{run_id}/{key}/{step}/{index}").hex
         base = f"images/{_layout_key(key)}+step+{step}+timestamp+{ts_ms}+{name}"
-        with tempfile.TemporaryDirectory(prefix="tracklab-image-") as tmp, Image.open(source) as image:
-            png = os.path.join(tmp, "image.png")
-            image.save(png, format="PNG")
-            thumb = image.convert("RGBA") if image.mode not in ("RGB", "RGBA") else image.copy()
-            thumb.thumbnail((_THUMBNAIL, _THUMBNAIL))
-            webp = os.path.join(tmp, "image.webp")
-            thumb.save(webp, format="WEBP")
-            put(base + ".png", png)
-            put(base + "+compressed.webp", webp)
+        png, webp = _encoded(source, cache_dir)
+        put(base + ".png", png)
+        put(base + "+compressed.webp", webp)
         written += 1
     return written

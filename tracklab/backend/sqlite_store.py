@@ -8,12 +8,11 @@ per key using MLflow's rule (the max of step, timestamp, value).
 from __future__ import annotations
 
 import os
-import shutil
 import sqlite3
 import time
 from typing import Any
 
-from tracklab.backend import mapping
+from tracklab.backend import mapping, native_media
 from tracklab.backend.store import Batch, log_artifact_as
 
 _INSERT_METRIC = (
@@ -150,7 +149,7 @@ class SqliteStore:
             target = os.path.join(local_root, artifact_path)
             os.makedirs(os.path.dirname(target), exist_ok=True)
             tmp = f"{target}.{os.getpid()}.tmp"
-            shutil.copyfile(local_path, tmp)
+            native_media.copy_or_link(local_path, tmp, artifact_path)  # write-once media: a hard link
             os.replace(tmp, target)
             return
         # An experiment created elsewhere with a remote artifact location: let MLflow upload.
