@@ -32,6 +32,10 @@ _COMMANDS = [
     ("tracklab.cli.artifact_cmd", "artifact"),
     ("tracklab.cli.run_cmd", "run"),
     ("tracklab.cli.import_cmd", "import_wandb"),
+    ("tracklab.cli.restore_cmd", "restore"),
+    ("tracklab.cli.pull_cmd", "pull"),
+    ("tracklab.cli.verify_cmd", "verify"),
+    ("tracklab.cli.gc_cmd", "gc"),
 ]
 
 
