@@ -46,3 +46,51 @@ def test_tables_are_registered_for_mlflows_table_view(tl_dir):
     with open(os.path.join(stored.info.artifact_uri, logged[0]["path"])) as handle:
         table = json.load(handle)
     assert table["columns"] == ["id", "label"] and table["data"] == [[0, "cat"], [1, "dog"]]
+
+
+def _inodes(root: str, under: str) -> tuple[int, set[tuple[int, int]], int]:
+    """Names, distinct inodes and bytes on disk (each inode once) of the files below `root/under`."""
+    names, inodes, size = 0, set(), 0
+    for base, _, files in os.walk(os.path.join(root, under)):
+        for name in files:
+            stat = os.stat(os.path.join(base, name))
+            names += 1
+            if (stat.st_dev, stat.st_ino) not in inodes:
+                inodes.add((stat.st_dev, stat.st_ino))
+                size += stat.st_size
+    return names, inodes, size
+
+
+def test_identical_media_bytes_are_stored_once_per_run(tl_dir):
+    from tracklab.sdk.data_types import from_descriptor
+
+    rng = np.random.default_rng(0)
+    same = rng.integers(0, 255, (64, 64, 3), dtype=np.uint8)
+    run = tracklab.init(project="media", id="media003")
+    files_dir = run.dir
+    for step in range(100):
+        run.log({"same": tracklab.Image(same), "sound": tracklab.Audio(np.zeros(800), sample_rate=8000)})
+    run.log({"other": tracklab.Image(rng.integers(0, 255, (64, 64, 3), dtype=np.uint8))})
+    run.finish()
+
+    names, inodes, _ = _inodes(files_dir, "media/images")
+    assert names == 101 and len(inodes) == 2  # 100 names of one picture plus the other one
+    names, inodes, _ = _inodes(files_dir, "media/audio")
+    assert names == 100 and len(inodes) == 1
+
+    stored = stored_run(tl_dir, "media", "media003")
+    root = stored.info.artifact_uri
+    names, inodes, size = _inodes(root, "media/images")
+    assert names == 101 and len(inodes) == 2
+    one = os.path.getsize(os.path.join(files_dir, tracklab.Api().run("media/media003").history(pandas=False)[0]["same"]["path"]))
+    assert size < 3 * one
+    names, inodes, _ = _inodes(root, "images")
+    assert names == 202 and len(inodes) == 4  # MLflow's png + webp per log, one pair per picture
+
+    # Every descriptor still reads back to the logged pixels.
+    api_run = tracklab.Api().run("media/media003")
+    rows = [r for r in api_run.history(pandas=False) if "same" in r]
+    assert len(rows) == 100 and len({r["same"]["path"] for r in rows}) == 100
+    for row in rows:
+        image = from_descriptor(api_run, row["same"])
+        assert np.array_equal(np.asarray(image.image), same)

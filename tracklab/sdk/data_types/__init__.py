@@ -6,6 +6,7 @@ module here imports numpy, PIL, pandas, plotly, matplotlib or torch at import ti
 `serialize_value(value, files_dir, key, step, run=None)` is the one entry point
 the core calls from `log()` for any value that is not a plain int/float/str/bool/
 None; it returns the JSON-able form wandb stores in the history row and summary.
+`from_descriptor(run, descriptor)` goes the other way, for values read back from a run.
 """
 
 from __future__ import annotations
@@ -40,6 +41,7 @@ _LAZY = {
     "serialize_value": "_serialize",
     "serialize_summary_value": "_serialize",
     "pop_custom_charts": "_charts",
+    "from_descriptor": "_read_back",
 }
 
 __all__ = ["WBValue", "Media", "BatchableMedia", *_LAZY]

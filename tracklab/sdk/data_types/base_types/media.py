@@ -18,6 +18,7 @@ from collections.abc import Sequence
 from typing import Any
 
 from .._json import _is_ndarray
+from . import _once
 from .wb_value import WBValue
 
 _TMP_DIR: tempfile.TemporaryDirectory[str] | None = None
@@ -154,15 +155,13 @@ class Media(WBValue):
         new_path = os.path.join(run.dir, media_path)
         os.makedirs(os.path.dirname(new_path), exist_ok=True)
 
-        if self._is_tmp:
-            shutil.move(self._path, new_path)
-            self._is_tmp = False
-        else:
-            try:
-                shutil.copy(self._path, new_path)
-            except shutil.SameFileError:
-                if not ignore_copy_err:
-                    raise
+        # Identical bytes already in this run become a hard link to them (see `_once`).
+        try:
+            _once.place(self._path, new_path, run.dir, self._sha256, self._size, move=bool(self._is_tmp))
+        except shutil.SameFileError:
+            if not ignore_copy_err:
+                raise
+        self._is_tmp = False
         self._path = new_path
         publish = getattr(run, "_publish_file", None)
         if callable(publish):
