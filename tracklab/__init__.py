@@ -50,7 +50,7 @@ def tracking_uri() -> str:
 
 def login(key: str | None = None, relogin: bool | None = None, host: str | None = None, force: bool | None = None,
           timeout: int | None = None, verify: bool = False, referrer: str | None = None,
-          prompt: bool = False, **kwargs: Any) -> bool:
+          prompt: bool = False, anonymous: Any = None, **kwargs: Any) -> bool:
     """Nothing to log in to: TrackLab stores runs locally. Always succeeds."""
     return True
 
@@ -65,7 +65,7 @@ def teardown(exit_code: int | None = None) -> None:
     finish(exit_code=exit_code)
 
 
-def require(requirement: str | None = None, **kwargs: Any) -> None:
+def require(requirement: Any = None, experiment: Any = None, **kwargs: Any) -> None:
     """wandb feature flags (`require("service")`); all are on."""
 
 
@@ -92,12 +92,12 @@ def termlog(string: str = "", newline: bool = True, repeat: bool = True, prefix:
     sys.stderr.write(("tracklab: " if prefix else "") + str(string) + ("\n" if newline else ""))
 
 
-def termwarn(string: str, **kwargs: Any) -> None:
-    termlog(f"WARNING {string}", **kwargs)
+def termwarn(string: str, newline: bool = True, repeat: bool = True, prefix: bool = True) -> None:
+    termlog(f"WARNING {string}", newline=newline, repeat=repeat, prefix=prefix)
 
 
-def termerror(string: str, **kwargs: Any) -> None:
-    termlog(f"ERROR {string}", **kwargs)
+def termerror(string: str, newline: bool = True, repeat: bool = True, prefix: bool = True) -> None:
+    termlog(f"ERROR {string}", newline=newline, repeat=repeat, prefix=prefix)
 
 
 def termsetup(settings: Any = None, logger: Any = None) -> None:
@@ -145,6 +145,10 @@ _LAZY = {
     "visualize": ("tracklab.plot", "visualize"),
     "plot_table": ("tracklab.plot", "plot_table"),
     "JoinedTable": ("tracklab.sdk.data_types", "JoinedTable"),
+    "restore": ("tracklab.sdk.wandb_restore", "restore"),
+    "keras": ("tracklab.integration.keras", None),
+    "xgboost": ("tracklab.integration.xgboost", None),
+    "lightgbm": ("tracklab.integration.lightgbm", None),
 }
 
 

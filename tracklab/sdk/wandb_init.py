@@ -152,7 +152,6 @@ def init(
     job_type: str | None = None,
     mode: str | None = None,
     force: bool | None = None,
-    anonymous: str | None = None,
     reinit: Any = None,
     resume: Any = None,
     resume_from: str | None = None,
@@ -162,6 +161,7 @@ def init(
     sync_tensorboard: bool | None = None,
     monitor_gym: bool | None = None,
     settings: Settings | Mapping[str, Any] | None = None,
+    anonymous: str | None = None,
     **legacy: Any,
 ) -> Run:
     """Start a run (wandb.init). Arguments with no local meaning are accepted and ignored."""

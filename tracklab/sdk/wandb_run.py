@@ -382,8 +382,8 @@ class Run:
         self.log(data, step=step, commit=commit)
 
     def define_metric(self, name: str, step_metric: str | Metric | None = None, step_sync: bool | None = None,
-                      hidden: bool | None = None, summary: str | None = None, goal: str | None = None,
-                      overwrite: bool | None = None, **kwargs: Any) -> Metric:
+                      hidden: bool | None = None, summary: str | None = None, overwrite: bool | None = None,
+                      goal: str | None = None, **kwargs: Any) -> Metric:
         """Define how a metric (or a glob such as `val/*`) is stepped and summarised."""
         if not isinstance(name, str) or not name:
             raise UsageError(f"define_metric: name={name!r} must be a non-empty string")
@@ -454,6 +454,42 @@ class Run:
         from tracklab.integration.torch_watch import unwatch
 
         unwatch(self, models)
+
+    def write_logs(self, text: str) -> None:
+        """Append `text` to the run's `output.log`, as if the program had printed it."""
+        if self._console is not None:
+            self._console.write(text)
+            return
+        with open(os.path.join(self._folder.files_dir, "output.log"), "a", encoding="utf-8") as log_file:
+            log_file.write(text)
+
+    def restore(self, name: str, run_path: str | None = None, replace: bool = False,
+                root: str | None = None) -> Any:
+        """A saved file of this run (or of `run_path`) back on disk; see `tracklab.restore`."""
+        from tracklab.sdk.wandb_restore import restore
+
+        return restore(name, run_path=run_path or self.path, replace=replace, root=root or self.dir)
+
+    def to_html(self, height: int = 420, hidden: bool = False) -> str:
+        """HTML for a notebook: the run's UI page in an iframe, or its name and path with no UI."""
+        import html
+
+        style = f"border:none;width:100%;height:{int(height)}px;" + ("display:none;" if hidden else "")
+        if self.url:
+            return f'<iframe src="{html.escape(self.url)}" style="{style}"></iframe>'
+        return f'<div style="{style}">TrackLab run <b>{html.escape(self.name)}</b> ({html.escape(self.path)})</div>'
+
+    def display(self, height: int = 420, hidden: bool = False) -> bool:
+        """Show `to_html()` in Jupyter; False outside a notebook."""
+        try:
+            from IPython import get_ipython
+            from IPython.display import HTML, display
+        except ImportError:
+            return False
+        if get_ipython() is None:
+            return False
+        display(HTML(self.to_html(height, hidden)))
+        return True
 
     # -- private hooks integrations use ---------------------------------------------------
     def _label(self, code: str | None = None, repo: str | None = None, code_version: str | None = None,
@@ -694,6 +730,9 @@ class NoopRun(Run):
         return None
 
     def unwatch(self, *args: Any, **kwargs: Any) -> None:
+        return None
+
+    def write_logs(self, text: str) -> None:
         return None
 
     def log_artifact(self, *args: Any, **kwargs: Any) -> None:
