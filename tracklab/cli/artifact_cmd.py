@@ -4,8 +4,14 @@ from __future__ import annotations
 
 import os
 import re
+from typing import TYPE_CHECKING
 
 import click
+
+from tracklab.cli._progress import progress
+
+if TYPE_CHECKING:
+    from tracklab.artifacts import Artifact
 
 _UNITS = {"": 1, "B": 1, "KB": 1024, "MB": 1024**2, "GB": 1024**3, "TB": 1024**4}
 
@@ -53,7 +59,7 @@ def put(path: str, name: str | None, description: str | None, kind: str, aliases
     if "://" in path:
         art.add_reference(path)
     elif os.path.isdir(path):
-        art.add_dir(path, policy=policy)
+        _add_dir(art, path, policy)
     elif os.path.isfile(path):
         art.add_file(path, policy=policy)
     else:
@@ -65,6 +71,14 @@ def put(path: str, name: str | None, description: str | None, kind: str, aliases
         run.finish()
     click.echo(f"Artifact {project}/{art.name} stored ({art.file_count} files, {_human(art.size)}); use it with:\n"
                f"    artifact = run.use_artifact(\"{project}/{art.name}\")")
+
+
+def _add_dir(art: "Artifact", path: str, policy: str) -> None:
+    """`art.add_dir(path)` one file at a time, so hashing a big folder shows progress."""
+    files = sorted(os.path.join(base, name) for base, _, names in os.walk(path) for name in names)
+    with progress(files, "hashing", describe=lambda f: f and os.path.basename(f)) as bar:
+        for full in bar:
+            art.add_file(full, os.path.relpath(full, path).replace(os.sep, "/"), policy=policy)
 
 
 @artifact.command()
@@ -80,7 +94,15 @@ def get(path: str, root: str | None, kind: str | None) -> None:
         art = public_api.artifact(tracklab.Api(), path, kind)
     except Exception as exc:  # unknown name or alias: show the message, not a traceback
         raise click.ClickException(str(exc)) from None
-    click.echo(f"Artifact downloaded to {art.download(root)}")
+    entries = [art.get_entry(name) for name in art.manifest.entries]
+    if not entries:
+        click.echo(f"Artifact downloaded to {art.download(root)}")
+        return
+    with progress(entries, "downloading", describe=lambda e: e and e.path) as bar:
+        for entry in bar:
+            target = entry.download(root)
+    # The last file's path, less its entry path, is the folder the files went to.
+    click.echo(f"Artifact downloaded to {target[:-len(entry.path)].rstrip(os.sep)}")
 
 
 @artifact.command(name="ls")
