@@ -7,12 +7,14 @@ registered-model aliases, used-by -> the consuming run's model inputs.
 
 from __future__ import annotations
 
+from tracklab.artifacts._expiry import expired_versions
 from tracklab.artifacts._staging import has_staged, sync_staged
 from tracklab.artifacts.artifact import Artifact
+from tracklab.artifacts.artifact_ttl import ArtifactTTL
 from tracklab.artifacts.exceptions import ArtifactFinalizedError, ArtifactNotLoggedError, WaitTimeoutError
 from tracklab.artifacts.manifest import ArtifactManifest, ArtifactManifestEntry
 
 __all__ = [
-    "Artifact", "ArtifactManifest", "ArtifactManifestEntry", "ArtifactNotLoggedError", "ArtifactFinalizedError",
-    "WaitTimeoutError", "has_staged", "sync_staged",
+    "Artifact", "ArtifactTTL", "ArtifactManifest", "ArtifactManifestEntry", "ArtifactNotLoggedError", "ArtifactFinalizedError",
+    "WaitTimeoutError", "expired_versions", "has_staged", "sync_staged",
 ]

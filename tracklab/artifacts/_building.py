@@ -59,13 +59,12 @@ class _Building:
                       max_objects: int | None = None) -> list[ArtifactManifestEntry]:
         """Add files by reference: only the URI and checksum are stored."""
         self._ensure_draft("add_reference")
-        if isinstance(uri, ArtifactManifestEntry):
-            if uri.ref is None:
-                raise ValueError(f"entry {uri.path!r} is a stored file, not a reference: add it with "
-                                 "add_file(entry.download()) instead")
-            uri = uri.ref
+        tracking_uri = None
+        if isinstance(uri, ArtifactManifestEntry):  # a file of another artifact: wandb-artifact://<id>/<path>
+            tracking_uri = getattr(uri._parent, "_tracking_uri", None)
+            uri = uri.ref_url()
         uri = str(uri)
-        entries = _references.entries_for(uri, name, checksum, max_objects)
+        entries = _references.entries_for(uri, name, checksum, max_objects, tracking_uri)
         for entry in entries:
             entry._parent = self
             self.manifest.add_entry(entry, overwrite=True)
@@ -92,10 +91,13 @@ class _Building:
         self._trusted.add(entry_name)  # our own staging copy: nobody else writes it
 
     def add(self, obj: Any, name: str, overwrite: bool = False) -> ArtifactManifestEntry:
-        """Add a media object or Table as `<name>.<type>.json` (its files alongside)."""
+        """Add a media object or Table as `<name>.<type>.json` (its files alongside); an entry of
+        another stored artifact is added as a `wandb-artifact://` reference named `name`."""
         from tracklab.sdk.data_types.base_types.wb_value import WBValue
 
         self._ensure_draft("add")
+        if isinstance(obj, ArtifactManifestEntry):
+            return self.add_reference(obj, name)[0]
         if not isinstance(obj, WBValue):
             raise ValueError(f"Can only add objects of tracklab data types (Table, Image, ...), got {type(obj).__name__}")
         if id(obj) in self._added_objs:

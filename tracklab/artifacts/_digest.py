@@ -22,6 +22,14 @@ def b64_to_hex(digest: str) -> str:
     return base64.b64decode(digest).hex()
 
 
+def is_md5(digest: str) -> bool:
+    """Whether `digest` is a base64 MD5 (an entry digest of real bytes, not a URI or ETag)."""
+    try:
+        return len(base64.b64decode(digest, validate=True)) == 16
+    except ValueError:
+        return False
+
+
 def hex_to_b64(digest: str) -> str:
     return base64.b64encode(bytes.fromhex(digest)).decode("ascii")
 

@@ -4,7 +4,9 @@ Every version folder holds all of its files under their entry paths plus
 `tracklab-manifest.json`, so plain MLflow users can download `models:/<name>/<n>`.
 On a local store each distinct file is kept once in `<artifact root>/.tracklab-objects`
 (by MD5) and version folders hard-link to it: identical bytes across versions and runs
-take disk space once. Remote stores get the files uploaded through MLflow.
+take disk space once. On a remote store the version folder holds only the manifest, whose
+`storagePolicyConfig.objects` names the content-addressed blob root (`_blobs`) that holds
+each distinct file once.
 """
 
 from __future__ import annotations
@@ -13,9 +15,9 @@ import json
 import os
 import shutil
 import tempfile
-from typing import Any
+from typing import Any, Callable
 
-from tracklab.artifacts import _cache, _digest, _names, _store
+from tracklab.artifacts import _blobs, _cache, _digest, _names, _store
 from tracklab.artifacts.manifest import ArtifactManifest, ArtifactManifestEntry
 
 
@@ -25,30 +27,70 @@ class VersionFiles:
     def __init__(self, tracking_uri: str) -> None:
         self.tracking_uri = tracking_uri
         self.objects = _store.objects_root(tracking_uri)
+        self._locations: dict[str, str | None] = {}
+        self._objects: dict[str, _blobs.RemoteObjects] = {}
 
     # -- writing -----------------------------------------------------------------------------
-    def store(self, model: Any, manifest: ArtifactManifest, sources: dict[str, str],
-              trusted: set[str]) -> None:
-        """Put the files of `manifest` (read from `sources`: entry path -> local file) and the
-        manifest into LoggedModel `model`'s folder. Sources not in `trusted` are re-hashed."""
+    def store(self, model: Any, manifest: ArtifactManifest, sources: dict[str, str], trusted: set[str],
+              fallback: Callable[[ArtifactManifestEntry], str] | None = None) -> str | None:
+        """Put the files of `manifest` (read from `sources`: entry path -> local file, else from
+        `fallback(entry)`) and the manifest into LoggedModel `model`'s folder. Sources not in
+        `trusted` are re-hashed. Returns the blob root on a remote store, else None."""
         folder = _store.local_path(model.artifact_location)
-        manifest_json = json.dumps(manifest.to_manifest_json(), indent=1)
+        manifest_json = manifest.to_manifest_json()
         if folder is not None:
             for entry in manifest:
                 if entry.ref is None:
-                    obj = self._object(entry.digest, sources[entry.path], entry.path in trusted)
+                    source = sources[entry.path] if entry.path in sources else _need(fallback)(entry)
+                    obj = self._object(entry.digest, source, entry.path in trusted)
                     _cache.link_or_copy(obj, _names.safe_join(folder, entry.path))
             os.makedirs(folder, exist_ok=True)
             with open(os.path.join(folder, _names.RESERVED_ENTRY), "w") as handle:
-                handle.write(manifest_json)
-            return
+                json.dump(manifest_json, handle, indent=1)
+            return None
+        root = self.upload_blobs(model.experiment_id, manifest, sources, trusted, fallback)
+        manifest_json["storagePolicyConfig"] = {"objects": root}
         with tempfile.TemporaryDirectory(prefix="tracklab-upload-") as staging:
-            for entry in manifest:
-                if entry.ref is None:
-                    _link_or_symlink(sources[entry.path], _names.safe_join(staging, entry.path))
             with open(os.path.join(staging, _names.RESERVED_ENTRY), "w") as handle:
-                handle.write(manifest_json)
+                json.dump(manifest_json, handle, indent=1)
             _store.client(self.tracking_uri).log_model_artifacts(model.model_id, staging)
+        return root
+
+    def stores_blobs(self, experiment_id: str) -> bool:
+        """Whether versions of this experiment keep their files in a remote blob root."""
+        location = self._experiment_location(experiment_id)
+        return bool(location) and _store.local_path(location) is None
+
+    def upload_blobs(self, experiment_id: str, manifest: ArtifactManifest, sources: dict[str, str],
+                     trusted: set[str], fallback: Callable[[ArtifactManifestEntry], str] | None = None) -> str:
+        """Upload the files of `manifest` that the experiment's blob root lacks; return that root.
+
+        Idempotent, and safe to run outside the collection lock: a blob's name is its digest."""
+        objects = self._remote_objects(experiment_id)
+        done: set[str] = set()
+        for entry in manifest:
+            if entry.ref is not None or entry.digest in done:
+                continue
+            done.add(entry.digest)
+            if objects.has(entry.digest, entry.size):
+                continue
+            source = sources[entry.path] if entry.path in sources else _need(fallback)(entry)
+            if entry.path not in trusted:
+                _check(entry.digest, _digest.md5_file(source)[0], source)
+            objects.put(entry.digest, source)
+        return objects.root
+
+    def _experiment_location(self, experiment_id: str) -> str | None:
+        if experiment_id not in self._locations:
+            experiment = _store.client(self.tracking_uri).get_experiment(experiment_id)
+            self._locations[experiment_id] = experiment.artifact_location
+        return self._locations[experiment_id]
+
+    def _remote_objects(self, experiment_id: str) -> _blobs.RemoteObjects:
+        if experiment_id not in self._objects:
+            root = _blobs.objects_root(self._experiment_location(experiment_id) or "")
+            self._objects[experiment_id] = _blobs.RemoteObjects(root, self.tracking_uri)
+        return self._objects[experiment_id]
 
     def _object(self, digest: str, source: str, trusted: bool) -> str:
         """The one stored copy of `digest` (put there from `source` if new) to link versions to."""
@@ -118,13 +160,16 @@ class VersionFiles:
             with open(os.path.join(tmp, "m.json")) as handle:
                 return json.load(handle)
 
-    def fetch(self, location: str, path: str, dst: str) -> None:
-        """Put the bytes of entry `path` of a version at `dst`."""
+    def fetch(self, location: str, entry: ArtifactManifestEntry, dst: str, objects: str | None = None) -> None:
+        """Put the bytes of `entry` of a version at `dst` (from the blob root `objects`, when
+        the version keeps its files there)."""
         folder = _store.local_path(location)
         if folder is not None:
-            _cache.link_or_copy(_names.safe_join(folder, path), dst)
+            _cache.link_or_copy(_names.safe_join(folder, entry.path), dst)
+        elif objects:
+            _blobs.RemoteObjects(objects, self.tracking_uri).fetch(entry.digest, dst)
         else:
-            self._download(location, path, dst)
+            self._download(location, entry.path, dst)
 
     def is_local(self, location: str) -> bool:
         return _store.local_path(location) is not None
@@ -156,9 +201,7 @@ def _check(expected: str, got: str, source: str) -> None:
                          "(policy='immutable' files must not change until logged)")
 
 
-def _link_or_symlink(src: str, dst: str) -> None:
-    os.makedirs(os.path.dirname(dst), exist_ok=True)
-    try:
-        os.link(src, dst)
-    except OSError:
-        os.symlink(os.path.abspath(src), dst)
+def _need(fallback: Callable[[ArtifactManifestEntry], str] | None) -> Callable[[ArtifactManifestEntry], str]:
+    if fallback is None:
+        raise ValueError("an artifact entry has no local file to store")
+    return fallback

@@ -15,7 +15,7 @@ import os
 import sys
 import threading
 from concurrent.futures import Future, ThreadPoolExecutor
-from typing import Any, Callable, Iterator
+from typing import Any, Callable, Iterator, Union
 
 from tracklab.artifacts import _cache, _names, _registry, _store
 from tracklab.artifacts._files import VersionFiles
@@ -40,6 +40,8 @@ class LogRequest:
     incremental: bool = False
     run_id: str | None = None        # TrackLab run id of the producing run
     run_hint: str | None = None      # its MLflow run id, when known
+    ttl: Any = "inherit"             # seconds, None (no TTL) or "inherit" (the collection default)
+    ttl_set: bool = False            # whether the user set `ttl` (else an existing version keeps its own)
     kind: str = "log"
 
 
@@ -55,15 +57,33 @@ class UseRequest:
     kind: str = "use"
 
 
-def request_from_json(data: dict[str, Any]) -> LogRequest | UseRequest:
-    cls = LogRequest if data.get("kind") == "log" else UseRequest
-    return cls(**data)
+@dataclasses.dataclass
+class LinkRequest:
+    """Link a version into another collection (`model-registry/<name>`, `project/name`)."""
+
+    target: str
+    aliases: list[str]
+    collection: str | None = None    # the version, when it was stored already
+    number: int | None = None
+    log_ref: str | None = None       # else the staged log request (file stem) that makes it
+    kind: str = "link"
 
 
-def run(request: LogRequest | UseRequest, tracking_uri: str) -> _registry.StoredVersion:
+Request = Union[LogRequest, UseRequest, LinkRequest]
+_KINDS = {"log": LogRequest, "use": UseRequest, "link": LinkRequest}
+
+
+def request_from_json(data: dict[str, Any]) -> Request:
+    fields = {k: v for k, v in data.items() if k != "result"}  # `result`: added once done
+    return _KINDS[fields.get("kind", "use")](**fields)
+
+
+def run(request: Request, tracking_uri: str) -> _registry.StoredVersion:
     """Carry out a request against the store."""
     if isinstance(request, LogRequest):
         return publish(request, tracking_uri)
+    if isinstance(request, LinkRequest):
+        return apply_link(request, tracking_uri)
     return record_use(request, tracking_uri)
 
 
@@ -76,6 +96,10 @@ def publish(req: LogRequest, tracking_uri: str) -> _registry.StoredVersion:
         run_id, experiment = None, _store.experiment_id(tracking_uri, req.project, create=True)
     manifest = ArtifactManifest.from_manifest_json(req.manifest)
     inherited = dict(req.inherited)
+    files = VersionFiles(tracking_uri)
+    if files.stores_blobs(experiment):  # before the lock: blobs are named by digest, uploads are idempotent
+        files.upload_blobs(experiment, manifest, req.sources, set(req.trusted),
+                           lambda entry: _inherited_source(files, inherited[entry.path], entry))
     with _collection_lock(tracking_uri, req.project, req.name):
         rm = registry.ensure_collection(req.project, req.name, req.type)
         if req.incremental:
@@ -83,7 +107,10 @@ def publish(req: LogRequest, tracking_uri: str) -> _registry.StoredVersion:
         digest = manifest.digest()
         mv = registry.find_digest(rm, digest)
         if mv is None:
-            mv = _create(registry, rm, req, manifest, inherited, digest, run_id, experiment)
+            mv = _create(registry, files, rm, req, manifest, inherited, digest, run_id, experiment)
+            registry.set_ttl(rm.name, int(mv.version), req.ttl)
+        elif req.ttl_set:
+            registry.set_ttl(rm.name, int(mv.version), req.ttl)
         registry.add_aliases(rm, int(mv.version), ["latest", *req.aliases])
     return registry.get(rm.name, int(mv.version))
 
@@ -103,18 +130,15 @@ def _merge_latest(registry: _registry.Registry, rm: Any, manifest: ArtifactManif
                 inherited[path] = base.location
 
 
-def _create(registry: _registry.Registry, rm: Any, req: LogRequest, manifest: ArtifactManifest,
+def _create(registry: _registry.Registry, files: VersionFiles, rm: Any, req: LogRequest, manifest: ArtifactManifest,
             inherited: dict[str, str], digest: str, run_id: str | None, experiment: str) -> Any:
     client = registry.client
-    files = VersionFiles(registry.tracking_uri)
     model = client.create_logged_model(experiment, name=_names.logged_model_name(req.name), source_run_id=run_id,
                                        model_type=req.type,
                                        tags={"tracklab.digest": digest, "tracklab.project": req.project})
     try:
-        sources = dict(req.sources)
-        for path, location in inherited.items():
-            sources[path] = _inherited_source(files, location, manifest.entries[path])
-        files.store(model, manifest, sources, set(req.trusted) | set(inherited))
+        objects = files.store(model, manifest, req.sources, set(req.trusted) | set(inherited),
+                              lambda entry: _inherited_source(files, inherited[entry.path], entry))
         client.finalize_logged_model(model.model_id, "READY")
     except BaseException:
         client.finalize_logged_model(model.model_id, "FAILED")
@@ -125,15 +149,16 @@ def _create(registry: _registry.Registry, rm: Any, req: LogRequest, manifest: Ar
     if req.tags:
         tags[_registry.MV_TAGS] = json.dumps(req.tags)
     return registry.create_version(rm, client.get_logged_model(model.model_id), run_id, tags, req.description,
-                                   manifest.size, len(manifest))
+                                   manifest.size, len(manifest), objects)
 
 
 def _inherited_source(files: VersionFiles, location: str, entry: Any) -> str:
-    """A local file with the bytes of an entry stored in another version's folder."""
+    """A local file with the bytes of an entry stored in another version's folder (only asked
+    for on a remote store when the blob root lacks it: versions stored before blobs existed)."""
     local = _store.local_path(location)
     if local is not None:
         return _names.safe_join(local, entry.path)
-    return _cache.ArtifactCache().fill(entry.digest, lambda tmp: files.fetch(location, entry.path, tmp), check=True)
+    return _cache.ArtifactCache().fill(entry.digest, lambda tmp: files.fetch(location, entry, tmp), check=True)
 
 
 def record_use(req: UseRequest, tracking_uri: str) -> _registry.StoredVersion:
@@ -144,12 +169,26 @@ def record_use(req: UseRequest, tracking_uri: str) -> _registry.StoredVersion:
     return version
 
 
+def apply_link(req: LinkRequest, tracking_uri: str) -> _registry.StoredVersion:
+    """Link the stored version `req` names into `req.target`."""
+    from tracklab.artifacts._links import link
+
+    if req.collection is None or req.number is None:
+        raise ValueError(f"the artifact to link into {req.target!r} was never stored (its log request failed)")
+    version = _registry.Registry(tracking_uri).get(req.collection, req.number)
+    return link(tracking_uri, version, req.target, req.aliases)
+
+
 @contextlib.contextmanager
 def _collection_lock(tracking_uri: str, project: str, name: str) -> Iterator[None]:
-    """Serialise dedup-and-create per collection between processes on a local store."""
+    """Serialise dedup-and-create per collection between processes: a file lock on a local
+    store, a registered-model lock on a server (`_remote_lock`)."""
     root = _store.objects_root(tracking_uri)
     if root is None:
-        yield
+        from tracklab.artifacts._remote_lock import collection_lock
+
+        with collection_lock(tracking_uri, project, name):
+            yield
         return
     from tracklab.backend.store_setup import file_lock
 

@@ -94,7 +94,8 @@ class _Reading:
 
         stored = self._logged("download")
         files = VersionFiles(self._tracking_uri)
-        return _cache.ArtifactCache().fill(entry.digest, lambda tmp: files.fetch(stored.location, entry.path, tmp),
+        return _cache.ArtifactCache().fill(entry.digest,
+                                           lambda tmp: files.fetch(stored.location, entry, tmp, stored.objects),
                                            check=not files.is_local(stored.location))
 
     def download(self, root: str | None = None, allow_missing_references: bool = False, skip_cache: bool | None = None,

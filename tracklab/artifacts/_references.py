@@ -11,13 +11,17 @@ import tempfile
 import urllib.parse
 import urllib.request
 
-from tracklab.artifacts import _digest, _names
+from tracklab.artifacts import _artifact_refs, _digest, _names
 from tracklab.artifacts.manifest import ArtifactManifestEntry
 
 
-def entries_for(uri: str, name: str | None, checksum: bool, max_objects: int | None) -> list[ArtifactManifestEntry]:
-    """The manifest entries a reference to `uri` adds (one per file for `file://` folders)."""
+def entries_for(uri: str, name: str | None, checksum: bool, max_objects: int | None,
+                tracking_uri: str | None = None) -> list[ArtifactManifestEntry]:
+    """The manifest entries a reference to `uri` adds (one per file for `file://` folders);
+    `wandb-artifact://` references resolve against `tracking_uri`."""
     parsed = urllib.parse.urlparse(uri)
+    if parsed.scheme == _artifact_refs.SCHEME:
+        return [_artifact_refs.entry_for(uri, name, tracking_uri or _default_tracking_uri())]
     if parsed.scheme == "file":
         return _file_entries(uri, urllib.parse.unquote(parsed.path), name, checksum, max_objects)
     if not parsed.scheme:
@@ -66,9 +70,22 @@ def _http_checksum(uri: str) -> tuple[str, int | None]:
     return (etag or uri), (int(length) if length else None)
 
 
+def _default_tracking_uri() -> str:
+    """The current run's store, else TrackLab's default store."""
+    import tracklab
+    from tracklab.backend import location
+
+    run = getattr(tracklab, "run", None)
+    return run.settings.tracking_uri if run is not None else location.resolve_tracking_uri()
+
+
 def is_checksummed(entry: ArtifactManifestEntry) -> bool:
     """Whether the entry's digest is an MD5 of the referenced bytes (so it can be verified)."""
-    return bool(entry.ref) and entry.digest != entry.ref and entry.ref.startswith("file://")
+    if not entry.ref or entry.digest == entry.ref:
+        return False
+    if entry.ref.startswith(_artifact_refs.PREFIX):
+        return _digest.is_md5(entry.digest)  # the target's digest: a URI when it is an unchecked reference
+    return entry.ref.startswith("file://")
 
 
 def fetch(entry: ArtifactManifestEntry, dst: str, tracking_uri: str | None = None) -> bool:
@@ -77,6 +94,8 @@ def fetch(entry: ArtifactManifestEntry, dst: str, tracking_uri: str | None = Non
     assert entry.ref is not None
     parsed = urllib.parse.urlparse(entry.ref)
     os.makedirs(os.path.dirname(dst) or ".", exist_ok=True)
+    if parsed.scheme == _artifact_refs.SCHEME:
+        return _artifact_refs.fetch(entry.ref, dst, tracking_uri or _default_tracking_uri())
     if parsed.scheme == "file":
         source = urllib.parse.unquote(parsed.path)
         if not os.path.isfile(source):

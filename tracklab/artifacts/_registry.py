@@ -8,7 +8,9 @@ tag, since MLflow reserves the alias). See docs/artifacts.md.
 
 from __future__ import annotations
 
+import contextlib
 import dataclasses
+import datetime
 import hashlib
 import json
 import re
@@ -24,13 +26,18 @@ RM_TYPE = "tracklab.artifact_type"
 RM_LATEST = "tracklab.latest"
 RM_ALIAS_PREFIX = "tracklab.alias."
 RM_PORTFOLIO = "tracklab.portfolio"
+RM_DEFAULT_TTL = "tracklab.default_ttl"  # seconds: the TTL of versions logged with ArtifactTTL.INHERIT
 # Model-version tags.
 MV_DIGEST = "tracklab.digest"
-MV_INFO = "tracklab.info"  # JSON: model_id, location, size, file_count
+MV_INFO = "tracklab.info"  # JSON: model_id, location, size, file_count, objects (remote blob root)
+MV_TTL = "tracklab.ttl"  # seconds
+MV_TTL_INHERITED = "tracklab.ttl_inherited"  # "true" when the TTL came from the collection default
+MV_EXPIRES = "tracklab.expires_at"  # ISO 8601 UTC: creation time + TTL
 MV_METADATA = "tracklab.metadata"
 MV_TAGS = "tracklab.tags"
 MV_LINKED_FROM = "tracklab.linked_from"
 MV_USED_BY_PREFIX = "tracklab.used_by."
+_ISO = "%Y-%m-%dT%H:%M:%S.%fZ"
 
 
 @dataclasses.dataclass
@@ -56,6 +63,10 @@ class StoredVersion:
     file_count: int
     linked_from: str | None
     used_by: list[str]
+    objects: str | None = None       # remote blob root holding the files (None: the version folder)
+    ttl: int | None = None           # seconds
+    ttl_inherited: bool = False
+    expires_at: int | None = None    # epoch milliseconds
 
     @property
     def version(self) -> str:
@@ -148,10 +159,14 @@ class Registry:
         return min(found, key=lambda mv: int(mv.version)) if found else None
 
     def create_version(self, rm: Any, model: Any, run_id: str | None, tags: dict[str, str],
-                       description: str | None, size: int, file_count: int) -> Any:
-        """A new model version of `rm` pointing at LoggedModel `model`."""
-        tags = {**tags, MV_INFO: json.dumps({"model_id": model.model_id, "location": model.artifact_location,
-                                             "size": size, "file_count": file_count})}
+                       description: str | None, size: int, file_count: int, objects: str | None = None) -> Any:
+        """A new model version of `rm` pointing at LoggedModel `model` (files in blob root
+        `objects` on a remote store)."""
+        info = {"model_id": model.model_id, "location": model.artifact_location, "size": size,
+                "file_count": file_count}
+        if objects:
+            info["objects"] = objects
+        tags = {**tags, MV_INFO: json.dumps(info)}
         source = f"models:/{model.model_id}" if _store.is_remote(self.tracking_uri) else model.artifact_location
         mv = self.client.create_model_version(rm.name, source=source, run_id=run_id, tags=tags,
                                               description=description, model_id=model.model_id,
@@ -243,6 +258,32 @@ class Registry:
             elif old:
                 self.client.delete_model_version_tag(version.collection, number, key)
 
+    def default_ttl(self, rm_name: str) -> int | None:
+        """The collection's TTL for versions logged with ArtifactTTL.INHERIT (tag `tracklab.default_ttl`)."""
+        value = (self.client.get_registered_model(rm_name).tags or {}).get(RM_DEFAULT_TTL)
+        try:
+            return int(value) if value else None
+        except ValueError:
+            raise ValueError(f"registered model {rm_name!r} has tag {RM_DEFAULT_TTL}={value!r}; "
+                             "it must be a number of seconds") from None
+
+    def set_ttl(self, rm_name: str, number: int, ttl: Any) -> None:
+        """Give a version a TTL: seconds, None (none), or "inherit" (the collection default).
+        The expiry is the version's creation time plus the TTL, as in wandb."""
+        inherited = ttl == "inherit"
+        seconds = self.default_ttl(rm_name) if inherited else ttl
+        version = str(number)
+        if seconds is None:
+            for key in (MV_TTL, MV_TTL_INHERITED, MV_EXPIRES):
+                with contextlib.suppress(Exception):  # MLflow raises when the tag was never set
+                    self.client.delete_model_version_tag(rm_name, version, key)
+            return
+        created = self.client.get_model_version(rm_name, version).creation_timestamp
+        expires = datetime.datetime.fromtimestamp(created / 1000 + int(seconds), datetime.timezone.utc)
+        self.client.set_model_version_tag(rm_name, version, MV_TTL, str(int(seconds)))
+        self.client.set_model_version_tag(rm_name, version, MV_TTL_INHERITED, "true" if inherited else "false")
+        self.client.set_model_version_tag(rm_name, version, MV_EXPIRES, expires.strftime(_ISO))
+
     def mark_used(self, version: StoredVersion, run_id: str, label: str) -> None:
         """Record that MLflow run `run_id` used `version` (run input + version tag)."""
         from mlflow.entities import LoggedModelInput
@@ -296,4 +337,13 @@ class Registry:
             run_id=mv.run_id or None, size=int(info.get("size") or 0), file_count=int(info.get("file_count") or 0),
             linked_from=tags.get(MV_LINKED_FROM),
             used_by=[k[len(MV_USED_BY_PREFIX):] for k in tags if k.startswith(MV_USED_BY_PREFIX)],
+            objects=info.get("objects"), ttl=int(tags[MV_TTL]) if tags.get(MV_TTL) else None,
+            ttl_inherited=tags.get(MV_TTL_INHERITED) == "true", expires_at=_epoch_ms(tags.get(MV_EXPIRES)),
         )
+
+
+def _epoch_ms(iso: str | None) -> int | None:
+    if not iso:
+        return None
+    moment = datetime.datetime.strptime(iso, _ISO).replace(tzinfo=datetime.timezone.utc)
+    return int(moment.timestamp() * 1000)

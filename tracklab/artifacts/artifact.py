@@ -11,7 +11,7 @@ from __future__ import annotations
 import datetime
 import json
 from concurrent.futures import Future
-from typing import Any, Sequence
+from typing import TYPE_CHECKING, Any, Sequence
 
 from tracklab.artifacts import _names
 from tracklab.artifacts._building import _Building
@@ -19,6 +19,9 @@ from tracklab.artifacts._reading import _Reading
 from tracklab.artifacts._registry import Registry, StoredVersion
 from tracklab.artifacts.exceptions import ArtifactFinalizedError, ArtifactNotLoggedError, WaitTimeoutError
 from tracklab.artifacts.manifest import ArtifactManifest
+
+if TYPE_CHECKING:
+    from tracklab.artifacts.artifact_ttl import ArtifactTTL
 
 
 class Artifact(_Building, _Reading):
@@ -54,8 +57,20 @@ class Artifact(_Building, _Reading):
         self._offline = False
         self._project: str | None = None
         self._base: Artifact | None = None
+        self._staged_log: tuple[str, str] | None = None  # (run folder, staged log request) once logged
+        self._ttl: Any = "inherit"  # seconds, None or "inherit", as set by the user
+        self._ttl_changed = False
         self._client_id = generate_id(32)
         self._sequence_client_id = generate_id(32)
+
+    @classmethod
+    def _pending_link(cls, name: str, kind: str) -> "Artifact":
+        """What an offline `link_artifact` returns: a link that `tracklab sync` will make."""
+        artifact = cls.__new__(cls)
+        artifact._init(name, kind, None, None)
+        artifact._final = True
+        artifact._offline = True
+        return artifact
 
     @classmethod
     def _from_stored(cls, stored: StoredVersion, tracking_uri: str) -> "Artifact":
@@ -75,6 +90,7 @@ class Artifact(_Building, _Reading):
         self._metadata = dict(stored.metadata)
         self._final = True
         self._pending = None
+        self._ttl_changed = False
         if self._manifest is not None and (not self._manifest.entries or self._manifest.digest() != stored.digest):
             self._manifest = None  # loaded from the store on first use (incremental versions differ)
         elif self._manifest is not None:
@@ -209,8 +225,43 @@ class Artifact(_Building, _Reading):
         return None
 
     @property
-    def ttl(self) -> None:
-        return None
+    def ttl(self) -> datetime.timedelta | None:
+        """How long after its creation this version expires (see `tracklab.artifacts.expired_versions`);
+        None for no TTL. A draft left on ArtifactTTL.INHERIT raises ArtifactNotLoggedError, as in wandb."""
+        if not self._ttl_changed and (self._stored is not None or self._pending is not None):
+            seconds = self._logged("ttl").ttl
+        elif self._ttl == "inherit":
+            raise ArtifactNotLoggedError(self._name, "ttl")
+        else:
+            seconds = self._ttl
+        return None if seconds is None else datetime.timedelta(seconds=seconds)
+
+    @ttl.setter
+    def ttl(self, value: "datetime.timedelta | ArtifactTTL | None") -> None:
+        from tracklab.artifacts.artifact_ttl import ArtifactTTL
+
+        if self._type == "wandb-history":
+            raise ValueError("Cannot set artifact TTL for type wandb-history")
+        if self.is_link:
+            raise ValueError("Cannot set TTL for link artifact. Unlink the artifact first then set the TTL "
+                             "for the source artifact")
+        if isinstance(value, ArtifactTTL):
+            self._ttl = "inherit"
+        elif value is None:
+            self._ttl = None
+        elif isinstance(value, datetime.timedelta):
+            if value.total_seconds() <= 0:
+                raise ValueError(f"Artifact TTL Duration has to be positive. ttl: {value.total_seconds()}")
+            self._ttl = int(value.total_seconds())
+        else:
+            raise TypeError(f"ttl={value!r} must be a datetime.timedelta, ArtifactTTL.INHERIT or None")
+        self._ttl_changed = True
+
+    @property
+    def expires_at(self) -> datetime.datetime | None:
+        """When this stored version expires (creation time + TTL, UTC), or None (TrackLab addition)."""
+        ms = self._logged("expires_at").expires_at
+        return None if ms is None else datetime.datetime.fromtimestamp(ms / 1000, datetime.timezone.utc)
 
     # -- editable fields -------------------------------------------------------------------------
     @property
@@ -302,6 +353,8 @@ class Artifact(_Building, _Reading):
         stored = self._logged("save")
         registry = Registry(self._tracking_uri)
         registry.update(stored, self._description, self._metadata, self._tags)
+        if self._ttl_changed:
+            registry.set_ttl(stored.collection, stored.number, self._ttl)
         rm = registry.client.get_registered_model(stored.collection)
         removed = [a for a in stored.aliases if a not in self._aliases]
         registry.remove_aliases(rm, removed)
@@ -326,9 +379,16 @@ class Artifact(_Building, _Reading):
         self._final = True
 
     def link(self, target_path: str, aliases: Sequence[str] | None = None) -> "Artifact":
-        """Link this version into another collection (e.g. `model-registry/<name>`)."""
+        """Link this version into another collection (e.g. `model-registry/<name>`); a draft is
+        saved first. A version an offline run logged is linked when `tracklab sync` stores it."""
         from tracklab.artifacts._links import link
 
+        if self.is_draft():
+            self.save()
+        if self._stored is None and self._pending is None and self._staged_log is not None:
+            from tracklab.artifacts.run_api import stage_link
+
+            return stage_link(self, target_path, aliases)
         stored = self._logged("link")
         return Artifact._from_stored(link(self._tracking_uri, stored, target_path, list(aliases or [])),
                                      self._tracking_uri)

@@ -49,9 +49,19 @@ class ArtifactManifestEntry:
         return self.local_path or self.path
 
     def ref_url(self) -> str:
-        """`wandb-artifact://<artifact id>/<path>`: how other artifacts point at this entry."""
-        parent_id = getattr(self._parent, "id", None) or "_"
-        return f"wandb-artifact://{parent_id}/{self.path}"
+        """`wandb-artifact://<artifact id>/<path>`: how other artifacts point at this entry
+        (waits for a parent artifact that is still being stored)."""
+        from tracklab.artifacts import _artifact_refs
+
+        if self._parent is None:
+            raise ValueError("Parent artifact is not set")
+        if getattr(self._parent, "_pending", None) is not None:
+            self._parent.wait()
+        parent_id = getattr(self._parent, "id", None)
+        if parent_id is None:
+            raise ValueError(f"Parent artifact ID is not set: artifact {self._parent._name!r} is not stored yet "
+                             "(log it first; offline runs store it at `tracklab sync`)")
+        return _artifact_refs.url(parent_id, self.path)
 
     def to_json(self) -> dict[str, Any]:
         data: dict[str, Any] = {"digest": self.digest}

@@ -31,11 +31,12 @@ def _track(run: Any, future: Future) -> Future:
     return future
 
 
-def _staged_work(run: Any, request: _publish.LogRequest | _publish.UseRequest, what: str) -> Future | None:
-    """Stage `request` in the run folder; live runs also carry it out now (in the background)."""
+def _staged_work(run: Any, request: _publish.Request, what: str) -> tuple[str, Future | None]:
+    """Stage `request` in the run folder; live runs also carry it out now (in the background).
+    Returns the staged file and the future of the work (None offline)."""
     path = _staging.stage(run.sync_dir, request, keep_files=run.offline)
     if run.offline:
-        return None
+        return path, None
     uri = _uri(run)
 
     def work() -> Any:
@@ -44,10 +45,10 @@ def _staged_work(run: Any, request: _publish.LogRequest | _publish.UseRequest, w
         except ValueError:  # a mistake (wrong type, changed file): retrying cannot help
             _staging.mark_done(path, failed=True)
             raise
-        _staging.mark_done(path)
+        _staging.mark_done(path, result=result)
         return result
 
-    return _track(run, _publish.submit(work, what))
+    return path, _track(run, _publish.submit(work, what))
 
 
 def finish_pending(run: Any, timeout: float | None = None) -> None:
@@ -78,7 +79,8 @@ def log_artifact(run: Any, artifact_or_path: Any, name: str | None = None, type:
     artifact._tracking_uri = _uri(run)
     artifact._project = run.project
     artifact._aliases = ["latest", *aliases]
-    artifact._pending = _staged_work(run, request, f"logging artifact {artifact._name!r}")
+    path, artifact._pending = _staged_work(run, request, f"logging artifact {artifact._name!r}")
+    artifact._staged_log = (run.sync_dir, _staging.stem(path))
     artifact._offline = run.offline
     return artifact
 
@@ -122,7 +124,8 @@ def _log_request(artifact: Artifact, project: str, aliases: list[str], run_id: s
         project=project, name=artifact._name, type=artifact.type, manifest=manifest.to_manifest_json(),
         sources=sources, trusted=sorted(artifact._trusted & set(sources)), inherited=inherited,
         description=artifact.description, metadata=artifact.metadata, aliases=aliases, tags=artifact.tags,
-        incremental=artifact.incremental, run_id=run_id, run_hint=run_hint,
+        incremental=artifact.incremental, run_id=run_id, run_hint=run_hint, ttl=artifact._ttl,
+        ttl_set=artifact._ttl_changed,
     )
 
 
@@ -179,8 +182,41 @@ def use_model(run: Any, name: str) -> str:
 
 # -- links ----------------------------------------------------------------------------------------
 def link_artifact(run: Any, artifact: Artifact, target_path: str, aliases: Sequence[str] | None = None) -> Artifact:
-    """Link a logged version into another collection (e.g. `model-registry/<name>`)."""
+    """Link a version into another collection (e.g. `model-registry/<name>`); a draft is
+    logged by `run` first. Offline runs stage the link for `tracklab sync` and return a
+    pending artifact (its `version` raises ArtifactNotLoggedError until then)."""
+    if artifact.is_draft():
+        log_artifact(run, artifact)
+    if run.offline:
+        return stage_link(artifact, target_path, aliases, run_folder=run.sync_dir)
     return artifact.wait().link(target_path, aliases)
+
+
+def stage_link(artifact: Artifact, target_path: str, aliases: Sequence[str] | None = None,
+               run_folder: str | None = None) -> Artifact:
+    """Stage linking `artifact` into `target_path` (applied by `tracklab sync`); return a pending artifact.
+
+    A stored version is named directly (staged in `run_folder`); a version an offline run
+    logged is named by its staged log request, in that run's folder, so sync links it after
+    storing it."""
+    from tracklab.artifacts import _links
+    from tracklab.artifacts.exceptions import ArtifactNotLoggedError
+
+    target = _links.check_target(target_path)
+    aliases = [_names.check_alias(a) for a in (aliases or []) if a != "latest"]
+    if artifact._stored is not None:
+        request = _publish.LinkRequest(target=target_path, aliases=aliases, collection=artifact._stored.collection,
+                                       number=artifact._stored.number)
+        folder = run_folder
+    elif artifact._staged_log is not None:
+        folder, log_ref = artifact._staged_log
+        request = _publish.LinkRequest(target=target_path, aliases=aliases, log_ref=log_ref)
+    else:
+        raise ArtifactNotLoggedError(artifact._name, "link")
+    if folder is None:
+        raise ValueError(f"no run folder to stage the link of {artifact._name!r} into")
+    _staging.stage(folder, request, keep_files=False)
+    return Artifact._pending_link(target.name, artifact.type)
 
 
 def log_model(run: Any, path: str, name: str | None = None, aliases: Sequence[str] | None = None) -> Artifact:
@@ -198,7 +234,7 @@ def link_model(run: Any, path: str, registered_model_name: str, name: str | None
                aliases: Sequence[str] | None = None) -> Artifact:
     """Log a model and link it into the registry as `registered_model_name` (a registered model)."""
     artifact = log_model(run, path, name)
-    return artifact.wait().link(f"model-registry/{registered_model_name}", aliases)
+    return link_artifact(run, artifact, f"model-registry/{registered_model_name}", aliases)
 
 
 # -- code ------------------------------------------------------------------------------------------

@@ -1,0 +1,88 @@
+"""`wandb-artifact://` references: an entry that points at a file of another stored artifact.
+
+`wandb-artifact://<artifact id>/<path>` names the file by the id of the version holding it
+(TrackLab's ids are LoggedModel ids); `wandb-artifact://<project>/<name>:<alias>/<path>` is
+accepted too and pinned to the id when added, so the reference keeps naming the same bytes.
+"""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
+from tracklab.artifacts import _names
+
+if TYPE_CHECKING:
+    from tracklab.artifacts.artifact import Artifact
+    from tracklab.artifacts.manifest import ArtifactManifestEntry
+
+SCHEME = "wandb-artifact"
+PREFIX = SCHEME + "://"
+
+
+def url(artifact_id: str, path: str) -> str:
+    return f"{PREFIX}{artifact_id}/{path}"
+
+
+def split(uri: str) -> tuple[str, str]:
+    """(artifact id or `project/name:alias` spec, entry path) of a `wandb-artifact://` URI."""
+    parts = [p for p in uri[len(PREFIX):].split("/")]
+    head = next((i for i, part in enumerate(parts) if ":" in part), 0)
+    source, path = "/".join(parts[:head + 1]), "/".join(parts[head + 1:])
+    if not source or not path:
+        raise ValueError(f"reference {uri!r} must look like wandb-artifact://<artifact id>/<file> or "
+                         "wandb-artifact://<project>/<name>:<alias>/<file>")
+    return source, _names.entry_path(path)
+
+
+def resolve(uri: str, tracking_uri: str) -> tuple["Artifact", "ArtifactManifestEntry"] | None:
+    """The stored artifact and entry a reference names, or None when that version is gone."""
+    from tracklab.artifacts.artifact import Artifact
+    from tracklab.artifacts._registry import Registry
+    from tracklab.errors import CommError
+
+    source, path = split(uri)
+    registry = Registry(tracking_uri)
+    if ":" in source:
+        try:
+            stored = registry.resolve(_names.parse_spec(source))
+        except CommError:
+            return None
+    else:
+        versions = registry.versions_of_model(source)
+        if not versions:
+            return None
+        stored = registry.get(*versions[0])  # the version it was logged as (later ones are links)
+    artifact = Artifact._from_stored(stored, tracking_uri)
+    entry = artifact.manifest.entries.get(path)
+    if entry is None:
+        raise ValueError(f"reference {uri!r}: artifact {stored.project}/{artifact.name} has no file {path!r}")
+    return artifact, entry
+
+
+def entry_for(uri: str, name: str | None, tracking_uri: str) -> "ArtifactManifestEntry":
+    """The manifest entry a `wandb-artifact://` reference adds: the target's digest and size,
+    and the URI pinned to the id of the version that holds the file."""
+    from tracklab.artifacts.manifest import ArtifactManifestEntry
+
+    current = uri
+    while True:  # a reference to a reference: point at the file itself, as wandb does
+        found = resolve(current, tracking_uri)
+        if found is None:
+            raise ValueError(f"reference {current!r}: no stored artifact version {split(current)[0]!r} "
+                             f"in {tracking_uri}")
+        artifact, target = found
+        if not (target.ref or "").startswith(PREFIX):
+            break
+        current = target.ref
+    return ArtifactManifestEntry(path=_names.entry_path(name or target.path.rsplit("/", 1)[-1]),
+                                 digest=target.digest, size=target.size, ref=url(artifact.id, target.path))
+
+
+def fetch(uri: str, dst: str, tracking_uri: str) -> bool:
+    """Write the referenced file at `dst`; False when the version holding it is gone."""
+    found = resolve(uri, tracking_uri)
+    if found is None:
+        return False
+    artifact, entry = found
+    artifact._materialize(entry, dst, allow_missing=False)
+    return True
