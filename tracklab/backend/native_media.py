@@ -88,21 +88,26 @@ def _sha256(path: str) -> str:
 
 
 def _encoded(source: str, cache_dir: str) -> tuple[str, str]:
-    """MLflow's PNG and webp thumbnail of `source`, encoded once per distinct content."""
+    """MLflow's PNG and webp thumbnail of `source`, encoded once per distinct content.
+
+    A PNG source (wandb's default format) is MLflow's PNG as it is: only the thumbnail is made.
+    """
     from PIL import Image
 
     base = os.path.join(cache_dir, _sha256(source))
-    png, webp = base + ".png", base + ".webp"
+    is_png = source.lower().endswith(".png")
+    png, webp = (source if is_png else base + ".png"), base + ".webp"
     if os.path.exists(png) and os.path.exists(webp):
         return png, webp
     os.makedirs(cache_dir, exist_ok=True)
     with Image.open(source) as image:
-        image.save(png + ".tmp", format="PNG")
+        if not is_png:
+            image.save(png + ".tmp", format="PNG")
+            os.replace(png + ".tmp", png)
         thumb = image.convert("RGBA") if image.mode not in ("RGB", "RGBA") else image.copy()
         thumb.thumbnail((_THUMBNAIL, _THUMBNAIL))
         thumb.save(webp + ".tmp", format="WEBP")
     os.replace(webp + ".tmp", webp)
-    os.replace(png + ".tmp", png)
     return png, webp
 
 
