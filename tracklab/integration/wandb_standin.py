@@ -118,6 +118,12 @@ class _AliasLoader(importlib.abc.Loader):
         if self.target is not None:  # the import system set our spec on it: give it its own back
             module.__spec__ = self._own_spec
 
+    def get_code(self, fullname: str) -> Any:
+        """The code of the TrackLab module (runpy asks for it: `python -m wandb` runs `tracklab.__main__`)."""
+        spec = importlib.util.find_spec(self.target) if self.target else None
+        loader = spec.loader if spec else None
+        return loader.get_code(self.target) if loader is not None and hasattr(loader, "get_code") else None
+
 
 class WandbStandinFinder(importlib.abc.MetaPathFinder):
     """Answers `wandb` and `wandb.*` imports and `wandb` distribution look-ups with TrackLab."""
