@@ -80,20 +80,19 @@ def _image(dt: Any, fetch: Callable[[str], str], descriptor: dict[str, Any]) -> 
     for name, layer in (descriptor.get("boxes") or {}).items():
         with open(fetch(layer["path"])) as handle:
             boxes[name] = json.load(handle)
+        labels = boxes[name].get("class_labels")
+        if isinstance(labels, dict):  # JSON made the class ids strings
+            boxes[name]["class_labels"] = {int(k): v for k, v in labels.items()}
     return dt.Image(fetch(descriptor["path"]), caption=descriptor.get("caption"),
                     masks=masks or None, boxes=boxes or None)
 
 
 def _table(dt: Any, fetch: Callable[[str], str], descriptor: dict[str, Any]) -> Any:
-    """A table; an incremental one is the rows of every increment logged so far."""
-    parts = [*(descriptor.get("previous_increments_paths") or []), descriptor["path"]]
-    columns, rows = None, []
-    for path in parts:
-        with open(fetch(path)) as handle:
-            content = json.load(handle)
-        columns = content["columns"]
-        rows.extend(content["data"])
-    return dt.Table.from_json({"columns": columns, "data": rows}, None)
+    """The table a descriptor names; for an incremental table, the rows of that increment
+    (all increments are the entries of the run's `run-<id>-incr-<key>` artifact)."""
+    with open(fetch(descriptor["path"])) as handle:
+        content = json.load(handle)
+    return dt.Table.from_json({"columns": content["columns"], "data": content["data"]}, None)
 
 
 def _fetcher(run: Any, root: str | None) -> Callable[[str], str]:

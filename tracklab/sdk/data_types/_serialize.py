@@ -38,8 +38,8 @@ class _RunTarget:
     The core run is optional; when given, these of its methods are used if present:
     `_add_singleton(data_type, key, value)` (class labels of masks and boxes, for
     `config._wandb`), `_publish_file(path)` (a media file was written) and
-    `_tracklab_log_table_artifact(artifact)` (a logged table's artifact); its `id`
-    names table artifacts.
+    `_tracklab_log_table_artifact(artifact)` (a logged table's artifact) and `log_artifact`
+    (the table's `run-<id>-<key>` version); its `id` names table artifacts.
     """
 
     def __init__(self, files_dir: str, run: Any = None) -> None:
@@ -66,6 +66,10 @@ class _RunTarget:
 
     def _tracklab_log_table_artifact(self, artifact: Any) -> None:
         self._call("_tracklab_log_table_artifact", artifact)
+        if self.run is not None:
+            from ._table_versions import log_table_version
+
+            log_table_version(self.run, artifact)
 
 
 def _prune(seq: Sequence[BatchableMedia]) -> Sequence[BatchableMedia]:

@@ -1,0 +1,37 @@
+"""Each logged table also becomes a version of the run's table artifact, as in wandb.
+
+wandb stores `log({"preds": Table})` as an artifact `run-<run id>-preds` of type `run_table`
+holding `preds.table.json` (incremental tables: `run-<run id>-incr-preds`, type
+`wandb-run-incremental-table`, one entry per increment). TrackLab logs the same artifact
+through `run.log_artifact`, so it is a version like any other (docs/artifacts.md) and
+`Api().artifact("run-<id>-preds:latest").get("preds")` gives the table back. Logging an
+unchanged table again adds no version (artifact dedup by digest).
+"""
+
+from __future__ import annotations
+
+import logging
+from typing import Any
+
+from .table import _sanitize_artifact_name
+
+_LOGGER = logging.getLogger("tracklab")
+
+
+def log_table_version(run: Any, table_artifact: Any) -> None:
+    """Log the files a logged table collected (`table._RunTableArtifact`) as `run`'s artifact."""
+    log_artifact = getattr(run, "log_artifact", None)
+    if not callable(log_artifact):  # not a core run (e.g. serialize_value without one)
+        return
+    from tracklab.artifacts.artifact import Artifact
+
+    # wandb keeps the key as it is; names with other characters than wandb's artifact rule
+    # allows (a key with "/") get wandb's sanitised form with its CRC suffix.
+    artifact = Artifact(_sanitize_artifact_name(table_artifact.name), table_artifact.type,
+                        incremental=table_artifact.incremental)
+    for entry, local_path in table_artifact.files.items():
+        artifact.add_file(local_path, name=entry)
+    try:
+        log_artifact(artifact)
+    except Exception as e:  # the table is in the history already; a failed version must not stop training
+        _LOGGER.warning("TrackLab could not log the table artifact %r: %s", artifact.name, e)
