@@ -377,3 +377,67 @@ def test_the_next_run_recovers_an_orphan(tl_dir, tmp_path):
 
     experiment = client_for(tl_dir).get_experiment_by_name("p")
     assert not client_for(tl_dir).search_runs([experiment.experiment_id], "tags.`tracklab.run_id` = 'offline9'")
+
+
+def _stored_points(db: Path) -> tuple[list[tuple], list[tuple]]:
+    with sqlite3.connect(db) as conn:
+        metrics = conn.execute("SELECT key, value, timestamp, step, is_nan FROM metrics "
+                               "ORDER BY key, step, timestamp, value").fetchall()
+        latest = conn.execute("SELECT key, value, timestamp, step, is_nan FROM latest_metrics ORDER BY key").fetchall()
+    return metrics, latest
+
+
+def test_sqlite_reading_json_rows_stores_what_python_tuples_store(tmp_path, monkeypatch):
+    """The writer's fast path (SQLite reads the chunk's JSON rows itself) and the tuple path give
+    the same metrics and latest_metrics rows, for awkward values and keys, chunk after chunk."""
+    from tracklab.backend import writer as writer_module
+    from tracklab.backend.run_folder import RunFolder
+
+    offline_dir = tmp_path / "offline"
+    run_python(
+        """
+        import random, struct, tracklab
+        random.seed(7)
+        run = tracklab.init(project="p", id="paths01", mode="offline")
+        for step in range(3000):
+            row = {"f": random.random(), "tiny": random.random() * 1e-300, "huge": random.gauss(0, 1) * 1e300,
+                   "bits": struct.unpack("d", struct.pack("Q", random.getrandbits(62)))[0],
+                   "int": step * 7, "flag": step % 3 == 0, "text": "s", "none": None}
+            if step % 500 == 7:
+                row["nan"] = float("nan")
+                row["inf"] = float("inf")
+            if step % 200 == 3:
+                row["bad key?"] = 1.5        # escaped for MLflow
+                row["ключ"] = 2.5             # non-ASCII
+            if step % 100 == 9:
+                row["big"] = 2**60 + 1
+            run.log(row)
+        run.finish()
+        """,
+        cwd=tmp_path, env={"TRACKLAB_DIR": str(offline_dir)},
+    )
+    folder = RunFolder(str(next(offline_dir.glob("runs/*/paths01"))))
+    from tracklab.backend.sqlite_store import SqliteStore
+
+    json_batches = []
+    real_write = SqliteStore.write
+
+    def counting_write(self, run_id, batch):
+        json_batches.append(batch.history_json is not None)
+        return real_write(self, run_id, batch)
+
+    monkeypatch.setattr(SqliteStore, "write", counting_write)
+    monkeypatch.setattr(writer_module, "READ_CHUNK", 64 * 1024)  # many chunks, some all-plain, some not
+    stores = {}
+    for name, readable in (("json", None), ("tuples", False)):
+        if readable is False:
+            monkeypatch.setattr(writer_module._Translator, "json_readable", lambda self, points: False)
+        root = tmp_path / name
+        uri = f"sqlite:///{root / 'mlflow.db'}"
+        assert writer_module.sync_folder(folder, uri, root=str(root)) == "synced"
+        stores[name] = _stored_points(root / "mlflow.db")
+        if name == "json":
+            assert 0 < sum(json_batches) < len(json_batches)  # both kinds of chunk were written
+    metrics, latest = stores["json"]
+    assert len(metrics) > 3000 * 5
+    assert stores["json"] == stores["tuples"]

@@ -12,6 +12,8 @@ from __future__ import annotations
 import os
 from typing import Any
 
+from tracklab.backend.points import HistoryPoints
+
 ARTIFACT = "tracklab/history.parquet"
 _ROW_GROUP = 262_144
 # Below this many points MLflow's metrics table reads back fast enough; skipping the file spares
@@ -20,21 +22,22 @@ MIN_POINTS = 50_000
 
 
 class HistoryColumnsWriter:
-    """Collects (MLflow key, value, ts ms, step, is_nan) points and streams them to parquet."""
+    """Collects the writer's history points and streams them to parquet."""
 
     def __init__(self, path: str) -> None:
         self.path = path
-        self._pending: list[list[tuple[str, float, int, int, int]]] = []
+        self._pending: list[HistoryPoints] = []
         self._pending_count = 0
         self._writer: Any = None
         self.count = 0
 
-    def add_points(self, points: list[tuple[str, float, int, int, int]]) -> None:
-        """Take a batch's points (kept by reference: the batch never changes after it is built)."""
-        if not points:
+    def add_points(self, points: HistoryPoints) -> None:
+        """Take a chunk's points (kept by reference: the writer never adds to a chunk it handed on)."""
+        count = len(points)
+        if not count:
             return
         self._pending.append(points)
-        self._pending_count += len(points)
+        self._pending_count += count
         if self._pending_count >= _ROW_GROUP:
             self._flush()
 
@@ -45,14 +48,34 @@ class HistoryColumnsWriter:
         import pyarrow as pa
         import pyarrow.parquet as pq
 
-        keys, values, times, steps, nans = zip(*(p for chunk in self._pending for p in chunk))
-        value_array = np.asarray(values, dtype=np.float64)
-        value_array[np.asarray(nans, dtype=bool)] = np.nan
+        codes: dict[str, int] = {}
+        parts = []  # per key of each chunk: key codes, row order, steps, values, timestamps
+        first_row = 0
+        for chunk in self._pending:
+            steps = np.array(chunk.steps, dtype=np.int64)
+            times = np.array(chunk.times, dtype=np.int64)
+            for key, (rows, values) in chunk.by_key.items():
+                if not rows:
+                    continue
+                index = np.array(rows, dtype=np.int64)
+                parts.append((np.full(len(index), codes.setdefault(key, len(codes)), dtype=np.int32),
+                              index + first_row, steps[index], np.array(values, dtype=np.float64), times[index]))
+            if chunk.odd:
+                keys, values, odd_times, odd_steps, nans = zip(*chunk.odd)
+                value_array = np.array(values, dtype=np.float64)
+                value_array[np.array(nans, dtype=bool)] = np.nan
+                parts.append((np.array([codes.setdefault(k, len(codes)) for k in keys], dtype=np.int32),
+                              np.array(chunk.odd_rows, dtype=np.int64) + first_row, np.array(odd_steps, dtype=np.int64),
+                              value_array, np.array(odd_times, dtype=np.int64)))
+            first_row += len(chunk.steps)
+        key_codes, order, steps, values, times = (np.concatenate(column) for column in zip(*parts))
+        # Logged order (rows), so a step logged twice keeps its last value on read-back.
+        logged = np.argsort(order, kind="stable")
         table = pa.table({
-            "key": pa.array(keys, type=pa.string()).dictionary_encode(),
-            "step": pa.array(np.asarray(steps, dtype=np.int64)),
-            "value": pa.array(value_array),
-            "timestamp": pa.array(np.asarray(times, dtype=np.int64)),
+            "key": pa.DictionaryArray.from_arrays(pa.array(key_codes[logged]), pa.array(list(codes), pa.string())),
+            "step": pa.array(steps[logged]),
+            "value": pa.array(values[logged]),
+            "timestamp": pa.array(times[logged]),
         })
         if self._writer is None:
             os.makedirs(os.path.dirname(self.path) or ".", exist_ok=True)

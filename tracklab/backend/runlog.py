@@ -117,22 +117,35 @@ def read_records(path: str, offset: int = 0, max_bytes: int | None = None) -> tu
 
     A trailing line without its newline (a write in progress) is left for the next call.
     """
+    records, _, new_offset = read_chunk(path, offset, max_bytes)
+    return records, new_offset
+
+
+def read_chunk(path: str, offset: int = 0,
+               max_bytes: int | None = None) -> tuple[list[tuple[str, Any]], list[str], int]:
+    """Like `read_records`, plus the JSON text of each history record read (in order)."""
     records: list[tuple[str, Any]] = []
+    history_texts: list[str] = []
     with open(path, "rb") as handle:
         handle.seek(offset)
         data = handle.read() if max_bytes is None else handle.read(max_bytes)
     end = data.rfind(b"\n")
     if end < 0:
-        return records, offset
+        return records, history_texts, offset
     loads = json.loads
+    keep_text = history_texts.append
     for line in data[: end + 1].decode("utf-8", "surrogatepass").splitlines():
         if not line:
             continue
+        body = line[1:]
         try:
-            records.append((line[0], loads(line[1:])))
+            records.append((line[0], loads(body)))
         except ValueError:
             logger.warning("tracklab: skipping a damaged record in %s", path)
-    return records, offset + end + 1
+            continue
+        if line[0] == HISTORY:
+            keep_text(body)
+    return records, history_texts, offset + end + 1
 
 
 def iter_all_records(path: str) -> Iterator[tuple[str, Any]]:

@@ -18,6 +18,20 @@ from tracklab.backend.store import Batch, log_artifact_as
 _INSERT_METRIC = (
     "INSERT OR IGNORE INTO metrics (key, value, timestamp, step, is_nan, run_uuid) VALUES (?, ?, ?, ?, ?, ?)"
 )
+# The same rows, read by SQLite from the chunk's history rows (a JSON array of wandb rows):
+# one statement, bound once, so the insert runs without Python's GIL while the writer parses
+# the next chunk. Only used when every numeric key needs no escaping and no value is NaN or
+# inf (the writer checks); bools become 1.0 / 0.0 and other values are not metrics, as in
+# `mapping.metric_value`. SQLite reads back every double Python wrote (tests/core/test_writer.py).
+_INSERT_METRICS_FROM_JSON = (
+    "INSERT OR IGNORE INTO metrics (key, value, timestamp, step, is_nan, run_uuid) "
+    "SELECT point.key, CASE point.type WHEN 'true' THEN 1.0 WHEN 'false' THEN 0.0 ELSE point.value END, "
+    "row.ts, row.step, 0, ?2 "
+    "FROM (SELECT value AS body, COALESCE(json_extract(value, '$._step'), 0) AS step, "
+    "CAST(COALESCE(json_extract(value, '$._timestamp'), 0) * 1000 AS INTEGER) AS ts FROM json_each(?1)) AS row, "
+    "json_each(row.body) AS point "
+    "WHERE point.type IN ('integer', 'real', 'true', 'false') AND point.key NOT IN ('_step', '_timestamp', '_runtime')"
+)
 _UPSERT_LATEST = (
     "INSERT INTO latest_metrics (key, value, timestamp, step, is_nan, run_uuid) VALUES (?, ?, ?, ?, ?, ?) "
     "ON CONFLICT(key, run_uuid) DO UPDATE SET value = excluded.value, timestamp = excluded.timestamp, "
@@ -117,10 +131,16 @@ class SqliteStore:
         conn = self._conn
         conn.execute("BEGIN IMMEDIATE")
         try:
-            points = batch.points()
+            if batch.history_json is not None:
+                conn.execute(_INSERT_METRICS_FROM_JSON, (batch.history_json, run_id))
+                points = batch.system
+            else:
+                points = batch.points()
             if points:
                 conn.executemany(_INSERT_METRIC, [(*m, run_id) for m in points])
-                conn.executemany(_UPSERT_LATEST, [(*m, run_id) for m in batch.latest()])
+            latest = batch.latest()
+            if latest:
+                conn.executemany(_UPSERT_LATEST, [(*m, run_id) for m in latest])
             if batch.params:
                 conn.executemany("INSERT OR IGNORE INTO params (key, value, run_uuid) VALUES (?, ?, ?)",
                                  [(k, v, run_id) for k, v in batch.params.items()])

@@ -10,27 +10,34 @@ from __future__ import annotations
 import dataclasses
 from typing import Any, Protocol
 
+from tracklab.backend.points import HistoryPoints, Point
+
 
 @dataclasses.dataclass
 class Batch:
     """Everything one writer step sends to the store, written together."""
 
-    metrics: list[tuple[str, float, int, int, int]] = dataclasses.field(default_factory=list)  # key, value, ts ms, step, is_nan
-    system: list[tuple[str, float, int, int, int]] = dataclasses.field(default_factory=list)  # system metrics, same shape
+    history: HistoryPoints = dataclasses.field(default_factory=HistoryPoints)
+    # The chunk's history rows as one JSON array, when SQLite may read the points from it
+    # itself (every numeric key needs no escaping, no NaN or inf): see SqliteStore.write.
+    history_json: str | None = None
+    system: list[Point] = dataclasses.field(default_factory=list)  # key, value, ts ms, step, is_nan
     params: dict[str, str] = dataclasses.field(default_factory=dict)
     tags: dict[str, str] = dataclasses.field(default_factory=dict)
     run_name: str | None = None
 
-    def points(self) -> list[tuple[str, float, int, int, int]]:
-        """History and system points together."""
-        return self.metrics + self.system if self.system else self.metrics
+    def points(self) -> list[Point]:
+        """History and system points together, as tuples."""
+        return [*self.history.tuples(), *self.system]
 
-    def latest(self) -> list[tuple[str, float, int, int, int]]:
-        """The last point of each key in the batch (points arrive in step order)."""
-        return list({m[0]: m for m in self.points()}.values())
+    def latest(self) -> list[Point]:
+        """The last point of each key in the batch (MLflow's latest_metrics candidates)."""
+        last = self.history.latest()
+        last.update({point[0]: point for point in self.system})
+        return list(last.values())
 
     def __bool__(self) -> bool:
-        return bool(self.metrics or self.system or self.params or self.tags or self.run_name)
+        return bool(self.history or self.system or self.params or self.tags or self.run_name)
 
 
 class Store(Protocol):

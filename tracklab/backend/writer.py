@@ -23,6 +23,7 @@ from tracklab.backend import location, mapping, native_media, runlog
 from tracklab.backend.history_columns import ARTIFACT as HISTORY_COLUMNS_ARTIFACT
 from tracklab.backend.history_columns import HistoryColumnsWriter
 from tracklab.backend.liveness import process_alive
+from tracklab.backend.points import HistoryPoints
 from tracklab.backend.run_folder import RunFolder
 from tracklab.backend.store import Batch, Store, open_store
 
@@ -30,6 +31,7 @@ logger = logging.getLogger("tracklab.writer")
 
 WRITER_LOCK = "writer.lock"
 OBJECTS_NAME = "history-objects.jsonl"
+_EXACT_INT = 2**53
 READ_CHUNK = 2 * 1024 * 1024  # ~15k rows: bounded writer memory, transactions still large
 POLL_INTERVAL = 0.1
 UPLOAD_INTERVAL = 10.0
@@ -46,13 +48,16 @@ class _Translator:
         self.config: dict[str, Any] = {}
         self._snapshot: dict[str, Any] = {}
         self._since_snapshot: dict[str, Any] = {}
-        self.replayed_points: list[tuple[str, float, int, int, int]] = []
+        self.replayed = HistoryPoints()  # points of rows the store already holds (for the parquet copy)
         self.metrics_defs: dict[str, dict[str, Any]] = {}
         self.exit: dict[str, Any] | None = None
         self.files_now: list[str] = []
         self.escaped: dict[str, str] = {}  # original -> MLflow key
         self.keymap = keymap                # MLflow key -> original, for escaped keys only
         self.keymap_dirty = False
+        # MLflow keys SQLite cannot take from the JSON rows as they are (escaped or non-ASCII).
+        self.keys_not_in_json: set[str] = set()
+        self.chunk_json_readable = True
         self.logged_params = logged_params
         self.object_keys: set[str] = set()
         self.images: list[tuple[str, int, int, list[str]]] = []  # to copy into MLflow's image layout
@@ -70,14 +75,22 @@ class _Translator:
             if escaped != original and self.keymap.get(escaped) != original:
                 self.keymap[escaped] = original
                 self.keymap_dirty = True
+            if escaped != original or not original.isascii() or '"' in original or "\\" in original:
+                self.keys_not_in_json.add(escaped)
         return escaped
+
+    def json_readable(self, points: HistoryPoints) -> bool:
+        """Whether SQLite may read the last chunk's points from its JSON rows itself."""
+        return self.chunk_json_readable and not (self.keys_not_in_json and self.keys_not_in_json & points.keys())
 
     def add(self, records: list[tuple[str, Any]], batch: Batch | None) -> None:
         """Fold records in; with `batch` None (replaying what the store already has) only the
         state the end of the run needs is rebuilt."""
+        self.chunk_json_readable = True
+        points = batch.history if batch is not None else self.replayed
         for kind, payload in records:
             if kind == runlog.HISTORY:
-                self._history(payload, batch)
+                self._history(payload, points, batch is not None)
             elif kind == runlog.SYSTEM:
                 self._system(payload, batch)
             elif kind == runlog.CONFIG:
@@ -105,7 +118,7 @@ class _Translator:
             elif kind == runlog.EXIT:
                 self.exit = payload
 
-    def _history(self, row: dict[str, Any], batch: Batch | None) -> None:
+    def _history(self, row: dict[str, Any], points: HistoryPoints, live: bool) -> None:
         step = row.pop("_step", 0)
         ts = row.pop("_timestamp", 0.0)
         row.pop("_runtime", None)
@@ -114,25 +127,34 @@ class _Translator:
         since["_step"] = step
         self.last_step = step
         ts_ms = int(ts * 1000)
-        append = (batch.metrics if batch is not None else self.replayed_points).append
+        number = points.new_row(step, ts_ms)
+        columns = points.by_key
         escaped = self.escaped
         exact = False
         for original, value in row.items():
-            if type(value) is float and value - value == 0.0:  # a finite float: the common case
-                append((escaped.get(original) or self.key(original), value, ts_ms, step, 0))
+            kind = type(value)
+            if (kind is float and value - value == 0.0) or (kind is int and -_EXACT_INT <= value <= _EXACT_INT):
+                # A finite float or an int a double holds exactly: the common case.
+                key = escaped.get(original) or self.key(original)
+                column = columns.get(key) or points.column(key)
+                column[0].append(number)
+                column[1].append(value)
                 continue
             if mapping.needs_exact_copy(value):
                 exact = True
-                if type(value) is dict:
+                if kind is dict:
                     images = native_media.image_files(value)
-                    if images and batch is not None:
+                    if images and live:
                         self.images.append((original, step, ts_ms, images))
                     table = native_media.table_file(value)
                     if table is not None:
                         self.tables.add(table)
             converted = mapping.metric_value(value)
             if converted is not None:
-                append((escaped.get(original) or self.key(original), converted[0], ts_ms, step, int(converted[1])))
+                if kind is not bool:
+                    self.chunk_json_readable = False  # NaN, inf or a huge int: not plain JSON numbers
+                points.add_odd(number, (escaped.get(original) or self.key(original), converted[0], ts_ms, step,
+                                        int(converted[1])))
         if exact:
             self._object(step, ts, row)
 
@@ -271,7 +293,8 @@ class RunWriter:
         """
         # While replaying what the store already holds, never read past that point.
         limit = self.stored_offset - self.offset if self.offset < self.stored_offset else READ_CHUNK
-        records, new_offset = runlog.read_records(self.folder.log_path, self.offset, min(limit, READ_CHUNK))
+        records, history_texts, new_offset = runlog.read_chunk(self.folder.log_path, self.offset,
+                                                               min(limit, READ_CHUNK))
         if not records and new_offset == self.offset:
             return 0
         replay = new_offset <= self.stored_offset
@@ -279,10 +302,12 @@ class RunWriter:
         t = self.translator
         t.add(records, batch)
         if batch is not None:
-            t.columns.add_points(batch.metrics)
-        elif t.replayed_points:
-            t.columns.add_points(t.replayed_points)
-            t.replayed_points = []
+            t.columns.add_points(batch.history)
+            if history_texts and t.json_readable(batch.history):
+                batch.history_json = "[" + ",".join(history_texts) + "]"
+        elif t.replayed:
+            t.columns.add_points(t.replayed)
+            t.replayed = HistoryPoints()
         self.offset = new_offset
         new_session = batch is not None and any(kind == runlog.HEADER for kind, _ in records)
         if t.header is not None and (self.run_id is None or new_session):
