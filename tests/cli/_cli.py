@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import subprocess
 import sys
+import textwrap
 from pathlib import Path
 
 from tests.helpers import python_env, run_python
@@ -21,7 +22,10 @@ def tl(*args: str, cwd: Path | str, env: dict[str, str] | None = None, check: bo
 
 
 def make_run(cwd: Path, project: str = "cli", extra: str = "", mode: str = "online") -> str:
-    """A finished run with a config, 3 history rows, a saved file and an image; returns its id."""
+    """A finished run with a config, 3 history rows, a saved file and an image; returns its id.
+
+    `extra` is code run before `finish()` (with `run` and `tracklab` in scope)."""
+    extra = textwrap.indent(textwrap.dedent(extra), " " * 8).strip()
     proc = run_python(f"""
         import numpy as np
         import tracklab
