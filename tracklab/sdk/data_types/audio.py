@@ -94,8 +94,8 @@ class Audio(BatchableMedia):
             )
         super().bind_to_run(run, key, step, id_, ignore_copy_err)
 
-    def to_json(self, run_or_artifact: Any) -> dict:
-        json_dict = super().to_json(run_or_artifact)
+    def to_json(self, run: Any) -> dict:
+        json_dict = super().to_json(run)
         json_dict["_type"] = self._log_type
         return json_dict
 

@@ -150,8 +150,8 @@ class Graph(Media):
     def get_media_subdir(cls) -> str:
         return os.path.join("media", "graph")
 
-    def to_json(self, run_or_artifact: Any) -> dict:
-        json_dict = super().to_json(run_or_artifact)
+    def to_json(self, run: Any) -> dict:
+        json_dict = super().to_json(run)
         json_dict["_type"] = self._log_type
         return json_dict
 

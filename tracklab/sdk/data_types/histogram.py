@@ -45,5 +45,5 @@ class Histogram(WBValue):
         if len(self.histogram) + 1 != len(self.bins):
             raise ValueError("len(bins) must be len(histogram) + 1")
 
-    def to_json(self, run_or_artifact: Any = None) -> dict:
+    def to_json(self, run: Any = None) -> dict:
         return {"_type": self._log_type, "values": self.histogram, "bins": self.bins}
