@@ -71,9 +71,15 @@ class _Building:
         return entries
 
     @contextlib.contextmanager
-    def new_file(self, name: str, mode: str = "x", encoding: str | None = None) -> Iterator[Any]:
-        """Open a new file inside the artifact (`mode="w"`/`"x"`, or `"wb"`/`"xb"` for bytes)."""
+    def new_file(self, name: str, mode: str = "x", encoding: str | None = None,
+                 policy: str = "mutable") -> Iterator[Any]:
+        """Open a new file inside the artifact (`mode="w"`/`"x"`, or `"wb"`/`"xb"` for bytes).
+
+        `policy` is checked as add_file checks it; either way the file is the artifact's own
+        staging copy, which nothing else writes, so no further copy is made."""
         self._ensure_draft("new_file")
+        if policy not in ("mutable", "immutable"):
+            raise ValueError(f"new_file: policy={policy!r} must be 'mutable' or 'immutable'")
         entry_name = _names.entry_path(name)
         if "x" in mode and entry_name in self.manifest.entries:
             raise ValueError(f"File with name {entry_name!r} already exists in the artifact")

@@ -23,9 +23,17 @@ def artifact_dir() -> str:
 class _Reading:
     """`get_entry`, `get`, `file`, `files`, `download`, `checkout`, `verify`."""
 
-    def files(self, names: Sequence[str] | None = None, per_page: int = 50) -> list[ArtifactManifestEntry]:
-        """The entries (all, or those named)."""
-        return [e for e in self.manifest if names is None or e.path in names]
+    def files(self, names: Sequence[str] | None = None, per_page: int = 50,
+              start: str | None = None) -> list[ArtifactManifestEntry]:
+        """The entries (all, or those named). `start` (wandb's page cursor) is the path of the last
+        entry already seen: the list goes on after it (ValueError if no entry has that path)."""
+        entries = [e for e in self.manifest if names is None or e.path in names]
+        if start is None:
+            return entries
+        paths = [e.path for e in entries]
+        if start not in paths:
+            raise ValueError(f"files: start={start!r} is not the path of an entry of {self.name!r}")
+        return entries[paths.index(start) + 1:]
 
     def get_entry(self, name: str) -> ArtifactManifestEntry:
         """The entry at path `name` (KeyError if there is none)."""
