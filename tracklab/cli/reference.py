@@ -26,6 +26,31 @@ Every command exits with status 0 on success and non-zero on failure.
 """
 
 
+_NOTES = """## Notes on wandb's verbs here
+
+- **`restore` and `pull`** find runs as `tracklab.Api().run()` does (`entity/project/run_id`,
+  `project/run_id`, or a bare `run_id` with `-p` or `WANDB_PROJECT`). `restore` brings back the state
+  a run started from: its own files (config.yaml, wandb-summary.json, wandb-metadata.json, output.log,
+  saved files, code) into `--dir`, replacing files of the same name, and, as wandb does, the git
+  commit recorded in its metadata, checked out on a branch `wandb/<run id>` when `--dir` is inside
+  that repository (`--no-git` skips it). `pull` downloads every file of the run, media included, into
+  the current folder and skips files that already hold the same bytes, as `wandb pull` does.
+- **`gc` and MLflow's rows.** `tracklab gc` frees disk space: the artifact folders and TrackLab run
+  folders of runs MLflow marks deleted, run folders whose MLflow run was purged, and stored artifact
+  files that no version uses. It keeps the MLflow rows of deleted runs (metrics, params, tags), so
+  the MLflow UI can still list or restore them; `mlflow gc --backend-store-uri <uri>` purges rows for
+  good, and since it also purges deleted experiments and logged models, that stays MLflow's command,
+  run when the user decides. Artifacts that a deleted run logged are versions of their own and stay,
+  as in wandb. Artifact files stored in the last 10 minutes are left for the next run of gc, since
+  a version being written links its files a moment after storing them.
+- **The `wandb` command.** `tracklab run -- CMD` puts a folder with a `wandb` script first on the
+  child's `PATH`; the script runs `python -m tracklab.cli` (with the Python named by
+  `TRACKLAB_PYTHON`, set by `tracklab run`). `eval "$(tracklab run --print-env)"` sets the same up in
+  a shell. `python -m wandb` runs `tracklab.__main__` whenever the stand-in is on. `wandb sync` given
+  wandb's own run folders (`wandb/offline-run-*`) imports them as `tracklab import-wandb` does.
+"""
+
+
 def _walk(command: click.Command, name: str, parent: click.Context | None) -> Iterator[click.Context]:
     """A context for `command` and, depth first, for each of its visible subcommands."""
     settings = {**command.context_settings, "terminal_width": WIDTH, "max_content_width": WIDTH}
@@ -46,6 +71,7 @@ def render() -> str:
     sections = [_HEADER]
     for ctx in _walk(cli, "tracklab", None):
         sections.append(f"## `{ctx.command_path}`\n\n```text\n{ctx.get_help()}\n```\n")
+    sections.append(_NOTES)
     return "\n".join(sections)
 
 
