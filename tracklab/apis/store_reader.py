@@ -18,11 +18,19 @@ class StoreReader:
     """The store behind `tracklab.Api()`."""
 
     def __init__(self, tracking_uri: str) -> None:
-        from mlflow.tracking import MlflowClient
-
         self.tracking_uri = tracking_uri
-        self.client = MlflowClient(tracking_uri=tracking_uri)
         self._db_path = location.sqlite_path(tracking_uri)
+        self._client: Any = None
+
+    @property
+    def client(self) -> Any:
+        """MLflow's client, imported on first use (looking a run up and reading its history in
+        a local store need no MLflow: see `sqlite_runs`)."""
+        if self._client is None:
+            from mlflow.tracking import MlflowClient
+
+            self._client = MlflowClient(tracking_uri=self.tracking_uri)
+        return self._client
 
     # -- entities ------------------------------------------------------------------------
     def experiment(self, project: str) -> Any:
@@ -43,6 +51,10 @@ class StoreReader:
 
     def find_run(self, project: str, run_id: str) -> Any | None:
         """The MLflow run of wandb id `run_id` in `project` (or an MLflow run id)."""
+        if self._db_path and os.path.exists(self._db_path):
+            from tracklab.apis import sqlite_runs
+
+            return sqlite_runs.find_run(self._db_path, project, run_id)
         experiment = self.experiment(project)
         if experiment is None:
             return None
