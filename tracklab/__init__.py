@@ -137,6 +137,7 @@ _LAZY = {
     "agent": ("tracklab.sweeps", "agent"),
     "controller": ("tracklab.sweeps", "controller"),
     "Artifact": ("tracklab.artifacts", "Artifact"),
+    "ArtifactTTL": ("tracklab.artifacts", "ArtifactTTL"),
     "enable_wandb_standin": ("tracklab.integration", "enable_wandb_standin"),
     "disable_wandb_standin": ("tracklab.integration", "disable_wandb_standin"),
     "integration": ("tracklab.integration", None),
