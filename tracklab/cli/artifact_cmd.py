@@ -66,7 +66,12 @@ def put(path: str, name: str | None, description: str | None, kind: str, aliases
         raise click.BadParameter(f"{path!r} is not a file, a folder or a URI", param_hint="PATH")
     run = tracklab.init(project=project, job_type="auto", reinit="create_new", settings={"silent": True, "console": "off"})
     try:
-        run.log_artifact(art, aliases=list(aliases)).wait()
+        logged = run.log_artifact(art, aliases=list(aliases))
+        if run.settings.mode == "offline":  # `tracklab offline` here: staged with the run, stored by sync
+            click.echo(f"Artifact {project}/{art.name} staged in offline run {run.id} ({art.file_count} files, "
+                       f"{_human(art.size)}); `tracklab sync` stores it")
+            return
+        logged.wait()
     finally:
         run.finish()
     click.echo(f"Artifact {project}/{art.name} stored ({art.file_count} files, {_human(art.size)}); use it with:\n"
