@@ -85,7 +85,20 @@ class Audio(BatchableMedia):
 
     @classmethod
     def from_json(cls, json_obj: dict, source_artifact: Any) -> Audio:
-        return cls(source_artifact.get_entry(json_obj["path"]).download(), caption=json_obj["caption"])
+        audio = cls(source_artifact.get_entry(json_obj["path"]).download(), caption=json_obj["caption"])
+        audio._source_entry = (source_artifact, json_obj["path"])  # for resolve_ref
+        return audio
+
+    def resolve_ref(self) -> str | None:
+        """The reference URI behind this clip: its own path when made from one, else the `ref` of
+        the artifact entry it was read from (None when that entry holds the file itself)."""
+        if self.path_is_reference(self._path):
+            return self._path
+        source = getattr(self, "_source_entry", None)
+        if source is None:
+            return None
+        artifact, name = source
+        return artifact.get_entry(name).ref
 
     def bind_to_run(self, run: Any, key: int | str, step: int | str, id_: Any = None, ignore_copy_err: bool | None = None) -> None:
         if self.path_is_reference(self._path):
