@@ -364,6 +364,13 @@ class Table(Media):
     def _table_json(self, max_rows: int | None = None, warn: bool = True) -> dict[str, Any]:
         max_rows = Table.MAX_ROWS if max_rows is None else max_rows
         if len(self.data) > max_rows and warn:
+            from tracklab.sdk import wandb_setup
+
+            run = wandb_setup.current_run()
+            if run is not None and (run.settings.table_raise_on_max_row_limit_exceeded or run.settings.strict):
+                raise ValueError(f"Table row limit exceeded: table has {len(self.data)} rows, limit is {max_rows}. "
+                                 "Raise it with `Table.MAX_ARTIFACT_ROWS = X` (settings.strict or "
+                                 "table_raise_on_max_row_limit_exceeded asked for this error)")
             logging.warning(f"Truncating wandb.Table object to {max_rows} rows.")
         if self.log_mode == "INCREMENTAL" and self._last_logged_idx is not None:
             start = self._last_logged_idx + 1

@@ -29,10 +29,12 @@ def _known_copy(files_dir: str, sha256: str, size: int | None) -> str | None:
     return path
 
 
-def place(source: str, target: str, files_dir: str, sha256: str, size: int | None, *, move: bool) -> None:
+def place(source: str, target: str, files_dir: str, sha256: str, size: int | None, *, move: bool,
+          link: bool = False) -> None:
     """Put the bytes of `source` (hash `sha256`) at `target` inside `files_dir`, once per run.
 
-    `move` says the source is a scratch file the caller no longer needs.
+    `move` says the source is a scratch file the caller no longer needs; `link`
+    (settings.allow_media_symlink) hard-links a user's file instead of copying it.
     """
     files_dir = os.path.abspath(files_dir)
     with _LOCK:
@@ -44,7 +46,7 @@ def place(source: str, target: str, files_dir: str, sha256: str, size: int | Non
                 return
         if move:
             shutil.move(source, target)
-        else:
+        elif not (link and _link(os.path.abspath(source), target)):
             shutil.copy(source, target)
         _FIRST.setdefault(files_dir, {})[sha256] = target
 

@@ -157,7 +157,8 @@ class Media(WBValue):
 
         # Identical bytes already in this run become a hard link to them (see `_once`).
         try:
-            _once.place(self._path, new_path, run.dir, self._sha256, self._size, move=bool(self._is_tmp))
+            _once.place(self._path, new_path, run.dir, self._sha256, self._size, move=bool(self._is_tmp),
+                        link=bool(getattr(getattr(run, "settings", None), "allow_media_symlink", False)))
         except shutil.SameFileError:
             if not ignore_copy_err:
                 raise
