@@ -99,6 +99,13 @@ class Summary:
         self._values.clear()
         self._values.update(values)
 
+    def _add_missing(self, values: Mapping[str, Any]) -> None:
+        """Add already-serialized values for keys the summary lacks (what attached processes logged)."""
+        missing = {key: value for key, value in values.items() if key not in self._values}
+        if missing:
+            self._values.update(missing)
+            object.__setattr__(self, "_dirty", True)
+
     def _take_dirty(self) -> bool:
         dirty = self._dirty
         object.__setattr__(self, "_dirty", False)
