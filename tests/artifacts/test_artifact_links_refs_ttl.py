@@ -217,5 +217,15 @@ def test_ttl_is_stored_read_back_and_expired_versions_are_found(tl_dir: Path, tm
     short.save()
     assert public_api.artifact(api, "ttl/short:v0").expires_at is None
     assert [a.qualified_name for a in expired_versions(uri, now=now + datetime.timedelta(days=3))] == ["ttl/keep:v1"]
+    # Identical content logged again with a TTL: no new version, the TTL moves to the existing one.
+    rerun = tracklab.init(project="ttl", id="ttlrerun")
+    same = tracklab.Artifact("short", "dataset")
+    same.ttl = datetime.timedelta(hours=1)
+    with same.new_file("a.txt", mode="w") as handle:
+        handle.write("a")
+    rerun.log_artifact(same).wait()
+    rerun.finish()
+    assert same.version == "v0" and same.ttl == datetime.timedelta(hours=1)
+    assert len(expired_versions(uri, now=now + datetime.timedelta(days=1))) == 2
     with pytest.raises(ValueError, match="must be timezone-aware"):
         expired_versions(uri, now=datetime.datetime(2030, 1, 1))

@@ -137,3 +137,22 @@ def test_processes_logging_identical_content_at_once_make_one_version(tl_dir: Pa
     aliases = client.get_registered_model("race.same").aliases
     assert {name: int(number) for name, number in aliases.items()} == {f"from-{i}": 1 for i in range(count)}
     assert not [rm.name for rm in client.search_registered_models() if rm.name.startswith("tracklab-lock~")]
+
+
+def test_a_lock_left_by_a_dead_process_is_broken(tl_dir: Path, tmp_path: Path, mlflow_server, monkeypatch) -> None:
+    from mlflow.tracking import MlflowClient
+
+    from tracklab.artifacts import _remote_lock
+
+    url, _ = mlflow_server
+    client = MlflowClient(tracking_uri=url)
+    lock = _remote_lock.lock_name("stale", "ds")
+    client.create_registered_model(lock, tags={_remote_lock.OWNER_TAG: "a process that died"})
+    monkeypatch.setattr(_remote_lock, "STALE_SECONDS", 1.0)  # instead of 120 s
+    run = tracklab.init(project="stale", id="stalerun", settings={"tracking_uri": url})
+    artifact = tracklab.Artifact("ds", "dataset")
+    artifact.add_dir(str(write_tree(tmp_path / "d", {"x.txt": b"x"})))
+    logged = run.log_artifact(artifact).wait(timeout=180)  # a lock never broken would block forever
+    run.finish()
+    assert logged.version == "v0"
+    assert [rm.name for rm in client.search_registered_models(f"name = '{lock}'")] == []
