@@ -47,6 +47,7 @@ class _RunTarget:
         self.run = run
         self.id = getattr(run, "id", None) or "offline"
         self.resumed = bool(getattr(run, "resumed", False))
+        self.settings = getattr(run, "settings", None)  # e.g. allow_media_symlink
 
     @property
     def identity(self) -> Any:
