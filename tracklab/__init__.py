@@ -74,12 +74,10 @@ def ensure_configured() -> None:
 
 
 def _attach(attach_id: str | None = None, run_id: str | None = None, **kwargs: Any) -> Run | None:
-    """Return the live run with that id in this process (Lightning's DDP hand-over)."""
-    current = _setup.current_run()
-    wanted = attach_id or run_id
-    if current is not None and (wanted is None or current.id == wanted):
-        return current
-    return None
+    """The run `run._attach_id` names, from this or another process (Lightning's DDP spawn)."""
+    from tracklab.sdk.wandb_attach import attach as attach_run
+
+    return attach_run(attach_id, run_id)
 
 
 attach = _attach

@@ -71,3 +71,46 @@ def test_wandb_logger_fit(tl_dir):
         assert {"latest", "best"} <= set(artifact.aliases)
         assert "model.ckpt" in artifact.manifest.entries
         assert artifact.metadata["original_filename"].endswith(".ckpt")
+
+
+SPAWN = """
+import torch
+import lightning as L
+from lightning.pytorch.loggers import WandbLogger
+
+class Regressor(L.LightningModule):
+    def __init__(self):
+        super().__init__()
+        self.net = torch.nn.Linear(4, 1)
+    def training_step(self, batch, i):
+        x, y = batch
+        loss = torch.nn.functional.mse_loss(self.net(x), y)
+        self.log("train_loss", loss)
+        return loss
+    def configure_optimizers(self):
+        return torch.optim.SGD(self.parameters(), lr=0.1)
+
+if __name__ == "__main__":
+    torch.manual_seed(0)
+    data = torch.utils.data.TensorDataset(torch.randn(32, 4), torch.randn(32, 1))
+    logger = WandbLogger(project="pl-spawn", name="spawned")
+    logger.log_hyperparams({"batch_size": 8})  # the run starts here, in the launching process
+    trainer = L.Trainer(max_epochs=2, logger=logger, log_every_n_steps=1, accelerator="cpu", devices=1,
+                        strategy="ddp_spawn", enable_progress_bar=False, enable_model_summary=False,
+                        enable_checkpointing=False)
+    trainer.fit(Regressor(), torch.utils.data.DataLoader(data, batch_size=8))
+    import wandb
+    wandb.finish()
+"""
+
+
+def test_ddp_spawn_workers_attach_to_the_launching_run(tl_dir):
+    """The spawned worker gets the run through `wandb._attach(run._attach_id)` and logs into it."""
+    run_standin(SPAWN, tl_dir.parent / "work")
+    run = only_run("pl-spawn")
+    assert run.name == "spawned" and run.state == "finished"
+    assert run.config["batch_size"] == 8
+    train = [r for r in rows(run) if "train_loss" in r]
+    assert [r["trainer/global_step"] for r in train] == list(range(8))
+    assert run.summary["train_loss"] == train[-1]["train_loss"]
+    assert run.summary["trainer/global_step"] == 7
