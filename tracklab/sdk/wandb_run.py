@@ -63,6 +63,7 @@ class Run:
         self._start_time = time.time()
         self._finished = False
         self._forked = False
+        self._attached = False  # logging into a run another process owns (wandb._attach)
         self._exit_state: str | None = None
         self._mlflow_run_id: str | None = (prior or {}).get("mlflow_run_id")
         self._experiment_id: str | None = None
@@ -127,6 +128,15 @@ class Run:
             self._writer = start_writer(self._folder.path, self._settings.tracking_uri)
         self._start_monitor()
         self._install_exit_hooks()
+
+    def _start_attached(self) -> None:
+        """Log into a run another live process owns (`wandb._attach`): its run log, no session,
+        writer, console capture or monitor of our own."""
+        self._attached = True
+        self._runlog = runlog.RunLogWriter(self._folder.log_path)
+        self._runlog.on_flush(self._flush_summary)
+        self.config._set_callback(self._config_changed)
+        _live_runs.add(self)
 
     def _start_monitor(self) -> None:
         if self._settings.x_disable_stats:
@@ -498,7 +508,8 @@ class Run:
 
     @property
     def _attach_id(self) -> str:
-        return self._id
+        """What `tracklab._attach` takes in another process: the run folder."""
+        return self._folder.path
 
     # -- the end -------------------------------------------------------------------------
     def finish(self, exit_code: int | None = None, quiet: bool | None = None) -> None:
@@ -506,12 +517,18 @@ class Run:
         with self._lock:
             if self._finished or self._forked:
                 return
+            if self._attached:
+                self._detach()
+                return
             state = self._exit_state or ("finished" if not exit_code else "failed")
             watching = sys.modules.get("tracklab.integration.torch_watch")
             if watching is not None:  # finish removes the hooks watch() added
                 watching.unwatch(self)
             self._metadata_thread.join(timeout=10)  # git can be slow; its record belongs to the run
             self._history.flush()
+            from tracklab.sdk.wandb_attach import merge_attached_summary
+
+            merge_attached_summary(self)
             self._flush_summary()
             if self._monitor is not None:
                 self._monitor.stop()
@@ -534,6 +551,17 @@ class Run:
             wandb_setup.on_finish(self)
             if not (quiet or self._settings.quiet or self._settings.silent):
                 self._print_footer(state)
+
+    def _detach(self) -> None:
+        """An attached process is done: its rows reach the log; the owner ends the run."""
+        self._history.flush()
+        self._flush_summary()
+        self._finished = True
+        self._runlog.close()
+        _live_runs.discard(self)
+        from tracklab.sdk import wandb_setup
+
+        wandb_setup.on_finish(self)
 
     def _wait_for_writer(self) -> None:
         if self._writer is None:
