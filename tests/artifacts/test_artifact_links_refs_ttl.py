@@ -13,7 +13,12 @@ import pytest
 import tracklab
 from tests.artifacts._artifact_support import log_folder, read_tree, write_tree
 from tests.helpers import mlflow_client
-from tracklab.artifacts import ArtifactNotLoggedError, ArtifactTTL, expired_versions, public_api
+from tracklab.artifacts import (
+    ArtifactNotLoggedError,
+    ArtifactTTL,
+    expired_versions,
+    public_api,
+)
 
 
 def _store_uri(tl_dir: Path) -> str:
@@ -37,7 +42,7 @@ def _check_links(tl_dir: Path, project: str, weights: Path, data: Path, tmp_path
     api = tracklab.Api()
     expected = {
         "model-registry/Classifier:staging": (weights, f"{project}/clf:trained"),
-        f"showcase/best-models:pick": (weights, f"{project}/clf:trained"),
+        "showcase/best-models:pick": (weights, f"{project}/clf:trained"),
         "model-registry/Detector:prod": (data, f"{project}/det:latest"),
         "model-registry/Datasets:latest": (data, "base/ds:v0"),
     }
@@ -63,7 +68,7 @@ def test_offline_links_are_staged_and_made_by_sync_like_live_links(tl_dir: Path,
     pending = _link_everything(offline, weights, data)
     for link in pending:
         with pytest.raises(ArtifactNotLoggedError):
-            link.version
+            _ = link.version
     offline.finish()
     client = mlflow_client(tl_dir)
     assert [m.name for m in client.search_registered_models("name = 'Classifier'")] == []  # nothing before sync
@@ -163,7 +168,7 @@ def test_ttl_is_stored_read_back_and_expired_versions_are_found(tl_dir: Path, tm
     run = tracklab.init(project="ttl", id="ttlrun")
     draft = tracklab.Artifact("short", "dataset")
     with pytest.raises(ArtifactNotLoggedError):
-        draft.ttl  # ArtifactTTL.INHERIT until logged, as in wandb
+        _ = draft.ttl  # ArtifactTTL.INHERIT until logged, as in wandb
     with pytest.raises(ValueError, match="positive"):
         draft.ttl = datetime.timedelta(0)
     with pytest.raises(TypeError, match="timedelta"):

@@ -11,7 +11,11 @@ from tracklab.artifacts._expiry import expired_versions
 from tracklab.artifacts._staging import has_staged, sync_staged
 from tracklab.artifacts.artifact import Artifact
 from tracklab.artifacts.artifact_ttl import ArtifactTTL
-from tracklab.artifacts.exceptions import ArtifactFinalizedError, ArtifactNotLoggedError, WaitTimeoutError
+from tracklab.artifacts.exceptions import (
+    ArtifactFinalizedError,
+    ArtifactNotLoggedError,
+    WaitTimeoutError,
+)
 from tracklab.artifacts.manifest import ArtifactManifest, ArtifactManifestEntry
 
 __all__ = [

@@ -36,8 +36,8 @@ def split(uri: str) -> tuple[str, str]:
 
 def resolve(uri: str, tracking_uri: str) -> tuple["Artifact", "ArtifactManifestEntry"] | None:
     """The stored artifact and entry a reference names, or None when that version is gone."""
-    from tracklab.artifacts.artifact import Artifact
     from tracklab.artifacts._registry import Registry
+    from tracklab.artifacts.artifact import Artifact
     from tracklab.errors import CommError
 
     source, path = split(uri)

@@ -37,7 +37,9 @@ class RemoteObjects:
     """The blobs under one objects root, reached through MLflow's artifact repositories."""
 
     def __init__(self, root: str, tracking_uri: str) -> None:
-        from mlflow.store.artifact.artifact_repository_registry import get_artifact_repository
+        from mlflow.store.artifact.artifact_repository_registry import (
+            get_artifact_repository,
+        )
 
         self.root = root
         self._repo: Any = get_artifact_repository(root, tracking_uri=tracking_uri)

@@ -15,7 +15,7 @@ import os
 import sys
 import threading
 from concurrent.futures import Future, ThreadPoolExecutor
-from typing import Any, Callable, Iterator, Union
+from typing import Any, Callable, Iterator
 
 from tracklab.artifacts import _cache, _names, _registry, _store
 from tracklab.artifacts._files import VersionFiles
@@ -69,7 +69,7 @@ class LinkRequest:
     kind: str = "link"
 
 
-Request = Union[LogRequest, UseRequest, LinkRequest]
+Request = LogRequest | UseRequest | LinkRequest
 _KINDS = {"log": LogRequest, "use": UseRequest, "link": LinkRequest}
 
 

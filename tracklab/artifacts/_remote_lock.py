@@ -61,7 +61,7 @@ def _acquire(client: Any, lock: str, owner: str) -> None:
         if seen is None or seen[0] != held.creation_timestamp:
             seen = (held.creation_timestamp, time.monotonic())
         elif time.monotonic() - seen[1] > STALE_SECONDS:
-            _delete_if(client, lock, lambda rm: rm.creation_timestamp == seen[0])
+            _delete_if(client, lock, created=seen[0])
             seen = None
             continue
         time.sleep(delay)
@@ -70,7 +70,7 @@ def _acquire(client: Any, lock: str, owner: str) -> None:
 
 def _release(client: Any, lock: str, owner: str) -> None:
     # Only our own lock: if ours was broken as stale, another process may hold it now.
-    _delete_if(client, lock, lambda rm: (rm.tags or {}).get(OWNER_TAG) == owner)
+    _delete_if(client, lock, owner=owner)
 
 
 def _get(client: Any, lock: str) -> Any | None:
@@ -82,12 +82,15 @@ def _get(client: Any, lock: str) -> Any | None:
         return None
 
 
-def _delete_if(client: Any, lock: str, check: Any) -> None:
+def _delete_if(client: Any, lock: str, created: int | None = None, owner: str | None = None) -> None:
+    """Delete the lock if it is still the one created at `created`, or held by `owner`."""
     from mlflow.exceptions import MlflowException
 
     held = _get(client, lock)
-    if held is not None and check(held):
-        try:
-            client.delete_registered_model(lock)
-        except MlflowException:  # already gone
-            pass
+    if held is None or (created is not None and held.creation_timestamp != created) or \
+            (owner is not None and (held.tags or {}).get(OWNER_TAG) != owner):
+        return
+    try:
+        client.delete_registered_model(lock)
+    except MlflowException:  # already gone
+        pass

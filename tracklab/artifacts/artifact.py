@@ -17,7 +17,11 @@ from tracklab.artifacts import _names
 from tracklab.artifacts._building import _Building
 from tracklab.artifacts._reading import _Reading
 from tracklab.artifacts._registry import Registry, StoredVersion
-from tracklab.artifacts.exceptions import ArtifactFinalizedError, ArtifactNotLoggedError, WaitTimeoutError
+from tracklab.artifacts.exceptions import (
+    ArtifactFinalizedError,
+    ArtifactNotLoggedError,
+    WaitTimeoutError,
+)
 from tracklab.artifacts.manifest import ArtifactManifest
 
 if TYPE_CHECKING:
