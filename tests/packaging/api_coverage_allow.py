@@ -17,7 +17,6 @@ _SETTINGS_INTERNAL = "wandb's internal Settings plumbing (service protocol, syst
 ALLOWED: dict[str, dict[str, str]] = {
     "wandb": {
         "Run": "constructed by init(), never by users (wandb's constructor takes its service config)",
-        "ArtifactTTL": "artifact time-to-live is enforced by the W&B server; local artifacts never expire",
         "EvalTable": "W&B Weave evaluation table, rendered only by the W&B web app",
         "pin_config_keys": "pins config keys in the W&B web app's run overview; TrackLab's panels have no pins",
         "api": "wandb's deprecated server client object; TrackLab's stand-in facade answers `wandb.api.api_key`",
@@ -78,6 +77,21 @@ ALLOWED: dict[str, dict[str, str]] = {
             "x_stats_coreweave_metadata_base_url", "x_stats_coreweave_metadata_endpoint", "x_stats_dcgm_exporter",
             "x_stats_open_metrics_endpoints", "x_stats_open_metrics_filters", "x_stats_open_metrics_http_headers",
             "x_stats_neuron_monitor_config_path")},
+        "label_disable": "switches off wandb's code/repo labels, telemetry sent to the W&B server",
+        "stop_fn": "called when a run is stopped from the W&B web app or after the service's fatal upload error; "
+                   "TrackLab's writer never stops training (the run log keeps the data)",
+        "stop_on_fatal_error": "stops a run after the service's fatal upload error; TrackLab's writer never "
+                               "stops training (the run log keeps the data)",
+        "summary_warnings": "declared by wandb 0.31's Settings but read by none of its code",
+        "x_disable_viewer": "skips wandb's early viewer query to the W&B server",
+        "allow_offline_artifacts": "lets offline media point at artifact entries by client id for the W&B server "
+                                   "to resolve at sync; TrackLab's offline artifacts are staged and replayed by "
+                                   "`tracklab sync`, with no ids to resolve",
+        "x_stats_self_usage": "wandb-core's own CPU and memory as system metrics; gpu_stats reports the run's "
+                              "process tree, not the tracker's processes",
+        "x_stats_track_process_tree": "gpu_stats always sums the whole process tree of the run (a switch to "
+                                      "sample only the one pid is not built)",
+        "x_stats_no_cgroup": "gpu_stats never scales percentages by cgroup limits, so there is nothing to switch off",
         **{name: _SETTINGS_INTERNAL for name in (
             "to_proto", "read_system_settings", "settings_system", "settings_workspace", "x_service_transport",
             "x_service_wait", "x_internal_check_process", "x_skip_transaction_log",

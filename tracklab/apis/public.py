@@ -88,22 +88,32 @@ class Api:
     def artifact(self, name: str, type: str | None = None) -> Any:
         return _artifacts().artifact(self, name, type)
 
-    def artifacts(self, type_name: str, name: str, per_page: int | None = None, tags: Any = None) -> Any:
-        return _artifacts().artifacts(self, type_name, name, per_page, tags)
+    def artifacts(self, type_name: str, name: str, order: str | None = None, per_page: int = 50,
+                  tags: Any = None, start: str | None = None) -> Any:
+        """Versions of collection `name`; `order` "created_at" / "-created_at", `start` the last
+        version already seen ("v3" or "name:v3"): the list goes on after it."""
+        found = _artifacts().artifacts(self, type_name, name, per_page, tags)
+        return _page(found, order, start, lambda a: (a.name, a.version), "artifacts")
 
-    artifact_versions = artifacts
+    def artifact_versions(self, type_name: str, name: str, per_page: int = 50) -> Any:
+        """Deprecated wandb name of `artifacts`."""
+        return self.artifacts(type_name, name, per_page=per_page)
 
     def artifact_collection(self, type_name: str, name: str) -> Any:
         return _artifacts().artifact_collection(self, type_name, name)
 
-    def artifact_collections(self, project_name: str, type_name: str | None = None, per_page: int | None = None) -> Any:
-        return _artifacts().artifact_collections(self, project_name, type_name)
+    def artifact_collections(self, project_name: str, type_name: str | None = None, order: str | None = None,
+                             per_page: int = 50, start: str | None = None) -> Any:
+        """Collections of a project; `order` and `start` (the last collection name seen) as in artifacts()."""
+        found = _artifacts().artifact_collections(self, project_name, type_name)
+        return _page(found, order, start, lambda c: (c.name,), "artifact_collections")
 
     def artifact_type(self, type_name: str, project: str | None = None) -> Any:
         return _artifacts().artifact_type(self, type_name, project)
 
-    def artifact_types(self, project: str | None = None) -> Any:
-        return _artifacts().artifact_types(self, project)
+    def artifact_types(self, project: str | None = None, start: str | None = None) -> Any:
+        """Artifact types of a project, by name; `start` is the last type name already seen."""
+        return _page(_artifacts().artifact_types(self, project), None, start, lambda t: (t.name,), "artifact_types")
 
     def artifact_exists(self, name: str, type: str | None = None) -> bool:
         return _artifacts().artifact_exists(self, name, type)
@@ -112,11 +122,59 @@ class Api:
         return _artifacts().artifact_collection_exists(self, name, type)
 
     # -- sweeps ----------------------------------------------------------------------------
-    def sweep(self, path: str) -> Any:
-        """A sweep ('project/sweep_id' or 'entity/project/sweep_id')."""
+    def sweep(self, path: str = "") -> Any:
+        """A sweep ('sweep_id' with the Api's project, 'project/sweep_id' or 'entity/project/sweep_id')."""
         from tracklab.sweeps import public as sweeps_public
 
-        return sweeps_public.sweep(self, path)
+        if not path.strip("/ "):
+            raise UsageError("sweep(): give the sweep's path: 'sweep_id' (with Api(overrides={'project': ...})), "
+                             "'project/sweep_id' or 'entity/project/sweep_id'")
+        return sweeps_public.sweep(self, path.replace("/sweeps/", "/"))
+
+    # -- creating --------------------------------------------------------------------------
+    def create_project(self, name: str, entity: str) -> None:
+        """Create project `name` (an MLflow experiment); an existing one is kept, as wandb upserts."""
+        from tracklab.apis import _create
+
+        _create.create_project(self.tracking_uri, name)
+
+    def create_run(self, *, run_id: str | None = None, project: str | None = None,
+                   entity: str | None = None) -> "Run":
+        """A new run in the "running" state (project default: the Api's, else "uncategorized").
+
+        An existing run with that id is returned as it is (wandb upserts)."""
+        from tracklab.apis import _create
+        from tracklab.sdk.lib import runid
+
+        run_id = run_id or runid.generate_id()
+        project = project or self.settings.get("project") or "uncategorized"
+        if self._reader.find_run(project, run_id) is None:
+            _create.create_run(self.tracking_uri, project, run_id, entity or self.default_entity)
+        return self.run(f"{project}/{run_id}")
+
+    def from_path(self, path: str) -> Any:
+        """The project, run or sweep a path names, as wandb parses it: 'project', 'entity/project',
+        'entity/project/run_id', 'entity/project/runs/run_id', 'entity/project/sweeps/sweep_id'."""
+        from tracklab.apis import _create
+
+        kind, parts = _create.split_from_path(path)
+        if kind == "project":
+            return self.project(parts[-1], parts[0] if len(parts) == 2 else None)
+        if kind == "sweep":
+            return self.sweep("/".join([parts[0], parts[1], parts[3]]))
+        return self.run("/".join(parts))
+
+    def sync_tensorboard(self, root_dir: str, run_id: str | None = None, project: str | None = None,
+                         entity: str | None = None) -> "Run":
+        """Load the TensorBoard event files under `root_dir` as a new run (or into run `run_id`)."""
+        from tracklab.apis import _tensorboard_import
+        from tracklab.sdk.lib import runid
+
+        run_id = run_id or runid.generate_id()
+        project = project or self.settings.get("project") or "uncategorized"
+        _tensorboard_import.sync(os.fspath(root_dir), project, run_id, entity or self.default_entity,
+                                 self.tracking_uri)
+        return self.run(f"{project}/{run_id}")
 
 
 class Project:
@@ -544,6 +602,25 @@ class Run:
 
     def __repr__(self) -> str:
         return f"<Run {'/'.join(p for p in self.path if p)} ({self.state})>"
+
+
+def _page(items: Sequence[Any], order: str | None, start: str | None, names: Any, method: str) -> list[Any]:
+    """wandb's paging arguments on a local list: `order` by creation, `start` the last item seen.
+
+    `names(item)` gives the names `start` may use for an item (e.g. "v3" or "name:v3")."""
+    found = list(items)
+    if order is not None:
+        if order.lstrip("+-") not in ("created_at", "createdAt"):
+            raise ValueError(f"{method}: order={order!r} must be 'created_at' or '-created_at'")
+        found.sort(key=lambda item: getattr(item, "created_at", "") or "")  # stable: ties keep listing order
+        if order.startswith("-"):
+            found.reverse()
+    if start is None:
+        return found
+    for index, item in enumerate(found):
+        if start in names(item):
+            return found[index + 1:]
+    raise ValueError(f"{method}: start={start!r} names none of the {len(found)} items listed")
 
 
 def _artifacts() -> Any:

@@ -20,14 +20,19 @@ def _git(args: list[str], cwd: str) -> str | None:
     return out.stdout.strip() if out.returncode == 0 else None
 
 
-def git_state(cwd: str | None = None) -> dict[str, Any]:
-    """Commit, remote and whether the work tree is dirty, when `cwd` is inside a repository."""
+def git_root(cwd: str | None = None) -> str | None:
+    """The top folder of the repository holding `cwd`, if any."""
+    return _git(["rev-parse", "--show-toplevel"], cwd or os.getcwd()) or None
+
+
+def git_state(cwd: str | None = None, remote_name: str = "origin") -> dict[str, Any]:
+    """Commit, remote URL and whether the work tree is dirty, when `cwd` is inside a repository."""
     cwd = cwd or os.getcwd()
     commit = _git(["rev-parse", "HEAD"], cwd)
     if not commit:
         return {}
     state: dict[str, Any] = {"commit": commit}
-    remote = _git(["config", "--get", "remote.origin.url"], cwd)
+    remote = _git(["config", "--get", f"remote.{remote_name}.url"], cwd)
     if remote:
         state["remote"] = remote
     status = _git(["status", "--porcelain", "--untracked-files=no"], cwd)
@@ -50,21 +55,69 @@ def program_path() -> str | None:
     return os.path.abspath(path) if path else (sys.argv[0] or None)
 
 
-def collect(start_time: float, disable_git: bool = False) -> dict[str, Any]:
-    """The metadata wandb writes at the start of a run."""
+def _physical_cpu_count() -> int | None:
+    """Cores, not hardware threads (from Linux's /proc/cpuinfo; None where it cannot tell)."""
+    cores, physical = set(), None
+    try:
+        with open("/proc/cpuinfo") as handle:
+            for line in handle:
+                if line.startswith("physical id"):
+                    physical = line.split(":", 1)[1].strip()
+                elif line.startswith("core id"):
+                    cores.add((physical, line.split(":", 1)[1].strip()))
+    except OSError:
+        return None
+    return len(cores) or None
+
+
+def collect(start_time: float, disable_git: bool = False, settings: Any = None) -> dict[str, Any]:
+    """The metadata wandb writes at the start of a run, as `settings` shape it.
+
+    Settings read (when given): program, x_executable, x_disable_machine_info (no host,
+    hardware or git), git_remote / git_commit / git_remote_url / git_root, and the
+    x_stats_cpu_count / x_stats_cpu_logical_count / x_stats_gpu_count / x_stats_gpu_type overrides.
+    """
+    get = (lambda name: getattr(settings, name, None)) if settings is not None else (lambda name: None)
     meta: dict[str, Any] = {
         "os": platform.platform(),
         "python": f"{platform.python_implementation()} {platform.python_version()}",
         "startedAt": datetime.datetime.fromtimestamp(start_time, datetime.timezone.utc).isoformat(),
         "args": sys.argv[1:],
-        "program": program_path(),
-        "host": socket.gethostname(),
-        "username": user_name(),
-        "executable": sys.executable,
-        "cpu_count": os.cpu_count(),
+        "program": get("program") or program_path(),
+        "executable": get("x_executable") or sys.executable,
     }
-    if not disable_git:
-        git = git_state()
+    if get("program_relpath"):
+        meta["codePath"] = get("program_relpath")
+    if get("x_disable_machine_info"):
+        return meta
+    meta.update(host=socket.gethostname(), username=user_name())
+    hardware = {
+        "cpu_count": get("x_stats_cpu_count") or _physical_cpu_count() or os.cpu_count(),
+        "cpu_count_logical": get("x_stats_cpu_logical_count") or os.cpu_count(),
+        "gpu_count": get("x_stats_gpu_count"),
+        "gpu": get("x_stats_gpu_type"),
+    }
+    meta.update({k: v for k, v in hardware.items() if v is not None})
+    if not (disable_git or get("disable_git")):
+        git = git_state(get("git_root") or None, get("git_remote") or "origin")
+        if get("git_commit"):
+            git["commit"] = get("git_commit")
+        if get("git_remote_url"):
+            git["remote"] = get("git_remote_url")
         if git:
             meta["git"] = git
+        if get("git_root"):
+            meta["root"] = get("git_root")
     return meta
+
+
+def requirements() -> list[str]:
+    """`name==version` of every installed distribution, as wandb's requirements.txt lists them."""
+    from importlib import metadata
+
+    found = {}
+    for dist in metadata.distributions():
+        name = dist.metadata["Name"]
+        if name:
+            found[name.lower()] = f"{name}=={dist.version}"
+    return [found[k] for k in sorted(found)]

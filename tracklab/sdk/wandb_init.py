@@ -2,11 +2,11 @@
 
 from __future__ import annotations
 
-import hashlib
 import json
 import logging
 import os
 import random
+import time
 import uuid
 from typing import Any, Mapping, Sequence
 
@@ -86,14 +86,8 @@ def _settings_for(kwargs: Mapping[str, Any], settings: Settings | Mapping[str, A
     if settings is not None:
         resolved.update(settings if isinstance(settings, Settings) else dict(settings))
     resolved.update({k: v for k, v in kwargs.items() if v is not None})
+    resolved.update_from_system_environment()  # program, its paths, the interpreter, a notebook
     return resolved
-
-
-def _resume_file(settings: Settings) -> str:
-    from tracklab.sdk._metadata import program_path
-
-    key = hashlib.sha1(f"{os.getcwd()}|{program_path()}".encode()).hexdigest()[:16]
-    return os.path.join(location.tracklab_dir(settings.tracklab_dir), "resume", f"{key}.json")
 
 
 def _read_prior(folder: RunFolder) -> dict[str, Any]:
@@ -194,6 +188,7 @@ def init(
         resolved.project = "uncategorized"
     if not resolved.run_id:
         resolved.run_id = runid.generate_id()
+    resolved.x_start_time = time.time()
     if resolved.mode == "disabled":
         run: Run = NoopRun(resolved)
         _apply_config(run, config, resolved, config_include_keys, config_exclude_keys)
@@ -209,7 +204,7 @@ def init(
     resume_mode = _normalize_resume(resolved.resume)
     resume_path = None
     if resume_mode == "auto":
-        resume_path = _resume_file(resolved)
+        resume_path = resolved.resume_fname
         if id is None and not os.environ.get("WANDB_RUN_ID") and os.path.exists(resume_path):
             try:
                 with open(resume_path) as handle:
@@ -245,11 +240,11 @@ def init(
                 resolved.run_tags = tuple(prior["tags"])
             folder.files_dir = prior.get("files_dir") or folder.files_dir
         elif resolved.root_dir:
-            import datetime
-
-            stamp = datetime.datetime.now().strftime("%Y%m%d_%H%M%S")
-            folder.files_dir = os.path.join(os.path.abspath(resolved.root_dir), "wandb",
-                                            f"run-{stamp}-{resolved.run_id}", "files")
+            folder.files_dir = os.path.join(_run_files_parent(resolved), "files")
+        if resolved.x_files_dir:
+            folder.files_dir = os.path.abspath(os.path.expanduser(resolved.x_files_dir))
+        resolved._bind_run_folder(folder.path, folder.files_dir)
+        resolved.resumed = bool(exists)
         if not resolved.run_name:
             resolved.run_name = _random_name()
         sweep = _take_sweep(resolved)
@@ -274,12 +269,24 @@ def init(
         os.makedirs(os.path.dirname(resume_path), exist_ok=True)
         with open(resume_path, "w") as handle:
             json.dump({"run_id": run.id, "project": run.project}, handle)
+    if resolved.symlink and resolved.root_dir and folder.files_dir.startswith(resolved.wandb_dir + os.sep):
+        from tracklab.sdk._run_logs import link_latest
+
+        link_latest(resolved, os.path.dirname(folder.files_dir))
     if reinit_mode != "create_new":
         wandb_setup.set_current(run)
     from tracklab.sdk import _printer
 
     _printer.header(run)
     return run
+
+
+def _run_files_parent(settings: Settings) -> str:
+    """`<root_dir>/wandb/<run_mode>-<timespec>-<id>[-<suffix>]`: where a run started with dir= keeps its files."""
+    name = f"{settings.run_mode}-{settings.timespec}-{settings.run_id}"
+    if settings.x_sync_dir_suffix:
+        name += f"-{settings.x_sync_dir_suffix}"
+    return os.path.join(settings.wandb_dir, name)
 
 
 def _take_sweep(settings: Settings) -> dict[str, Any] | None:

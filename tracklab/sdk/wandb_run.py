@@ -60,7 +60,7 @@ class Run:
         self._resumed = resumed
         self._starting_step = start_step
         self._offline = settings.mode == "offline"
-        self._start_time = time.time()
+        self._start_time = settings.x_start_time or time.time()
         self._finished = False
         self._forked = False
         self._attached = False  # logging into a run another process owns (wandb._attach)
@@ -73,6 +73,8 @@ class Run:
         self._rules = MetricRules()
         self._lock = threading.RLock()
         self._runlog: runlog.RunLogWriter | None = None
+        self._run_logs: list[Any] = []  # debug.log and captured loggers, closed by finish()
+        self._stats_buffer: dict[str, Any] = {}
 
         self.config = Config()
         self.summary = Summary(serialize=self._serialize_summary_value)
@@ -85,8 +87,11 @@ class Run:
     def _start(self) -> None:
         from tracklab.sdk._metadata import program_path, user_name
 
+        from tracklab.sdk._run_logs import DebugLog, LoggerCapture
+
         os.makedirs(self._folder.files_dir, exist_ok=True)
         self._runlog = runlog.RunLogWriter(self._folder.log_path)
+        self._run_logs.append(DebugLog(self._settings))
         self._runlog.on_flush(self._flush_summary)
         header = {
             "id": self._id,
@@ -120,6 +125,8 @@ class Run:
 
             self._console = ConsoleCapture(os.path.join(self._folder.files_dir, "output.log"))
             self._console.start()
+        if self._settings.capture_loggers:
+            self._run_logs.append(LoggerCapture(self._settings.capture_loggers, self.write_logs))
         self._metadata_thread = threading.Thread(target=self._write_metadata, name="tracklab-metadata", daemon=True)
         self._metadata_thread.start()
         if not self._offline:
@@ -146,33 +153,65 @@ class Run:
         except ImportError:
             return
         log = self._runlog
+        keep = int(self._settings.x_stats_buffer_size or 0)
 
         def emit(metrics: dict[str, float], timestamp: float) -> None:
             if log is not None and not self._finished:
                 log.append(runlog.SYSTEM, {"t": timestamp, "m": metrics})
+            if keep > 0:
+                self._buffer_stats(metrics, timestamp, keep)
 
-        self._monitor = monitor_from_settings(os.getpid(), self._settings.to_dict(), emit)
+        pid = int(self._settings.x_stats_pid or os.getpid())
+        self._monitor = monitor_from_settings(pid, self._settings.to_dict(), emit)
         if self._monitor is not None:
             self._monitor.start()
+
+    def _buffer_stats(self, metrics: dict[str, float], timestamp: float, keep: int) -> None:
+        """x_stats_buffer_size: the last `keep` samples of each metric, for `_system_metrics`."""
+        import collections
+        import datetime
+
+        when = datetime.datetime.fromtimestamp(timestamp)
+        for name, value in metrics.items():
+            samples = self._stats_buffer.setdefault(name, collections.deque(maxlen=keep))
+            samples.append((when, value))
+
+    @property
+    def _system_metrics(self) -> dict[str, list[tuple[Any, float]]]:
+        """Buffered system-metric samples per metric (needs settings.x_stats_buffer_size > 0)."""
+        return {name: list(samples) for name, samples in self._stats_buffer.items()}
 
     def _write_metadata(self) -> None:
         import json
 
-        from tracklab.sdk._metadata import collect
+        from tracklab.sdk._metadata import collect, requirements
 
-        meta = collect(self._start_time, disable_git=bool(self._settings.disable_git))
-        if self._settings.save_code and not self._settings.disable_code:
+        settings = self._settings
+        if not (settings.disable_git or settings.x_disable_machine_info):
+            settings.infer_git_root()  # git can be slow: here, not in init()
+            if settings.program_abspath:
+                settings.program_relpath = settings._relative_to_root(settings.program_abspath)
+        meta = collect(self._start_time, disable_git=bool(settings.disable_git), settings=settings)
+        git = meta.get("git") or {}
+        settings.update(git_commit=git.get("commit"), git_remote_url=git.get("remote"))  # None keeps what was set
+        if settings.save_code and not settings.disable_code:
             self._save_program(meta.get("program"))
-        path = os.path.join(self._folder.files_dir, "wandb-metadata.json")
-        try:
-            with open(path, "w") as handle:
-                json.dump(meta, handle, indent=2)
-        except OSError:
-            return
+        written = []
+        if not settings.x_disable_meta:
+            written.append(("wandb-metadata.json", json.dumps(meta, indent=2)))
+        if settings.x_save_requirements:
+            written.append(("requirements.txt", "\n".join(requirements()) + "\n"))
         log = self._runlog
-        if log is not None and not self._finished:
-            log.append(runlog.UPDATE, {"git_commit": (meta.get("git") or {}).get("commit")})
-            log.append(runlog.FILE, {"path": "wandb-metadata.json", "policy": "now"})
+        for name, text in written:
+            try:
+                with open(os.path.join(self._folder.files_dir, name), "w") as handle:
+                    handle.write(text)
+            except OSError:
+                continue
+            if log is not None and not self._finished:
+                log.append(runlog.FILE, {"path": name, "policy": "now"})
+        if log is not None and not self._finished and git.get("commit"):
+            log.append(runlog.UPDATE, {"git_commit": git["commit"]})
 
     def _save_program(self, program: str | None) -> None:
         """save_code: keep the main script with the run (`code/<name>`), as wandb does."""
@@ -543,7 +582,9 @@ class Run:
             if self._console is not None:
                 self._console.stop()
             self._folder.release()
-            self._wait_for_writer()
+            for run_log in self._run_logs:
+                run_log.close()
+            timed_out = self._wait_for_writer()
             _live_runs.discard(self)
             self._remove_exit_hooks()
             from tracklab.sdk import wandb_setup
@@ -551,6 +592,10 @@ class Run:
             wandb_setup.on_finish(self)
             if not (quiet or self._settings.quiet or self._settings.silent):
                 self._print_footer(state)
+            if timed_out and self._settings.finish_timeout_raises:
+                raise TimeoutError(f"run {self._id}: the store did not take the run within finish_timeout="
+                                   f"{self._settings.finish_timeout}s (finish_timeout_raises=True); "
+                                   f"`tracklab sync {self._folder.path}` completes it")
 
     def _detach(self) -> None:
         """An attached process is done: its rows reach the log; the owner ends the run."""
@@ -563,9 +608,10 @@ class Run:
 
         wandb_setup.on_finish(self)
 
-    def _wait_for_writer(self) -> None:
+    def _wait_for_writer(self) -> bool:
+        """Wait for the writer at most finish_timeout; True when it is still busy."""
         if self._writer is None:
-            return
+            return False
         timeout = float(self._settings.finish_timeout or 60)
         try:
             self._writer.wait(timeout=timeout)
@@ -576,6 +622,8 @@ class Run:
                 f"({pending} bytes of the run log pending); the writer keeps trying in the "
                 f"background, and `tracklab sync {self._folder.path}` completes it.\n"
             )
+            return True
+        return False
 
     def _print_footer(self, state: str) -> None:
         from tracklab.sdk import _printer
@@ -708,7 +756,7 @@ class NoopRun(Run):
         self._group = settings.run_group
         self._job_type = settings.run_job_type
         self._sweep_id = None
-        self._start_time = time.time()
+        self._start_time = settings.x_start_time or time.time()
         self._finished = False
         self._forked = False
         self._resumed = False
