@@ -71,6 +71,7 @@ def _attached_run(folder: RunFolder) -> Run:
         "tracklab_dir": os.path.dirname(runs_root),
     }, None)
     folder.files_dir = prior.get("files_dir") or folder.files_dir
+    settings._bind_run_folder(folder.path, folder.files_dir)
     run = Run(settings, folder, resumed=True, start_step=int(prior.get("step", 0)), prior=prior)
     run._start_attached()
     with open(os.path.join(folder.path, ATTACHED_MARKER), "a") as marker:
