@@ -1,4 +1,5 @@
-"""wandb's Keras callbacks from `wandb.integration.keras`, on Keras 3 with the torch backend."""
+"""wandb's Keras callbacks from `wandb.integration.keras`, on Keras 3 with the torch and the
+TensorFlow backends, and Keras' own TensorBoard callback copied by `sync_tensorboard`."""
 
 from __future__ import annotations
 
@@ -39,10 +40,13 @@ wandb.finish()
 """
 
 
-def test_keras_callbacks(tl_dir):
+@pytest.mark.parametrize("backend", ["torch", "tensorflow"])
+def test_keras_callbacks(tl_dir, backend):
+    if importlib.util.find_spec(backend) is None:
+        pytest.skip(f"{backend} is not installed")
     log_artifacts = has_artifacts()
     run_standin(TRAIN.replace("LOG_ARTIFACTS", repr(log_artifacts)), tl_dir.parent / "work",
-                {"KERAS_BACKEND": "torch"})
+                {"KERAS_BACKEND": backend})
     run = only_run("keras")
     history = rows(run)
     epochs = [r for r in history if "epoch/epoch" in r]
@@ -56,3 +60,35 @@ def test_keras_callbacks(tl_dir):
         assert {"latest", "epoch_1"} <= set(checkpoint.aliases)
         assert stored_artifact(f"keras/run_{run.id}_pred:latest", type="evaluation").version == "v1"
         assert stored_artifact("keras/val:latest", type="dataset").type == "dataset"
+
+
+TENSORBOARD = """
+import numpy as np, keras, wandb
+wandb.tensorboard.patch(root_logdir="logs")
+run = wandb.init(project="keras-tb")
+rng = np.random.default_rng(0)
+x = rng.normal(size=(64, 4)).astype("float32")
+y = (x.sum(1) > 0).astype("float32")
+keras.utils.set_random_seed(0)
+model = keras.Sequential([keras.Input((4,)), keras.layers.Dense(1, activation="sigmoid")])
+model.compile(optimizer=keras.optimizers.SGD(0.1), loss="binary_crossentropy")
+model.fit(x, y, validation_split=0.25, epochs=3, batch_size=16, verbose=0,
+          callbacks=[keras.callbacks.TensorBoard(log_dir="logs")])
+wandb.finish()
+"""
+
+
+def test_keras_tensorboard_callback_on_tensorflow_matches_wandb_offline(tl_dir, tmp_path):
+    """Keras' TensorBoard callback writes with TensorFlow's C++ writer; its epochs reach the run."""
+    if importlib.util.find_spec("tensorflow") is None:
+        pytest.skip("tensorflow is not installed")
+    from tests._wandb_offline import run_wandb_offline
+    from tests.integration.test_tensorboard import _series
+
+    env = {"KERAS_BACKEND": "tensorflow"}
+    oracle = run_wandb_offline(TENSORBOARD, tmp_path / "oracle", extra_env=env)
+    run_standin(TENSORBOARD, tl_dir.parent / "work", env)
+    ours = _series(rows(only_run("keras-tb")))
+    assert {"train/epoch_loss", "validation/epoch_loss"} <= set(ours)
+    assert [step for step, _ in ours["train/epoch_loss"]] == [0, 1, 2]
+    assert ours == _series(oracle["history"])

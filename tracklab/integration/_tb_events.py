@@ -44,7 +44,7 @@ def _tensor(values: dict[str, Any], value: Any, tag: str, namespace: str) -> Non
     if plugin in ("scalars", ""):
         array = _ndarray(value.tensor)
         if array is not None and array.size == 1:
-            values[tag] = float32_value(array.item()) if array.dtype == "float32" else array.item()
+            values[tag] = array.item()  # wandb keeps a tensor's float32 as its exact double
         elif array is not None:
             values[tag] = array
     elif plugin == "images":

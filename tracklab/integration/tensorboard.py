@@ -5,13 +5,18 @@
 is current is converted the way wandb converts it (scalars by tag, `histo` summaries as
 histograms, images as images, plus `global_step`) and merged into the run's current row; a new
 step commits the row, as wandb's TensorBoard sync does. With `save=True` the event files are saved
-with the run when their writer closes. TensorFlow 2's native summary writer (`tf.summary` with the
-C++ writer) is not hooked.
+with the run when their writer closes. TensorFlow 2's native writer (`tf.summary`, Keras'
+TensorBoard callback) writes from C++: its log directories are learned by wrapping the op that
+creates it, and their event files are tailed (`_tb_watch`); TensorFlow is patched when it is
+imported, never imported by `patch()` itself.
 """
 
 from __future__ import annotations
 
+import importlib.abc
+import importlib.util
 import os
+import sys
 import threading
 from typing import Any
 
@@ -24,26 +29,28 @@ _WRITERS = {
 }
 _patched: list[tuple[type, dict[str, Any]]] = []
 _lock = threading.Lock()
+# TensorFlow 2's C++ writer: the op module whose `create_summary_file_writer` learns log dirs.
+_TF_WRITER_OPS = "tensorflow.python.ops.gen_summary_ops"
+_tf: dict[str, Any] = {}  # module, original op, watcher, import hook, save, root_logdir
 
 
 class _Steps:
-    """wandb's step bookkeeping: the last step per namespace, and the global step."""
+    """The row being filled: wandb gives each (log directory, step) a row of its own."""
 
     def __init__(self) -> None:
         self.run_id: str | None = None
-        self.last: dict[str, int] = {}
-        self.global_step = 0
+        self.pending: tuple[str, int] | None = None
 
     def reset_for(self, run: Any) -> None:
         if run.id != self.run_id:
-            self.run_id, self.last, self.global_step = run.id, {}, 0
+            self.run_id, self.pending = run.id, None
 
 
 _steps = _Steps()
 
 
 def is_patched() -> bool:
-    return bool(_patched)
+    return bool(_patched or _tf)
 
 
 def patch(save: bool = True, tensorboard_x: bool | None = None, pytorch: bool | None = None,
@@ -62,7 +69,14 @@ def patch(save: bool = True, tensorboard_x: bool | None = None, pytorch: bool | 
         except ImportError:
             continue
         _patch_class(module.EventFileWriter, save, root_logdir)
-    if not _patched:
+    if not pytorch and not tensorboard_x and importlib.util.find_spec("tensorflow") is not None:
+        _tf.update(save=save, root_logdir=root_logdir)
+        if _TF_WRITER_OPS in sys.modules:
+            _patch_tensorflow(sys.modules[_TF_WRITER_OPS])
+        else:  # patch it when (if ever) the script imports TensorFlow
+            _tf["hook"] = _AfterImport(_TF_WRITER_OPS, _patch_tensorflow)
+            sys.meta_path.insert(0, _tf["hook"])
+    if not _patched and not _tf:
         tracklab.termerror("Unsupported tensorboard configuration: install tensorboard or tensorboardX")
 
 
@@ -72,6 +86,73 @@ def unpatch() -> None:
         cls, originals = _patched.pop()
         for name, method in originals.items():
             setattr(cls, name, method)
+    if "hook" in _tf and _tf["hook"] in sys.meta_path:
+        sys.meta_path.remove(_tf["hook"])
+    if "module" in _tf:
+        _tf["module"].create_summary_file_writer = _tf["original"]
+    if "watcher" in _tf:
+        _tf["watcher"].stop()
+    _tf.clear()
+
+
+def flush_pending() -> None:
+    """Copy what TensorFlow's writers have on disk now (the run calls this as it finishes)."""
+    watcher = _tf.get("watcher")
+    if watcher is None:
+        return
+    import tracklab
+
+    watcher.poll()
+    run = tracklab.run
+    if run is not None and _tf.get("save"):
+        for path in watcher.event_files():
+            logdir = os.path.dirname(path)
+            root = _tf.get("root_logdir")
+            base = root if root and _namespace(logdir, root) else os.path.dirname(logdir)
+            run.save(path, base_path=os.path.abspath(base), policy="now")
+
+
+class _AfterImport(importlib.abc.MetaPathFinder):
+    """Calls `callback(module)` once the module `name` has been imported."""
+
+    def __init__(self, name: str, callback: Any) -> None:
+        self.name = name
+        self.callback = callback
+
+    def find_spec(self, fullname: str, path: Any, target: Any = None) -> Any:
+        if fullname != self.name:
+            return None
+        sys.meta_path.remove(self)
+        spec = importlib.util.find_spec(fullname)
+        if spec is None or spec.loader is None:
+            return spec
+        loader_exec = spec.loader.exec_module
+        callback = self.callback
+
+        def exec_module(module: Any) -> None:
+            loader_exec(module)
+            callback(module)
+
+        spec.loader.exec_module = exec_module  # type: ignore[method-assign]
+        return spec
+
+
+def _patch_tensorflow(ops: Any) -> None:
+    from tracklab.integration._tb_watch import LogdirWatcher
+
+    original = ops.create_summary_file_writer
+    root_logdir = _tf.get("root_logdir", "")
+    watcher = LogdirWatcher(lambda logdir, event: _on_event(logdir, event, root_logdir))
+
+    def create_summary_file_writer(*args: Any, **kwargs: Any) -> Any:
+        logdir = kwargs.get("logdir", args[1] if len(args) > 1 else None)
+        logdir = logdir.numpy().decode("utf8") if hasattr(logdir, "numpy") else logdir
+        if isinstance(logdir, (str, bytes)) and logdir:
+            watcher.add(logdir.decode("utf8") if isinstance(logdir, bytes) else logdir)
+        return original(*args, **kwargs)
+
+    ops.create_summary_file_writer = create_summary_file_writer
+    _tf.update(module=ops, original=original, watcher=watcher)
 
 
 def _patch_class(cls: type, save: bool, root_logdir: str) -> None:
@@ -114,16 +195,12 @@ def _on_event(logdir: str, event: Any, root_logdir: str) -> None:
     if not values:
         return
     step = int(event.step)
+    values["global_step"] = step
     with _lock:
         _steps.reset_for(run)
-        commit = _steps.last.get(namespace, 0) < step and step != _steps.global_step
-        _steps.global_step = max(_steps.global_step, step)
-        _steps.last[namespace] = step
-        values[f"{namespace}/global_step" if namespace else "global_step"] = step
-        if namespace:
-            values["global_step"] = _steps.global_step
-        if commit:
+        if _steps.pending is not None and _steps.pending != (namespace, step):
             run.log({})
+        _steps.pending = (namespace, step)
         run.log(values, commit=False)
 
 
@@ -139,4 +216,4 @@ def _save_event_file(writer: Any, root_logdir: str) -> None:
     run.save(os.path.abspath(path), base_path=os.path.abspath(base), policy="now")
 
 
-__all__ = ["patch", "unpatch", "is_patched"]
+__all__ = ["patch", "unpatch", "is_patched", "flush_pending"]
