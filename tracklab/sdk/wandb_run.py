@@ -563,6 +563,9 @@ class Run:
             watching = sys.modules.get("tracklab.integration.torch_watch")
             if watching is not None:  # finish removes the hooks watch() added
                 watching.unwatch(self)
+            tensorboard = sys.modules.get("tracklab.integration.tensorboard")
+            if tensorboard is not None:  # events TensorFlow's writers left on disk belong to the run
+                tensorboard.flush_pending()
             self._metadata_thread.join(timeout=10)  # git can be slow; its record belongs to the run
             self._history.flush()
             from tracklab.sdk.wandb_attach import merge_attached_summary
