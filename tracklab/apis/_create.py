@@ -6,7 +6,6 @@ from __future__ import annotations
 import os
 import time
 import uuid
-from typing import Any
 
 from tracklab.backend import runlog
 from tracklab.backend.run_folder import RunFolder

@@ -14,12 +14,13 @@ copied (`copy_or_link`), and an image logged again is encoded for MLflow's layou
 
 from __future__ import annotations
 
-import hashlib
 import os
 import re
 import shutil
 import uuid
 from typing import Any, Callable, Iterable
+
+from tracklab.sdk.lib.hashutil import sha256_file
 
 LOGGED_IMAGES_TAG = "mlflow.loggedImages"
 LOGGED_ARTIFACTS_TAG = "mlflow.loggedArtifacts"  # tables MLflow's UI can show ("View as table")
@@ -79,14 +80,6 @@ def copy_or_link(source: str, target: str, artifact_path: str) -> None:
     shutil.copyfile(source, target)
 
 
-def _sha256(path: str) -> str:
-    digest = hashlib.sha256()
-    with open(path, "rb") as handle:
-        for block in iter(lambda: handle.read(1 << 20), b""):
-            digest.update(block)
-    return digest.hexdigest()
-
-
 def _encoded(source: str, cache_dir: str) -> tuple[str, str]:
     """MLflow's PNG and webp thumbnail of `source`, encoded once per distinct content.
 
@@ -94,7 +87,7 @@ def _encoded(source: str, cache_dir: str) -> tuple[str, str]:
     """
     from PIL import Image
 
-    base = os.path.join(cache_dir, _sha256(source))
+    base = os.path.join(cache_dir, sha256_file(source))
     is_png = source.lower().endswith(".png")
     png, webp = (source if is_png else base + ".png"), base + ".webp"
     if os.path.exists(png) and os.path.exists(webp):

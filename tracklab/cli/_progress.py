@@ -44,3 +44,12 @@ def echo_result(message: str, err: bool = False) -> None:
     if shown():
         click.echo("\r\033[K", nl=False, err=True)
     click.echo(message, err=err)
+
+
+def human_size(size: float) -> str:
+    """A byte count as people read it: 512 B, 1.5 MB."""
+    for unit in ("B", "KB", "MB", "GB"):
+        if size < 1024 or unit == "GB":
+            return f"{size:.0f} {unit}" if unit == "B" else f"{size:.1f} {unit}"
+        size /= 1024
+    return f"{size:.1f} GB"

@@ -8,20 +8,12 @@ from typing import TYPE_CHECKING
 
 import click
 
-from tracklab.cli._progress import progress
+from tracklab.cli._progress import human_size, progress
 
 if TYPE_CHECKING:
     from tracklab.artifacts import Artifact
 
 _UNITS = {"": 1, "B": 1, "KB": 1024, "MB": 1024**2, "GB": 1024**3, "TB": 1024**4}
-
-
-def _human(size: int) -> str:
-    for unit in ("B", "KB", "MB", "GB"):
-        if size < 1024 or unit == "GB":
-            return f"{size:.0f}{unit}" if unit == "B" else f"{size:.1f}{unit}"
-        size /= 1024
-    return f"{size}B"
 
 
 def _parse_size(text: str) -> int:
@@ -69,12 +61,12 @@ def put(path: str, name: str | None, description: str | None, kind: str, aliases
         logged = run.log_artifact(art, aliases=list(aliases))
         if run.settings.mode == "offline":  # `tracklab offline` here: staged with the run, stored by sync
             click.echo(f"Artifact {project}/{art.name} staged in offline run {run.id} ({art.file_count} files, "
-                       f"{_human(art.size)}); `tracklab sync` stores it")
+                       f"{human_size(art.size)}); `tracklab sync` stores it")
             return
         logged.wait()
     finally:
         run.finish()
-    click.echo(f"Artifact {project}/{art.name} stored ({art.file_count} files, {_human(art.size)}); use it with:\n"
+    click.echo(f"Artifact {project}/{art.name} stored ({art.file_count} files, {human_size(art.size)}); use it with:\n"
                f"    artifact = run.use_artifact(\"{project}/{art.name}\")")
 
 
@@ -121,7 +113,7 @@ def ls(project: str, kind: str | None) -> None:
     project = project.rstrip("/").split("/")[-1]
     for collection in public_api.artifact_collections(tracklab.Api(), project, kind):
         for art in collection.artifacts():
-            click.echo(f"{art.type:<15} {art.updated_at:<21} {_human(art.size):>10}  {art.name:<30} "
+            click.echo(f"{art.type:<15} {art.updated_at:<21} {human_size(art.size):>10}  {art.name:<30} "
                        f"{','.join(art.aliases)}")
 
 
@@ -138,4 +130,4 @@ def cleanup(target_size: str, remove_temp: bool) -> None:
     from tracklab.artifacts._cache import ArtifactCache
 
     freed = ArtifactCache().cleanup(_parse_size(target_size), remove_temp=remove_temp)
-    click.echo(f"Reclaimed {_human(freed)} of space")
+    click.echo(f"Reclaimed {human_size(freed)} of space")

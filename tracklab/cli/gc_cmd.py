@@ -25,7 +25,7 @@ from typing import Any, Iterator
 
 import click
 
-from tracklab.cli._progress import echo_result, progress
+from tracklab.cli._progress import echo_result, human_size, progress
 
 MANIFEST_NAME = "tracklab-manifest.json"
 # A stored file younger than this may belong to a version being written right now (its folder
@@ -87,7 +87,7 @@ def _all_runs(client: Any) -> Iterator[Any]:
 
 def _deleted_runs_garbage(client: Any, uri: str) -> list[Garbage]:
     from tracklab.backend import mapping
-    from tracklab.backend.run_folder import RunFolder, iter_run_folders
+    from tracklab.backend.run_folder import iter_run_folders
 
     found: list[Garbage] = []
     existing: set[str] = set()
@@ -186,14 +186,6 @@ def _remove(item: Garbage) -> None:
             os.unlink(other)
 
 
-def _human(size: float) -> str:
-    for unit in ("B", "KB", "MB", "GB"):
-        if size < 1024 or unit == "GB":
-            return f"{size:.0f} {unit}" if unit == "B" else f"{size:.1f} {unit}"
-        size /= 1024
-    return f"{size:.1f} GB"
-
-
 @click.command()
 @click.option("--dry-run", is_flag=True, help="List what would be removed and its size; remove nothing.")
 @click.option("--yes", "-y", is_flag=True, help="Do not ask for confirmation.")
@@ -219,7 +211,7 @@ def gc(dry_run: bool, yes: bool) -> None:
     total = sum(g.size for g in garbage)
     verb = "would remove" if dry_run else "remove"
     for item in garbage:
-        click.echo(f"{verb} {item.kind}: {item.path} ({_human(item.size)}; {item.why})")
+        click.echo(f"{verb} {item.kind}: {item.path} ({human_size(item.size)}; {item.why})")
     if recent:
         click.echo(f"kept {recent} artifact file(s) stored in the last {RECENT_SECONDS / 60:.0f} minutes "
                    "(a version may be being written); run gc again later")
@@ -227,12 +219,12 @@ def gc(dry_run: bool, yes: bool) -> None:
         click.echo("nothing to remove")
         return
     if dry_run:
-        click.echo(f"{len(garbage)} item(s), {_human(total)} would be freed (dry run: nothing removed)")
+        click.echo(f"{len(garbage)} item(s), {human_size(total)} would be freed (dry run: nothing removed)")
         return
     if not yes:
-        click.confirm(f"Remove {len(garbage)} item(s), {_human(total)}?", abort=True, err=True)
+        click.confirm(f"Remove {len(garbage)} item(s), {human_size(total)}?", abort=True, err=True)
     with progress(garbage, "removing", describe=lambda g: os.path.basename(g.path) if g else None) as bar:
         for item in bar:
             _remove(item)
-    echo_result(f"removed {len(garbage)} item(s), {_human(total)} freed; the deleted runs' rows stay in "
+    echo_result(f"removed {len(garbage)} item(s), {human_size(total)} freed; the deleted runs' rows stay in "
                 f"MLflow (`mlflow gc --backend-store-uri {uri}` purges them)")

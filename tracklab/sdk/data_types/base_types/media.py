@@ -8,7 +8,6 @@ copies or moves the file to `<run files>/media/<kind>/<key>_<step>_<sha256[:20]>
 from __future__ import annotations
 
 import atexit
-import hashlib
 import os
 import platform
 import re
@@ -16,6 +15,8 @@ import shutil
 import tempfile
 from collections.abc import Sequence
 from typing import Any
+
+from tracklab.sdk.lib.hashutil import sha256_file
 
 from .._json import _is_ndarray
 from . import _once
@@ -39,14 +40,6 @@ def _tmp_path(extension: str) -> str:
     from tracklab.sdk.lib.runid import generate_id
 
     return os.path.join(_media_tmp_dir(), generate_id() + extension)
-
-
-def _sha256_file(path: str) -> str:
-    digest = hashlib.sha256()
-    with open(path, "rb") as f:
-        for block in iter(lambda: f.read(1 << 20), b""):
-            digest.update(block)
-    return digest.hexdigest()
 
 
 def _safe_key(key: str) -> str:
@@ -104,7 +97,7 @@ class Media(WBValue):
         self._path = path
         self._is_tmp = is_tmp
         self._extension = extension
-        self._sha256 = _sha256_file(path)
+        self._sha256 = sha256_file(path)
         self._size = os.path.getsize(path)
 
     @classmethod
