@@ -74,3 +74,38 @@ def test_gc_refuses_a_server_store(tl_dir: Path, tmp_path: Path) -> None:
     proc = tl("gc", "--dry-run", cwd=tmp_path, env={"TRACKLAB_TRACKING_URI": "http://127.0.0.1:5999"}, check=False)
     assert proc.returncode == 1
     assert "gc works on the local SQLite store; the tracking URI is http://127.0.0.1:5999" in proc.stderr
+
+
+_LOG_SHORT_LIVED = """
+import datetime
+with open("scratch.bin", "wb") as handle:
+    handle.write(b"s" * 4000)
+art = tracklab.Artifact("scratch", type="dataset")
+art.add_file("scratch.bin")
+art.ttl = datetime.timedelta(seconds=1)
+run.log_artifact(art).wait()
+keep = tracklab.Artifact("kept", type="dataset")
+keep.add_file("scratch.bin", name="copy.bin")
+run.log_artifact(keep).wait()
+"""
+
+
+def test_gc_deletes_artifact_versions_whose_ttl_ran_out(tl_dir: Path, tmp_path: Path) -> None:
+    make_run(Path.cwd(), extra=_LOG_SHORT_LIVED)
+    time.sleep(1.5)
+    dry = tl("gc", "--dry-run", cwd=tmp_path)
+    assert "would remove expired artifact version: cli/scratch:v0" in dry.stdout
+    assert "kept:" not in dry.stdout
+    tl("gc", "--yes", cwd=tmp_path)
+    check = run_python(
+        """
+        import tracklab
+        api = tracklab.Api()
+        try:
+            api.artifact("cli/scratch:v0")
+        except Exception as exc:
+            print("gone:", type(exc).__name__)
+        print("kept:", api.artifact("cli/kept:latest").get_entry("copy.bin").size)
+        """, cwd=tmp_path)
+    assert "gone:" in check.stdout and "kept: 4000" in check.stdout
+    assert "expired artifact version" not in tl("gc", "--dry-run", cwd=tmp_path).stdout

@@ -441,3 +441,25 @@ def test_sqlite_reading_json_rows_stores_what_python_tuples_store(tmp_path, monk
     metrics, latest = stores["json"]
     assert len(metrics) > 3000 * 5
     assert stores["json"] == stores["tuples"]
+
+
+def test_run_log_records_read_back_exactly_with_both_parsers(tmp_path):
+    """The writer parses with orjson and falls back to the standard parser for what strict JSON
+    lacks; every record reads back as the training process wrote it."""
+    import math
+
+    from tracklab.backend import runlog
+
+    rows = [{"_step": 0, "a": 0.1, "b": 2**53 + 1, "huge": 2**70, "nan": float("nan"), "inf": float("-inf"),
+             "s": "snow \u2603 and a lone \udc80 surrogate", "nested": {"_type": "histogram", "values": [1, 2]}},
+            {"_step": 1, "a": 1e-310, "b": -0.0, "t": True, "n": None}]
+    log = runlog.RunLogWriter(str(tmp_path / runlog.LOG_NAME))
+    for row in rows:
+        log.append(runlog.HISTORY, row)
+    log.close()
+    records, texts, _ = runlog.read_chunk(str(tmp_path / runlog.LOG_NAME))
+    assert [kind for kind, _ in records] == [runlog.HISTORY, runlog.HISTORY] and len(texts) == 2
+    first, second = records[0][1], records[1][1]
+    assert math.isnan(first.pop("nan")) and math.isnan(rows[0].pop("nan"))
+    assert first == rows[0] and type(first["huge"]) is int
+    assert second == rows[1] and math.copysign(1, second["b"]) == -1

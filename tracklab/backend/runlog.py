@@ -35,6 +35,21 @@ _encoder = json.JSONEncoder(separators=(",", ":"), allow_nan=True, check_circula
 encode = _encoder.encode
 
 
+def _loads(text: str) -> Any:
+    """Parse one record: orjson (5x faster; the writer parses a million rows a run), and the
+    standard parser for what strict JSON lacks (NaN, Infinity, integers past 64 bits)."""
+    try:
+        return _fast_loads(text)
+    except ValueError:
+        return json.loads(text)
+
+
+try:
+    from orjson import loads as _fast_loads
+except ImportError:  # pragma: no cover - orjson is a dependency; keep reading logs without it
+    _fast_loads = json.loads
+
+
 class RunLogWriter:
     """Appends records to a run log from any thread; a daemon thread writes them out."""
 
@@ -132,14 +147,13 @@ def read_chunk(path: str, offset: int = 0,
     end = data.rfind(b"\n")
     if end < 0:
         return records, history_texts, offset
-    loads = json.loads
     keep_text = history_texts.append
     for line in data[: end + 1].decode("utf-8", "surrogatepass").splitlines():
         if not line:
             continue
         body = line[1:]
         try:
-            records.append((line[0], loads(body)))
+            records.append((line[0], _loads(body)))
         except ValueError:
             logger.warning("tracklab: skipping a damaged record in %s", path)
             continue

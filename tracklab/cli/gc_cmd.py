@@ -5,7 +5,9 @@ What goes, on the local SQLite store:
   MLflow UI): its artifact folder, and its TrackLab run folder under `$TRACKLAB_DIR/runs`;
 - TrackLab run folders whose MLflow run is gone altogether (purged with `mlflow gc`);
 - stored artifact files (`<artifact root>/.tracklab-objects/md5/..`) that no artifact version links
-  to or lists in its manifest (with their download-cache copy, which is the same file).
+  to or lists in its manifest (with their download-cache copy, which is the same file);
+- artifact versions whose TTL has run out (`artifact.ttl`; wandb's server deletes those itself),
+  through `Artifact.delete`, which frees their files where no other version uses them.
 
 The MLflow rows of deleted runs (metrics, params, tags) are kept, so the MLflow UI can still show
 or restore them (without files). `mlflow gc --backend-store-uri <uri>` purges rows for good; it
@@ -37,11 +39,12 @@ RECENT_SECONDS = 600.0
 class Garbage:
     """One thing to remove: what it is, where, and how many bytes it frees."""
 
-    kind: str  # "run files", "run folder" or "artifact file"
+    kind: str  # "run files", "run folder", "artifact file" or "expired artifact version"
     path: str
     size: int
     why: str
     also: tuple[str, ...] = ()  # other names of the same bytes (a cache hard link)
+    artifact: Any = None  # the version to delete, for expired ones
 
 
 def _size(path: str) -> int:
@@ -173,7 +176,18 @@ def _unreferenced_blobs(uri: str) -> tuple[list[Garbage], int]:
     return found, recent
 
 
+def _expired_artifacts(uri: str) -> list[Garbage]:
+    from tracklab.artifacts import expired_versions
+
+    return [Garbage("expired artifact version", art.qualified_name, art.size,
+                    f"its TTL ran out at {art.expires_at:%Y-%m-%d %H:%M} UTC", artifact=art)
+            for art in expired_versions(uri)]
+
+
 def _remove(item: Garbage) -> None:
+    if item.artifact is not None:
+        item.artifact.delete(delete_aliases=True)
+        return
     if os.path.isdir(item.path):
         shutil.rmtree(item.path)
         parent = os.path.dirname(item.path)
@@ -190,7 +204,8 @@ def _remove(item: Garbage) -> None:
 @click.option("--dry-run", is_flag=True, help="List what would be removed and its size; remove nothing.")
 @click.option("--yes", "-y", is_flag=True, help="Do not ask for confirmation.")
 def gc(dry_run: bool, yes: bool) -> None:
-    """Remove the files of deleted runs and artifact files no version uses (local store).
+    """Remove the files of deleted runs, artifact files no version uses and artifact versions
+    whose TTL ran out (local store).
 
     MLflow keeps the rows of deleted runs; `mlflow gc` purges those.
     """
@@ -205,7 +220,7 @@ def gc(dry_run: bool, yes: bool) -> None:
                                    "`mlflow gc` where that store's files live")
     if not os.path.exists(db):
         raise click.ClickException(f"there is no TrackLab store at {db} (set TRACKLAB_DIR to the store you mean)")
-    garbage = _deleted_runs_garbage(MlflowClient(tracking_uri=uri), uri)
+    garbage = _expired_artifacts(uri) + _deleted_runs_garbage(MlflowClient(tracking_uri=uri), uri)
     blobs, recent = _unreferenced_blobs(uri)
     garbage += blobs
     total = sum(g.size for g in garbage)
