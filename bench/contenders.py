@@ -91,7 +91,7 @@ _SETTINGS: dict[str, dict[str, str]] = {
 
 CONTENDERS: list[Contender] = [
     Contender("tracklab", "tracklab", "TrackLab (new store)", module="tracklab",
-              note="the store does not exist yet: the writer creates it with MLflow while the loop runs"),
+              note="the store does not exist yet: the writer creates it (MLflow's schema) while the loop runs"),
     Contender("tracklab_existing", "tracklab", "TrackLab (existing store)", module="tracklab",
               template_at="tracklab/mlflow.db",
               note="an empty store created beforehand (a copy of a fresh MLflow database)"),
