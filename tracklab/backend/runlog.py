@@ -35,19 +35,28 @@ _encoder = json.JSONEncoder(separators=(",", ":"), allow_nan=True, check_circula
 encode = _encoder.encode
 
 
-def _loads(text: str) -> Any:
-    """Parse one record: orjson (5x faster; the writer parses a million rows a run), and the
-    standard parser for what strict JSON lacks (NaN, Infinity, integers past 64 bits)."""
-    try:
-        return _fast_loads(text)
-    except ValueError:
-        return json.loads(text)
+_parse: Any = None
 
 
-try:
-    from orjson import loads as _fast_loads
-except ImportError:  # pragma: no cover - orjson is a dependency; keep reading logs without it
-    _fast_loads = json.loads
+def _record_parser() -> Any:
+    """The parser of record lines: orjson (5x faster; the writer parses a million rows a run),
+    falling back to the standard parser for what strict JSON lacks (NaN, Infinity, integers
+    past 64 bits, lone surrogates). Imported on first read: training processes only write."""
+    global _parse
+    if _parse is None:
+        try:
+            from orjson import loads as fast
+        except ImportError:  # pragma: no cover - orjson is a dependency; read logs without it anyway
+            fast = json.loads
+
+        def parse(text: str) -> Any:
+            try:
+                return fast(text)
+            except ValueError:
+                return json.loads(text)
+
+        _parse = parse
+    return _parse
 
 
 class RunLogWriter:
@@ -148,12 +157,13 @@ def read_chunk(path: str, offset: int = 0,
     if end < 0:
         return records, history_texts, offset
     keep_text = history_texts.append
+    parse = _record_parser()
     for line in data[: end + 1].decode("utf-8", "surrogatepass").splitlines():
         if not line:
             continue
         body = line[1:]
         try:
-            records.append((line[0], _loads(body)))
+            records.append((line[0], parse(body)))
         except ValueError:
             logger.warning("tracklab: skipping a damaged record in %s", path)
             continue
