@@ -49,3 +49,28 @@ def start_python(code: str, cwd: Path | str, env: dict[str, str] | None = None, 
     """Start a snippet in a fresh interpreter (stdout piped, text mode)."""
     return subprocess.Popen([sys.executable, "-c", textwrap.dedent(code)], cwd=str(cwd), env=python_env(env),
                             stdout=subprocess.PIPE, text=True, **popen)
+
+
+def free_port() -> int:
+    """A TCP port free on 127.0.0.1 right now."""
+    import socket
+
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return sock.getsockname()[1]
+
+
+def wait_until_up(port: int, server: subprocess.Popen, timeout: float = 180, what: str = "the MLflow server") -> None:
+    """Wait until the server on `port` answers `/health` (fail at once if its process exits)."""
+    import time
+    import urllib.request
+
+    deadline = time.time() + timeout
+    while time.time() < deadline:
+        assert server.poll() is None, f"{what} exited"
+        try:
+            if urllib.request.urlopen(f"http://127.0.0.1:{port}/health", timeout=2).status == 200:
+                return
+        except OSError:
+            time.sleep(0.3)
+    raise AssertionError(f"{what} did not start")

@@ -6,11 +6,8 @@ from __future__ import annotations
 
 import json
 import os
-import socket
 import subprocess
 import sys
-import time
-import urllib.request
 from pathlib import Path
 
 import pytest
@@ -18,7 +15,7 @@ from click.testing import CliRunner
 
 import tracklab
 from tests.artifacts._artifact_support import log_folder, read_tree, settle, write_tree
-from tests.helpers import python_env, run_python, stored_run
+from tests.helpers import free_port, python_env, run_python, stored_run, wait_until_up
 from tracklab.artifacts import public_api
 
 HERE = Path(__file__).resolve().parent
@@ -141,16 +138,10 @@ def test_one_gigabyte_file_streams_with_bounded_memory(tl_dir: Path, tmp_path: P
         assert f"{step} [{'#' * 30}] 100% 1024/1024 MB" in out.stderr
 
 
-def _free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return sock.getsockname()[1]
-
-
 def test_mlflow_ui_shows_versions_aliases_and_lineage_and_remote_stores_work(tl_dir: Path, tmp_path: Path) -> None:
     sync_api = pytest.importorskip("playwright.sync_api")
     chromium = "/usr/bin/chromium" if os.path.exists("/usr/bin/chromium") else None
-    port = _free_port()
+    port = free_port()
     server = subprocess.Popen(
         [sys.executable, str(HERE / "_mlflow_ui.py"), f"sqlite:///{tl_dir / 'mlflow.db'}", str(tmp_path / "served"),
          str(port)], env=python_env(), stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
@@ -166,7 +157,7 @@ def test_mlflow_ui_shows_versions_aliases_and_lineage_and_remote_stores_work(tl_
         user.finish()
         settle(user)
         consumer = stored_run(tl_dir, "ui", "user").info
-        _wait_until_up(port, server)
+        wait_until_up(port, server, what="the MLflow UI server")
         shots = tmp_path / "screenshots"
         shots.mkdir()
         base = f"http://127.0.0.1:{port}/#"
@@ -195,18 +186,6 @@ def test_mlflow_ui_shows_versions_aliases_and_lineage_and_remote_stores_work(tl_
     finally:
         server.terminate()
         server.wait(timeout=30)
-
-
-def _wait_until_up(port: int, server: subprocess.Popen, timeout: float = 120) -> None:
-    deadline = time.time() + timeout
-    while time.time() < deadline:
-        assert server.poll() is None, "the MLflow UI server exited"
-        try:
-            if urllib.request.urlopen(f"http://127.0.0.1:{port}/health", timeout=2).status == 200:
-                return
-        except OSError:
-            time.sleep(0.3)
-    raise AssertionError("the MLflow UI server did not start")
 
 
 def _page_text(page, url: str, marker: str, screenshot: Path) -> str:

@@ -7,7 +7,6 @@ import json
 import os
 import random
 import signal
-import socket
 import sqlite3
 import subprocess
 import sys
@@ -17,7 +16,7 @@ from pathlib import Path
 import pytest
 
 import tracklab
-from tests.helpers import mlflow_client, python_env, run_python, start_python, stored_run
+from tests.helpers import free_port, mlflow_client, python_env, run_python, start_python, stored_run, wait_until_up
 
 HERE = Path(__file__).resolve().parent
 
@@ -233,12 +232,6 @@ def test_eight_processes_on_a_new_store(new_tl_dir, tmp_path):
     print("log() latency per process:", results)
 
 
-def _free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return sock.getsockname()[1]
-
-
 def _start_mlflow_server(root: Path, port: int) -> subprocess.Popen:
     proc = subprocess.Popen(
         [sys.executable, "-m", "mlflow", "server", "--host", "127.0.0.1", "--port", str(port),
@@ -246,15 +239,7 @@ def _start_mlflow_server(root: Path, port: int) -> subprocess.Popen:
          str(root / "server-artifacts"), "--workers", "1"],
         cwd=root, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, start_new_session=True,
     )
-    import urllib.request
-
-    def up():
-        try:
-            return urllib.request.urlopen(f"http://127.0.0.1:{port}/health", timeout=2).status == 200
-        except OSError:
-            return False
-
-    _wait_for(up, timeout=120, interval=0.5)
+    wait_until_up(port, proc, timeout=120)
     return proc
 
 
@@ -264,7 +249,7 @@ def _stop(proc: subprocess.Popen) -> None:
 
 
 def test_remote_mlflow_server_stopped_and_restarted_mid_run(tl_dir, tmp_path):
-    port = _free_port()
+    port = free_port()
     uri = f"http://127.0.0.1:{port}"
     server = _start_mlflow_server(tmp_path, port)
     proc = start_python(
@@ -310,7 +295,7 @@ def test_remote_mlflow_server_stopped_and_restarted_mid_run(tl_dir, tmp_path):
 
 
 def test_finish_waits_a_bounded_time_when_the_server_is_down_then_sync_completes(tl_dir, tmp_path):
-    port = _free_port()
+    port = free_port()
     uri = f"http://127.0.0.1:{port}"
     out = run_python(
         """

@@ -4,39 +4,18 @@ headless Chromium. Screenshots are kept in the test's tmp folder (`screenshots/`
 from __future__ import annotations
 
 import os
-import socket
 import subprocess
 import sys
-import time
-import urllib.request
 from pathlib import Path
 
 import numpy as np
 import pytest
 
 import tracklab
-from tests.helpers import python_env, stored_run
+from tests.helpers import free_port, python_env, stored_run, wait_until_up
 
 MLFLOW_UI = Path(__file__).resolve().parent.parent / "artifacts" / "_mlflow_ui.py"
 CHROMIUM = "/usr/bin/chromium"
-
-
-def _free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return sock.getsockname()[1]
-
-
-def _wait_until_up(port: int, server: subprocess.Popen, timeout: float = 180) -> None:
-    deadline = time.time() + timeout
-    while time.time() < deadline:
-        assert server.poll() is None, "the MLflow server exited"
-        try:
-            if urllib.request.urlopen(f"http://127.0.0.1:{port}/health", timeout=2).status == 200:
-                return
-        except OSError:
-            time.sleep(0.3)
-    raise AssertionError("the MLflow server did not start")
 
 
 def test_mlflow_ui_shows_logged_images_with_a_step_slider_and_tables_as_tables(tl_dir: Path, tmp_path: Path) -> None:
@@ -53,14 +32,14 @@ def test_mlflow_ui_shows_logged_images_with_a_step_slider_and_tables_as_tables(t
     run.finish()
     info = stored_run(tl_dir, "mediaui", "ui001").info
 
-    port = _free_port()
+    port = free_port()
     server = subprocess.Popen([sys.executable, str(MLFLOW_UI), f"sqlite:///{tl_dir / 'mlflow.db'}",
                                str(tmp_path / "served"), str(port)],
                               env=python_env(), stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
     shots = tmp_path / "screenshots"
     shots.mkdir()
     try:
-        _wait_until_up(port, server)
+        wait_until_up(port, server)
         base = f"http://127.0.0.1:{port}/"
         run_page = f"{base}#/experiments/{info.experiment_id}/runs/{info.run_id}"
         with sync_api.sync_playwright() as playwright:
