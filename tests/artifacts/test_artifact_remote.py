@@ -7,7 +7,6 @@ from __future__ import annotations
 import json
 import os
 import shutil
-import socket
 import subprocess
 import sys
 from pathlib import Path
@@ -16,7 +15,7 @@ import pytest
 
 import tracklab
 from tests.artifacts._artifact_support import log_folder, read_tree, write_tree
-from tests.helpers import python_env, start_python
+from tests.helpers import free_port, python_env, start_python, wait_until_up
 from tracklab.artifacts import public_api
 
 HERE = Path(__file__).resolve().parent
@@ -25,20 +24,16 @@ HERE = Path(__file__).resolve().parent
 @pytest.fixture(scope="module")
 def mlflow_server(template_store: Path, tmp_path_factory: pytest.TempPathFactory):
     """MLflow's server app on a free port over its own store; yields (URL, served artifact root)."""
-    from tests.artifacts.test_artifact_processes import _wait_until_up
-
     root = tmp_path_factory.mktemp("server")
     shutil.copyfile(template_store / "mlflow.db", root / "server.db")
     served = root / "served"
     served.mkdir()
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        port = sock.getsockname()[1]
+    port = free_port()
     server = subprocess.Popen([sys.executable, str(HERE / "_mlflow_ui.py"), f"sqlite:///{root / 'server.db'}",
                                str(served), str(port)], env=python_env(), stdout=subprocess.DEVNULL,
                               stderr=subprocess.DEVNULL)
     try:
-        _wait_until_up(port, server)
+        wait_until_up(port, server, what="the MLflow UI server")
         yield f"http://127.0.0.1:{port}", served
     finally:
         server.terminate()

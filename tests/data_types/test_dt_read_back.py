@@ -11,6 +11,7 @@ import numpy as np
 import pytest
 
 import tracklab
+from tests.helpers import run_python
 from tracklab.sdk.data_types import from_descriptor
 
 PDB = """ATOM      1  N   ALA A   1      11.104   6.134  -6.504  1.00  0.00           N
@@ -132,3 +133,23 @@ def test_logged_tables_are_run_table_artifact_versions(tl_dir: Path) -> None:
     assert names[:2] == ["run-tv001-preds:v0", "run-tv001-preds:v1"]
     # A key wandb's artifact names cannot hold gets wandb's sanitised name (CRC suffix).
     assert len(names) == 3 and names[2].startswith("run-tv001-valpreds-") and os.sep not in names[2]
+
+
+def test_table_versions_are_stored_by_the_writer_not_the_training_process(tl_dir: Path, tmp_path: Path) -> None:
+    out = run_python(
+        """
+        import sys, tracklab
+        run = tracklab.init(project="tables", id="tv002")
+        for epoch in range(3):
+            run.log({"preds": tracklab.Table(columns=["epoch"], data=[[epoch]])})
+        imported = any(m == "mlflow" or m.startswith("mlflow.") for m in sys.modules)
+        run.finish()
+        print("mlflow imported by training:", imported)
+        """,
+        cwd=tmp_path,
+    )
+    assert "mlflow imported by training: False" in out.stdout
+    latest = tracklab.Api().artifact("tables/run-tv002-preds:latest")
+    assert latest.version == "v2" and latest.get("preds").data == [[2]]
+    assert [a.name for a in tracklab.Api().run("tables/tv002").logged_artifacts()] == [
+        "run-tv002-preds:v0", "run-tv002-preds:v1", "run-tv002-preds:v2"]

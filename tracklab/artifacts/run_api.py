@@ -31,11 +31,12 @@ def _track(run: Any, future: Future) -> Future:
     return future
 
 
-def _staged_work(run: Any, request: _publish.Request, what: str) -> tuple[str, Future | None]:
-    """Stage `request` in the run folder; live runs also carry it out now (in the background).
-    Returns the staged file and the future of the work (None offline)."""
-    path = _staging.stage(run.sync_dir, request, keep_files=run.offline)
-    if run.offline:
+def _staged_work(run: Any, request: _publish.Request, what: str, by_writer: bool = False) -> tuple[str, Future | None]:
+    """Stage `request` in the run folder; live runs also carry it out now (in the background),
+    unless `by_writer`: then the run's writer process stores it as the run ends. Returns the
+    staged file and the future of the work (None when it is left staged)."""
+    path = _staging.stage(run.sync_dir, request, keep_files=run.offline or by_writer)
+    if run.offline or by_writer:
         return path, None
     uri = _uri(run)
 
@@ -62,8 +63,12 @@ def finish_pending(run: Any, timeout: float | None = None) -> None:
 
 # -- logging ----------------------------------------------------------------------------------------
 def log_artifact(run: Any, artifact_or_path: Any, name: str | None = None, type: str | None = None,
-                 aliases: Sequence[str] | None = None, tags: Sequence[str] | None = None) -> Artifact:
-    """Log a new version produced by `run` (a path makes an artifact of that file or folder)."""
+                 aliases: Sequence[str] | None = None, tags: Sequence[str] | None = None,
+                 by_writer: bool = False) -> Artifact:
+    """Log a new version produced by `run` (a path makes an artifact of that file or folder).
+
+    `by_writer` leaves the storing to the run's writer process at the end of the run, so the
+    training process never imports MLflow for it (the versions TrackLab makes of logged tables)."""
     artifact = _as_artifact(artifact_or_path, name, type)
     aliases = [a for a in (aliases or []) if a != "latest"]
     for alias in aliases:
@@ -79,9 +84,9 @@ def log_artifact(run: Any, artifact_or_path: Any, name: str | None = None, type:
     artifact._tracking_uri = _uri(run)
     artifact._project = run.project
     artifact._aliases = ["latest", *aliases]
-    path, artifact._pending = _staged_work(run, request, f"logging artifact {artifact._name!r}")
+    path, artifact._pending = _staged_work(run, request, f"logging artifact {artifact._name!r}", by_writer)
     artifact._staged_log = (run.sync_dir, _staging.stem(path))
-    artifact._offline = run.offline
+    artifact._offline = run.offline or by_writer
     return artifact
 
 

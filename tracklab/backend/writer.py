@@ -454,7 +454,21 @@ class RunWriter:
         self._retry("ending the run", lambda: self._store().write(self.run_id, Batch(tags=tags)), give_up_at)
         self._retry("ending the run", lambda: self._store().end_run(self.run_id, mapping.mlflow_status(state), end_ms),
                     give_up_at)
+        self._store_staged_artifacts()
         self._save_state(ended=True)
+
+    def _store_staged_artifacts(self) -> None:
+        """Artifact versions the run left to its writer (the versions of logged tables), and any
+        the training process could not store before it ended."""
+        from tracklab.artifacts import _staging
+
+        if not _staging.has_staged(self.folder.path):
+            return
+        try:
+            _staging.sync_staged(self.folder.path, self.tracking_uri)
+        except Exception as exc:  # the run's data is in; `tracklab sync` retries what is left
+            logger.warning("tracklab writer: staged artifacts not stored (%s); `tracklab sync %s` retries",
+                           exc, self.folder.path)
 
     def ended_state(self) -> str | None:
         exit_record = self.translator.exit

@@ -5,7 +5,8 @@ holding `preds.table.json` (incremental tables: `run-<run id>-incr-preds`, type
 `wandb-run-incremental-table`, one entry per increment). TrackLab logs the same artifact
 through `run.log_artifact`, so it is a version like any other (docs/artifacts.md) and
 `Api().artifact("run-<id>-preds:latest").get("preds")` gives the table back. Logging an
-unchanged table again adds no version (artifact dedup by digest).
+unchanged table again adds no version (artifact dedup by digest). The versions are stored
+by the writer process as the run ends, not during it.
 """
 
 from __future__ import annotations
@@ -19,10 +20,13 @@ _LOGGER = logging.getLogger("tracklab")
 
 
 def log_table_version(run: Any, table_artifact: Any) -> None:
-    """Log the files a logged table collected (`table._RunTableArtifact`) as `run`'s artifact."""
-    log_artifact = getattr(run, "log_artifact", None)
-    if not callable(log_artifact):  # not a core run (e.g. serialize_value without one)
-        return
+    """Log the files a logged table collected (`table._RunTableArtifact`) as `run`'s artifact.
+
+    The version is staged in the run folder and stored by the run's writer process when the run
+    ends (offline: by `tracklab sync`), so logging tables never imports MLflow into training."""
+    if not callable(getattr(run, "log_artifact", None)) or not hasattr(run, "sync_dir"):
+        return  # not a core run (e.g. serialize_value without one)
+    from tracklab.artifacts import run_api
     from tracklab.artifacts.artifact import Artifact
 
     # wandb keeps the key as it is; names with other characters than wandb's artifact rule
@@ -32,6 +36,6 @@ def log_table_version(run: Any, table_artifact: Any) -> None:
     for entry, local_path in table_artifact.files.items():
         artifact.add_file(local_path, name=entry)
     try:
-        log_artifact(artifact)
+        run_api.log_artifact(run, artifact, by_writer=True)
     except Exception as e:  # the table is in the history already; a failed version must not stop training
         _LOGGER.warning("TrackLab could not log the table artifact %r: %s", artifact.name, e)
