@@ -67,7 +67,7 @@ _DEFAULTS: dict[str, Any] = {
     "x_label": None,
     "x_primary": True,
     "x_update_finish_state": True,
-    # Behaviour switches TrackLab honours (see docs/settings.md).
+    # Behaviour switches TrackLab honours (docs/settings.md).
     "x_disable_meta": False,  # no wandb-metadata.json
     "x_disable_machine_info": False,  # metadata without host, hardware and git
     "x_save_requirements": True,  # requirements.txt of the installed packages
