@@ -115,3 +115,25 @@ def test_tensorflow2_native_writer_matches_wandb_offline(tl_dir, tmp_path):
     assert sorted(_series(ours)) == ["train/loss", "train/weights", "valid/loss"]
     assert len(ours) == len(oracle["history"]) and all(_one_namespace(row) for row in ours)
     assert any(f.name.startswith("train/events.out.tfevents") for f in run.files())
+
+
+def test_patch_before_tensorflow_is_imported(tl_dir):
+    """patch() never imports TensorFlow itself; it patches TensorFlow when the script imports it."""
+    pytest.importorskip("tensorflow")
+    run_standin(
+        """
+        import sys, wandb
+        wandb.tensorboard.patch()
+        assert "tensorflow" not in sys.modules
+        run = wandb.init(project="tf2-late")
+        import tensorflow as tf
+        writer = tf.summary.create_file_writer("logs")
+        with writer.as_default():
+            for step in range(3):
+                tf.summary.scalar("loss", 0.5 * step, step=step)
+        writer.close()
+        wandb.finish()
+        """,
+        tl_dir.parent / "work",
+    )
+    assert _series(rows(only_run("tf2-late"))) == {"loss": [(0, 0.0), (1, 0.5), (2, 1.0)]}
