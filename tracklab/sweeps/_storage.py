@@ -108,12 +108,7 @@ def trial_files_dir(sweep_id: str) -> str:
 @contextlib.contextmanager
 def claim_lock(sweep_id: str) -> Iterator[None]:
     """Serialise 'is there room for another trial? take it' among this machine's agents."""
-    directory = os.path.join(sweeps_dir(), "locks")
-    os.makedirs(directory, exist_ok=True)
-    fd = os.open(os.path.join(directory, f"{sweep_id}.lock"), os.O_RDWR | os.O_CREAT, 0o644)
-    try:
-        fcntl.flock(fd, fcntl.LOCK_EX)
+    from tracklab.backend.store_setup import file_lock
+
+    with file_lock(os.path.join(sweeps_dir(), "locks", f"{sweep_id}.lock")):
         yield
-    finally:
-        fcntl.flock(fd, fcntl.LOCK_UN)
-        os.close(fd)
