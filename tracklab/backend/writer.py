@@ -37,11 +37,6 @@ POLL_INTERVAL = 0.1
 UPLOAD_INTERVAL = 10.0
 MAX_BACKOFF = 10.0
 ORPHAN_LINGER = 600.0
-# The live writer runs at a lower CPU priority: on a 2-core laptop its image thumbnails and
-# inserts otherwise take the core the training loop wanted (a 256x256 image per step: step
-# p99 19-31 ms at the same priority, 13-19 ms niced; wandb offline 13-21 ms). It still gets
-# every idle cycle, and the 1,000,000-point total did not change (bench/, docs/benchmarks.md).
-WRITER_NICENESS = 10
 
 
 class _Translator:
@@ -576,8 +571,6 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--parent-pid", type=int, default=None)
     args = parser.parse_args(argv)
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(message)s")
-    with contextlib.suppress(OSError):  # the training loop comes first (see WRITER_NICENESS)
-        os.nice(WRITER_NICENESS)
     folder = RunFolder(args.folder)
     uri = location.resolve_tracking_uri(args.tracking_uri)
     _start_orphan_recovery(uri, folder.path)
