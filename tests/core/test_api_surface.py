@@ -127,7 +127,13 @@ def test_metadata_switches_and_overrides(tl_dir: Path) -> None:
     run = _init(x_disable_meta=True)
     run.finish()
     assert not os.path.exists(os.path.join(run.dir, "wandb-metadata.json"))
-    assert "requests" in open(os.path.join(run.dir, "requirements.txt")).read().lower()
+    listed = open(os.path.join(run.dir, "requirements.txt")).read().splitlines()
+    # Read from the metadata headers alone; the same list the full email parser gives.
+    from importlib import metadata
+
+    parsed = {d.metadata["Name"].lower(): f"{d.metadata['Name']}=={d.version}" for d in metadata.distributions()
+              if d.metadata["Name"]}
+    assert listed == [parsed[name] for name in sorted(parsed)] and any(line.startswith("requests==") for line in listed)
 
     run = _init(x_save_requirements=False, x_stats_cpu_count=96, x_stats_cpu_logical_count=192,
                 x_stats_gpu_count=8, x_stats_gpu_type="NVIDIA H100", x_executable="/opt/py/bin/python")

@@ -117,7 +117,21 @@ def requirements() -> list[str]:
 
     found = {}
     for dist in metadata.distributions():
-        name = dist.metadata["Name"]
+        name, version = _name_and_version(dist)
         if name:
-            found[name.lower()] = f"{name}=={dist.version}"
+            found[name.lower()] = f"{name}=={version}"
     return [found[k] for k in sorted(found)]
+
+
+def _name_and_version(dist: Any) -> tuple[str | None, str | None]:
+    """A distribution's Name and Version from its metadata's header lines only.
+
+    `dist.metadata` runs the email parser over the whole file, long descriptions included:
+    ~0.4 s of CPU for a few hundred packages, taken from the training loop that runs meanwhile."""
+    text = dist.read_text("METADATA") or dist.read_text("PKG-INFO") or dist.read_text("") or ""
+    fields: dict[str, str] = {}
+    for line in text.split("\n\n", 1)[0].splitlines():
+        key, colon, value = line.partition(":")
+        if colon and key in ("Name", "Version") and key not in fields:
+            fields[key] = value.strip()
+    return fields.get("Name"), fields.get("Version")
