@@ -2,7 +2,8 @@
 
 - "mlflow": a copy of a fresh MLflow database (as `ensure_sqlite_store` makes it: WAL, 16 KiB
   pages), its real `metrics` table with the primary key and its two extra indexes, opened as
-  TrackLab's store opens it (synchronous=NORMAL, foreign keys on, one run row to point at);
+  TrackLab's store opens it (synchronous=NORMAL, foreign keys off as in MLflow, one run row to
+  point at);
 - "pk": a new database with SQLite's defaults and MLflow's `metrics` table, primary key only
   (the floor anchors.md measures).
 
@@ -31,7 +32,6 @@ def open_mlflow_copy(path: str, run_id: str) -> sqlite3.Connection:
     """The fresh MLflow database copied at `path`, opened as TrackLab's store does, with a run."""
     conn = sqlite3.connect(path, isolation_level=None)
     conn.execute("PRAGMA synchronous=NORMAL")
-    conn.execute("PRAGMA foreign_keys=ON")
     now = int(time.time() * 1000)
     conn.execute(
         "INSERT INTO runs (run_uuid, name, source_type, source_name, entry_point_name, user_id, status, start_time, "

@@ -448,3 +448,88 @@ def test_run_log_records_read_back_exactly_with_both_parsers(tmp_path):
     assert math.isnan(first.pop("nan")) and math.isnan(rows[0].pop("nan"))
     assert first == rows[0] and type(first["huge"]) is int
     assert second == rows[1] and math.copysign(1, second["b"]) == -1
+
+
+def test_translating_a_chunk_key_by_key_gives_what_row_by_row_gives(tmp_path, monkeypatch):
+    """Chunks of plain numeric rows are translated a key at a time; the result (points, summary,
+    history objects) equals the row-by-row path's, and chunks holding anything else fall back."""
+    import copy
+    import random
+
+    from tracklab.backend import runlog
+    from tracklab.backend import writer as writer_module
+    from tracklab.backend.points import HistoryPoints
+    from tracklab.backend.run_folder import RunFolder
+    from tracklab.backend.store import Batch
+
+    random.seed(3)
+    plain = [{"_step": s, "_timestamp": 1.7e9 + s / 7, "_runtime": s / 7, "loss": random.random(), "epoch": s // 10}
+             for s in range(40)]
+    partial = [{"_step": s, "_timestamp": 1.7e9 + s, "a": float(s), **({"b": -s} if s % 3 else {}),
+                **({"c/d e": 2.5} if s == 5 else {})} for s in range(40, 60)]
+    odd_values = [True, None, float("nan"), float("inf"), 2**60, "text", {"_type": "histogram", "values": [1]}]
+    chunks = [plain, partial, [{"_step": 60 + i, "x": 1.0, "y": value} for i, value in enumerate(odd_values)],
+              [{"_step": 70, "x": 1e308}, {"_step": 71, "x": 1e308}], plain[:3]]
+
+    fast_calls = []
+    real_numeric_rows = writer_module._Translator._numeric_rows
+
+    def translate(fast: bool) -> tuple:
+        def numeric_rows(self, rows, points):
+            taken = fast and real_numeric_rows(self, rows, points)
+            fast_calls.append(taken)
+            return taken
+
+        monkeypatch.setattr(writer_module._Translator, "_numeric_rows", numeric_rows)
+        folder = RunFolder(str(tmp_path / ("fast" if fast else "rows")))
+        os.makedirs(folder.path)
+        translator = writer_module._Translator(folder, {}, set())
+        outcome = []
+        for chunk in chunks:
+            batch = Batch()
+            translator.add([(runlog.HISTORY, row) for row in copy.deepcopy(chunk)], batch)
+            points: HistoryPoints = batch.history
+            outcome.append((list(points.steps), list(points.times), list(points.tuples()), points.latest()))
+        with open(translator.objects_path) as handle:
+            objects = handle.read()
+        translator.close()
+        return outcome, translator.summary, translator.last_step, translator.keymap, objects
+
+    fast = translate(True)
+    assert fast_calls[:3] == [True, True, False]  # the plain chunks, not the one with odd values
+    assert fast_calls[3] is False                # 1e308 + 1e308 overflows: checked row by row
+    rows = translate(False)
+    assert repr(fast) == repr(rows)  # repr: NaN compares unequal to itself
+
+
+def test_writer_stores_a_long_run_without_importing_pandas(tl_dir, tmp_path):
+    """The writer builds the parquet copy of a long run from array buffers: `pyarrow.array()`
+    would import pandas (~0.5 s of CPU taken from the training loop). The copy reads back whole."""
+    from tracklab.backend.history_columns import MIN_POINTS
+
+    steps = MIN_POINTS // 4 + 10
+    run_python(
+        f"""
+        import tracklab
+        run = tracklab.init(project="p", id="long01", mode="offline")
+        for step in range({steps}):
+            run.log({{"a": step * 0.5, "b": float(step), "c": -step, "d": 1.0 / (step + 1)}})
+        run.finish()
+        """,
+        cwd=tmp_path,
+    )
+    proc = run_python(
+        """
+        import glob, os, sys
+        from tracklab.backend.run_folder import RunFolder
+        from tracklab.backend.writer import sync_folder
+        root = os.environ["TRACKLAB_DIR"]
+        folder = glob.glob(os.path.join(root, "runs", "*", "long01"))[0]
+        print(sync_folder(RunFolder(folder), "sqlite:///" + os.path.join(root, "mlflow.db"), root=root),
+              "pandas" in sys.modules, os.path.exists(os.path.join(folder, "history.parquet")))
+        """,
+        cwd=tmp_path,
+    )
+    assert proc.stdout.split() == ["synced", "False", "True"]
+    history = tracklab.Api().run("p/long01").history(samples=10**7)
+    assert len(history) == steps and history["c"].iloc[-1] == -(steps - 1) and history["a"].iloc[7] == 3.5

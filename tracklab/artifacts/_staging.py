@@ -15,8 +15,9 @@ import time
 from typing import Any
 
 from tracklab.artifacts import _cache, _digest, _publish
+from tracklab.backend.run_folder import STAGED_ARTIFACTS
 
-_SUBDIR = os.path.join("artifacts", "staged")
+_SUBDIR = STAGED_ARTIFACTS
 
 
 def stage(run_folder: str, request: _publish.Request, keep_files: bool) -> str:

@@ -14,6 +14,7 @@ from tracklab.errors import RunInUseError
 
 STATE_NAME = "sync-state.json"
 LOCK_NAME = "run.lock"
+STAGED_ARTIFACTS = os.path.join("artifacts", "staged")  # artifact work left for the writer or sync
 
 
 def project_folder_name(project: str) -> str:
@@ -36,6 +37,10 @@ class RunFolder:
     @property
     def log_path(self) -> str:
         return os.path.join(self.path, runlog.LOG_NAME)
+
+    @property
+    def staged_artifacts_dir(self) -> str:
+        return os.path.join(self.path, STAGED_ARTIFACTS)
 
     def exists(self) -> bool:
         return os.path.exists(self.log_path)
