@@ -171,7 +171,8 @@ def test_finish_timeout_raises(tl_dir: Path) -> None:
     run.log({"a": 1})
     with pytest.raises(TimeoutError, match="finish_timeout_raises"):
         run.finish()
-    run._writer.wait(timeout=60)  # the writer carries on and completes the run
+    assert run._writer.wait_stored(timeout=60)  # the writer carries on and completes the run
+    run._writer.process.wait(timeout=60)
 
 
 def test_end_of_run_summary_lines_limited() -> None:

@@ -74,7 +74,7 @@ def test_killed_run_with_dead_writer_is_recovered_by_sync(tl_dir, tmp_path):
         for i in range(500):
             run.log({"v": float(i)})
         run._runlog.flush()
-        os.kill(run._writer.pid, signal.SIGKILL)  # the writer dies too
+        os.kill(run._writer.process.pid, signal.SIGKILL)  # the writer dies too
         print("ready", flush=True)
         import time; time.sleep(60)
         """,
@@ -338,7 +338,7 @@ def test_the_next_run_recovers_an_orphan(tl_dir, tmp_path):
         for i in range(100):
             run.log({"v": float(i)})
         run._runlog.flush()
-        os.kill(run._writer.pid, signal.SIGKILL)
+        os.kill(run._writer.process.pid, signal.SIGKILL)
         print("ready", flush=True)
         import time; time.sleep(60)
         """,

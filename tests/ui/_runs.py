@@ -100,7 +100,7 @@ run = wandb.init(project="crash", id="orphan01", name="orphan")
 for step in range(20):
     wandb.log({"loss": float(step)})
 run._runlog.flush()
-os.kill(run._writer.pid, signal.SIGKILL)
+os.kill(run._writer.process.pid, signal.SIGKILL)
 print("ready", flush=True)
 time.sleep(120)
 """

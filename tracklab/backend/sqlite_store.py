@@ -39,6 +39,7 @@ _UPSERT_LATEST = (
     "WHERE (excluded.step, excluded.timestamp, excluded.value) > "
     "(latest_metrics.step, latest_metrics.timestamp, latest_metrics.value)"
 )
+_CHECKPOINT_BYTES = 80 * 1024 * 1024
 
 
 def _now_ms() -> int:
@@ -58,6 +59,12 @@ class SqliteStore:
         # Inserting into MLflow's metrics table touches three B-trees; a page cache that holds
         # their working set inserts ~1.5x faster than SQLite's 2 MB default (bench/).
         self._conn.execute("PRAGMA cache_size=-131072")
+        # One chunk dirties ~25 MB of pages; at SQLite's default (1,000 pages) every commit also
+        # checkpointed, ~10% of the insert. Every few chunks copies hot pages once per checkpoint
+        # (bench/: 6-10% faster); the WAL file is cut back to the same size afterwards.
+        page_size = self._conn.execute("PRAGMA page_size").fetchone()[0]
+        self._conn.execute(f"PRAGMA wal_autocheckpoint={_CHECKPOINT_BYTES // page_size}")
+        self._conn.execute(f"PRAGMA journal_size_limit={_CHECKPOINT_BYTES}")
         # Foreign keys stay off, as in MLflow's own store: checking them costs a lookup of the run
         # per inserted point (~5% of the insert), and ensure_run() makes the run row first.
         self._artifact_uris: dict[str, str] = {}

@@ -616,9 +616,7 @@ class Run:
         if self._writer is None:
             return False
         timeout = float(self._settings.finish_timeout or 60)
-        try:
-            self._writer.wait(timeout=timeout)
-        except Exception:  # subprocess.TimeoutExpired: the store is slow or down
+        if not self._writer.wait_stored(timeout):  # the store is slow or down
             pending = self._folder.pending_bytes(self._settings.tracking_uri)
             sys.stderr.write(
                 f"tracklab: the store did not take everything within {timeout:.0f}s "
