@@ -63,6 +63,7 @@ def run_logging(adapter: Any, steps: int) -> dict[str, Any]:
     looped = clock()
     adapter.finish()
     finished = clock()
+    adapter.wait_for_helpers()  # untimed: so that their peak RSS is counted
     return {
         "import_s": imported - began,
         "init_s": started - imported,

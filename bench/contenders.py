@@ -129,6 +129,9 @@ class Adapter:
     def finish(self) -> None:
         """End the run and wait for what the library waits for (timed as "finish")."""
 
+    def wait_for_helpers(self) -> None:
+        """After the timing: reap helper processes still closing down, for their peak RSS."""
+
     def read_back(self, steps: int) -> int:
         """Read the logged history back; return the number of steps found."""
         return -1
@@ -162,6 +165,10 @@ class TrackLabAdapter(WandbStyleAdapter):
 
     def init_kwargs(self) -> dict[str, Any]:
         return {"settings": {"silent": True, "x_disable_stats": True}}
+
+    def wait_for_helpers(self) -> None:
+        # finish() returns once the run is stored; the writer then closes the store and exits.
+        self.run._writer.process.wait(timeout=120)
 
     def read_back(self, steps: int) -> int:
         frame = self.lib.Api().run(f"{PROJECT}/{self.run.id}").history(samples=10**7)
