@@ -533,3 +533,26 @@ def test_writer_stores_a_long_run_without_importing_pandas(tl_dir, tmp_path):
     assert proc.stdout.split() == ["synced", "False", "True"]
     history = tracklab.Api().run("p/long01").history(samples=10**7)
     assert len(history) == steps and history["c"].iloc[-1] == -(steps - 1) and history["a"].iloc[7] == 3.5
+
+
+def test_history_rows_encoded_fast_read_back_as_the_standard_encoder_writes_them():
+    """`log()` encodes plain rows with orjson; every row reads back exactly as the standard
+    encoder's record does, and what orjson would write differently takes the standard path."""
+    from tracklab.backend import runlog
+
+    parse = runlog._record_parser()
+    plain = {"loss": 0.25, "tiny": 5e-324, "big": 1e16, "neg0": -0.0, "step": 2**63, "ok": True, "s": "snow \u2603"}
+    assert runlog.encode_row(plain) == orjson_text(plain)  # the fast path was taken
+    awkward = [{"nan": float("nan")}, {"inf": float("-inf")}, {"none": None}, {"huge": 2**64},
+               {"lone": "a \udc80 surrogate"}, {"nested": {"_type": "histogram", "values": [1, 2]}}, {1: 2.0},
+               {"text": "null, as a word"}]
+    for row in [plain, *awkward]:
+        assert repr(parse(runlog.encode_row(row))) == repr(parse(runlog.encode(row)))
+    for row in awkward:
+        assert runlog.encode_row(row) == runlog.encode(row)
+
+
+def orjson_text(row):
+    import orjson
+
+    return orjson.dumps(row).decode()

@@ -35,6 +35,31 @@ _encoder = json.JSONEncoder(separators=(",", ":"), allow_nan=True, check_circula
 encode = _encoder.encode
 
 
+_FAST_ROW_TYPES = frozenset((float, int, str, bool, type(None)))
+_dumps: Any = None
+
+
+def encode_row(row: dict[str, Any]) -> str:
+    """A history row as one JSON line, the same record `encode` makes, ~5x faster for rows of
+    plain values (the encoder was two thirds of `log()`). orjson takes rows whose values are
+    exactly those types; what it cannot write as `encode` does goes to `encode`: NaN and inf
+    (orjson writes them as null, so any null does), integers past 64 bits, lone surrogates."""
+    global _dumps
+    if set(map(type, row.values())) <= _FAST_ROW_TYPES:
+        if _dumps is None:
+            try:
+                from orjson import dumps as _dumps
+            except ImportError:  # pragma: no cover - orjson is a dependency
+                _dumps = encode
+        try:
+            data = _dumps(row)
+        except TypeError:
+            return encode(row)
+        if type(data) is bytes and b"null" not in data:
+            return data.decode()
+    return encode(row)
+
+
 _parse: Any = None
 
 

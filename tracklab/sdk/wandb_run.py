@@ -226,7 +226,7 @@ class Run:
         rules = self._rules
         if rules:
             self._step_sync(row)
-        self._runlog.append_line("h" + runlog.encode(row) + "\n")
+        self._runlog.append_line("h" + runlog.encode_row(row) + "\n")
         self.summary._from_history(row, rules, nested)
 
     def _step_sync(self, row: dict[str, Any]) -> None:
