@@ -47,15 +47,12 @@ def encode_row(row: dict[str, Any]) -> str:
     global _dumps
     if set(map(type, row.values())) <= _FAST_ROW_TYPES:
         if _dumps is None:
-            try:
-                from orjson import dumps as _dumps
-            except ImportError:  # pragma: no cover - orjson is a dependency
-                _dumps = encode
+            from orjson import dumps as _dumps
         try:
             data = _dumps(row)
         except TypeError:
             return encode(row)
-        if type(data) is bytes and b"null" not in data:
+        if b"null" not in data:
             return data.decode()
     return encode(row)
 
@@ -69,10 +66,7 @@ def _record_parser() -> Any:
     past 64 bits, lone surrogates). Imported on first read: training processes only write."""
     global _parse
     if _parse is None:
-        try:
-            from orjson import loads as fast
-        except ImportError:  # pragma: no cover - orjson is a dependency; read logs without it anyway
-            fast = json.loads
+        from orjson import loads as fast
 
         def parse(text: str) -> Any:
             try:

@@ -7,7 +7,6 @@ import os
 import select
 import subprocess
 import sys
-import time
 
 
 def _package_parent() -> str:
@@ -40,17 +39,13 @@ class WriterProcess:
         final checkpoint or the writer's exit."""
         if self._stored_fd < 0:
             return True
-        deadline = time.monotonic() + timeout
-        while True:
-            remaining = deadline - time.monotonic()
-            if remaining <= 0:
-                return False
-            ready, _, _ = select.select([self._stored_fd], [], [], remaining)
-            if ready:
-                os.read(self._stored_fd, 64)  # "stored", or b"" when the writer died first
-                os.close(self._stored_fd)
-                self._stored_fd = -1
-                return True
+        ready, _, _ = select.select([self._stored_fd], [], [], timeout)
+        if not ready:
+            return False
+        os.read(self._stored_fd, 64)  # "stored", or b"" when the writer died first
+        os.close(self._stored_fd)
+        self._stored_fd = -1
+        return True
 
 
 def start_writer(run_folder: str, tracking_uri: str | None) -> WriterProcess:

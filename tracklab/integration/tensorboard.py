@@ -106,10 +106,7 @@ def flush_pending() -> None:
     run = tracklab.run
     if run is not None and _tf.get("save"):
         for path in watcher.event_files():
-            logdir = os.path.dirname(path)
-            root = _tf.get("root_logdir")
-            base = root if root and _namespace(logdir, root) else os.path.dirname(logdir)
-            run.save(path, base_path=os.path.abspath(base), policy="now")
+            _save_events(run, path, os.path.dirname(path), _tf.get("root_logdir", ""))
 
 
 class _AfterImport(importlib.abc.MetaPathFinder):
@@ -211,7 +208,12 @@ def _save_event_file(writer: Any, root_logdir: str) -> None:
     path = getattr(writer, "_file_name", None) or getattr(getattr(writer, "_ev_writer", None), "_file_name", None)
     if run is None or not path or not os.path.exists(path):
         return
-    logdir = os.path.abspath(writer.get_logdir())
+    _save_events(run, path, os.path.abspath(writer.get_logdir()), root_logdir)
+
+
+def _save_events(run: Any, path: str, logdir: str, root_logdir: str) -> None:
+    """Save an event file with the run, named relative to the root log dir (or its own log dir's
+    parent), as wandb names it."""
     base = root_logdir if root_logdir and _namespace(logdir, root_logdir) else os.path.dirname(logdir)
     run.save(os.path.abspath(path), base_path=os.path.abspath(base), policy="now")
 
