@@ -6,11 +6,11 @@ from __future__ import annotations
 import subprocess
 import sys
 
-
 import tracklab
 from tests._wandb_offline import run_wandb_offline
 from tests.differential import normalise, run_tracklab
 from tests.helpers import python_env, stored_run
+from tracklab.cli.run_cmd import child_environment
 
 SCRIPT = """
 import numpy as np
@@ -61,3 +61,35 @@ def test_import_refuses_what_is_not_a_wandb_run(tl_dir, tmp_path):
     assert result.returncode == 1 and "not a wandb run file" in result.stderr
     empty = _import([str(tmp_path / "w" if (tmp_path / "w").exists() else tmp_path)], tmp_path)
     assert empty.returncode != 0
+
+
+MIGRATE = """
+import wandb
+
+run = wandb.init(project="moved", config={"lr": 0.1, "net": {"depth": 3}})
+for step in range(3):
+    wandb.log({"loss": 1.0 / (step + 1)})
+wandb.finish()
+"""
+
+
+def test_migration_commands_work_under_the_standin(tl_dir, tmp_path, monkeypatch):
+    """`wandb sync`, `tracklab sync` and `tracklab import-wandb` read wandb's run files while
+    `import wandb` gives TrackLab in their process; the config reads back as wandb's API shows it."""
+    wandb_side = run_wandb_offline(MIGRATE, tmp_path / "w")
+    monkeypatch.setenv("PYTHONPATH", python_env()["PYTHONPATH"])
+    standin = child_environment()  # what `tracklab run` gives its children: the stand-in and the `wandb` command
+    probe = subprocess.run([sys.executable, "-c", "import wandb; print(wandb.__tracklab__)"], env=standin,
+                           capture_output=True, text=True, timeout=120)
+    assert probe.stdout.strip() == "True", probe.stderr
+    commands = {"wandb-sync": ["wandb", "sync", wandb_side["run_dir"]],
+                "tracklab-sync": [sys.executable, "-m", "tracklab.cli", "sync", wandb_side["run_dir"]],
+                "import-wandb": [sys.executable, "-m", "tracklab.cli", "import-wandb", wandb_side["run_dir"]]}
+    for name, argv in commands.items():
+        store = tmp_path / name
+        proc = subprocess.run(argv, env={**standin, "TRACKLAB_DIR": str(store)}, cwd=tmp_path,
+                              capture_output=True, text=True, timeout=300)
+        assert proc.returncode == 0, f"{name}: {proc.stdout}{proc.stderr}"
+        run = tracklab.Api(tracking_uri=f"sqlite:///{store / 'mlflow.db'}").run(f"moved/{wandb_side['run_id']}")
+        assert dict(run.config) == {"lr": 0.1, "net": {"depth": 3}}, name  # no `_wandb` key, as wandb's API
+        assert [row["loss"] for row in run.scan_history()] == [1.0, 0.5, 1 / 3], name

@@ -35,7 +35,9 @@ def _records(data: dict[str, Any], project: str, files_dir: str, source: str) ->
               "notes": meta.get("notes") or None, "tags": meta.get("tags") or [], "group": meta.get("group") or None,
               "job_type": meta.get("job_type") or None, "start_time": start, "resumed": False, "mode": "online",
               "files_dir": files_dir, "imported_from": source}
-    records: list[tuple[str, Any]] = [(runlog.HEADER, header), (runlog.CONFIG, data["config"])]
+    # wandb's API hides the `_wandb` config entry (its own bookkeeping): so does the imported run.
+    config = {k: v for k, v in data["config"].items() if k != "_wandb"}
+    records: list[tuple[str, Any]] = [(runlog.HEADER, header), (runlog.CONFIG, config)]
     end = start
     for row in data["history"]:
         row = {k: v for k, v in row.items() if k != "_wandb"}

@@ -1,13 +1,20 @@
 """Reading wandb's run files (`run-<id>.wandb`): LevelDB's log format with a 7-byte header,
-each record a `wandb_internal_pb2.Record` decoded with wandb's own protobuf classes (so decoding
-needs the `wandb` package; nothing else of wandb is used)."""
+each record a `wandb_internal_pb2.Record`.
+
+The records are decoded with the message schema the installed wandb distribution ships, read from
+its files into a private protobuf pool: no wandb code runs and `import wandb` is never used, so
+the reader works the same whether `wandb` means the real package or TrackLab's stand-in in this
+process (`wandb sync` under `tracklab run`)."""
 
 from __future__ import annotations
 
+import ast
+import functools
 import json
 import os
 import struct
 from collections.abc import Iterator, Mapping
+from pathlib import Path
 from typing import Any
 
 
@@ -26,14 +33,77 @@ _BLOCK = 32 * 1024
 _FULL, _FIRST, _MIDDLE, _LAST = 1, 2, 3, 4
 
 
-def iter_records(path: str | os.PathLike[str]) -> Iterator[Any]:
-    """Yield each `wandb_internal_pb2.Record` stored in a `run-<id>.wandb` file."""
+def _wandb_proto_dir() -> Path:
+    """The folder of the installed wandb distribution's generated protobuf modules.
+
+    Found through package metadata, skipping distributions without the files (the stand-in's own
+    `wandb` dist-info), so it is the real package even while `import wandb` gives TrackLab.
+    """
+    import importlib.metadata
+
+    import google.protobuf
+
+    major = google.protobuf.__version__.split(".")[0]
+    for dist in importlib.metadata.distributions(name="wandb"):
+        proto = Path(str(dist.locate_file("wandb/proto")))
+        if not (proto / "wandb_internal_pb2.py").is_file():
+            continue
+        candidates = [proto / f"v{major}", *sorted(proto.glob("v*"), reverse=True), proto]
+        for folder in candidates:
+            if _serialized_file(folder / "wandb_internal_pb2.py") is not None:
+                return folder
+    raise WandbRunFileError("reading wandb run files needs the wandb package installed (pip install wandb); "
+                            "only its message schema is read, none of its code runs")
+
+
+def _serialized_file(module_path: Path) -> bytes | None:
+    """The serialized FileDescriptorProto a protoc-generated `_pb2.py` module registers, if any."""
     try:
-        from wandb.proto import wandb_internal_pb2 as pb
-    except ImportError as exc:
-        raise WandbRunFileError(
-            "reading wandb run files needs the wandb package (pip install wandb); nothing else of it is used"
-        ) from exc
+        tree = ast.parse(module_path.read_text(encoding="utf-8"))
+    except (OSError, SyntaxError, ValueError):
+        return None
+    for node in ast.walk(tree):
+        if (isinstance(node, ast.Call) and isinstance(node.func, ast.Attribute)
+                and node.func.attr == "AddSerializedFile" and node.args
+                and isinstance(node.args[0], ast.Constant) and isinstance(node.args[0].value, bytes)):
+            return node.args[0].value
+    return None
+
+
+@functools.lru_cache(maxsize=1)
+def _record_class() -> Any:
+    """wandb's `Record` message class, built in a private pool (never clashes with a loaded wandb)."""
+    from google.protobuf import descriptor_pb2, descriptor_pool, message_factory
+    # The well-known types wandb's schema depends on, registered in the default pool on import.
+    from google.protobuf import empty_pb2, struct_pb2, timestamp_pb2, wrappers_pb2  # noqa: F401
+
+    folder = _wandb_proto_dir()
+    pool = descriptor_pool.DescriptorPool()
+    added: set[str] = set()
+
+    def add(name: str) -> None:
+        if name in added:
+            return
+        added.add(name)
+        if name.startswith("google/protobuf/"):
+            proto = descriptor_pb2.FileDescriptorProto()
+            descriptor_pool.Default().FindFileByName(name).CopyToProto(proto)
+        else:
+            data = _serialized_file(folder / (Path(name).stem + "_pb2.py"))
+            if data is None:
+                raise WandbRunFileError(f"the installed wandb lacks the schema file {name} in {folder}")
+            proto = descriptor_pb2.FileDescriptorProto.FromString(data)
+        for dependency in proto.dependency:
+            add(dependency)
+        pool.Add(proto)
+
+    add("wandb/proto/wandb_internal.proto")
+    return message_factory.GetMessageClass(pool.FindMessageTypeByName("wandb_internal.Record"))
+
+
+def iter_records(path: str | os.PathLike[str]) -> Iterator[Any]:
+    """Yield each `wandb_internal.Record` stored in a `run-<id>.wandb` file."""
+    record_class = _record_class()
 
     with open(path, "rb") as handle:
         data = handle.read()
@@ -73,7 +143,7 @@ def iter_records(path: str | os.PathLike[str]) -> Iterator[Any]:
         else:
             raise WandbRunFileError(f"{path}: bad chunk type {kind} at byte {offset}")
         if payload is not None:
-            record = pb.Record()
+            record = record_class()
             record.ParseFromString(payload)
             yield record
 
