@@ -7,7 +7,7 @@ CARGO ?= $(shell command -v cargo 2>/dev/null || echo $$HOME/.cargo/bin/cargo)
 .PHONY: setup test bench gpu_stats
 
 setup:
-	apt-get update && apt-get install -y chromium
+	apt-get update && apt-get install -y chromium postgresql-15
 	$(PYTHON) -m pip install -e '.[dev]'
 	$(MAKE) gpu_stats
 
