@@ -155,9 +155,9 @@ class Cluster:
         return f"{scheme}://{SUPERUSER}@127.0.0.1:{self.port}/{database}"
 
     def connect(self, database: str = "postgres") -> Any:
-        import psycopg2
+        import psycopg
 
-        return psycopg2.connect(host="127.0.0.1", port=self.port, user=SUPERUSER, dbname=database)
+        return psycopg.connect(host="127.0.0.1", port=self.port, user=SUPERUSER, dbname=database)
 
     def create_database(self, name: str, locale: str | None = "C") -> str:
         """A new database (`locale` None: the cluster's); return its URI.

@@ -4,11 +4,18 @@ fresh database per test, removed afterwards, pass or fail."""
 
 from __future__ import annotations
 
+import contextlib
 import itertools
+import os
+import signal
+import subprocess
+import sys
 from collections.abc import Iterator
+from pathlib import Path
 
 import pytest
 
+from tests.helpers import free_port, python_env, wait_until_up
 from tests.server._postgres import Cluster, available
 
 _numbers = itertools.count()
@@ -36,3 +43,84 @@ def pg_uri(pg_cluster: Cluster) -> Iterator[str]:
         yield uri
     finally:
         pg_cluster.drop_database(name)
+
+
+class TeamServer:
+    """A running `tracklab server` (its URL, database and artifact folder)."""
+
+    def __init__(self, url: str, backend_uri: str, artifacts: Path, proc: subprocess.Popen, log: Path) -> None:
+        self.url = url
+        self.backend_uri = backend_uri
+        self.artifacts = artifacts
+        self.proc = proc
+        self.log = log
+
+    def output(self) -> str:
+        return self.log.read_text(errors="replace")
+
+
+def _reset_sigint() -> None:
+    signal.signal(signal.SIGINT, signal.SIG_DFL)
+
+
+def start_team_server(backend_uri: str, folder: Path, *extra: str, workers: int = 2) -> TeamServer:
+    """Start `tracklab server` on a free port in its own process group and wait until it answers."""
+    port = free_port()
+    artifacts = folder / "artifacts"
+    log = folder / "server.log"
+    env = python_env({"HOME": str(folder), "TRACKLAB_DIR": str(folder / "tracklab")})
+    for name in list(env):
+        if name.startswith(("MLFLOW_", "TRACKLAB_TRACKING_URI")):
+            env.pop(name)
+    with open(log, "wb") as out:
+        proc = subprocess.Popen(
+            [sys.executable, "-m", "tracklab.cli", "server", "--backend-store-uri", backend_uri,
+             "--artifacts-destination", str(artifacts), "--port", str(port), "--workers", str(workers), *extra],
+            cwd=str(folder), env=env, stdin=subprocess.DEVNULL, stdout=out, stderr=subprocess.STDOUT,
+            start_new_session=True, preexec_fn=_reset_sigint)
+    server = TeamServer(f"http://127.0.0.1:{port}", backend_uri, artifacts, proc, log)
+    try:
+        wait_until_up(port, proc, what="tracklab server")
+    except BaseException:
+        stop_team_server(server)
+        raise AssertionError(f"tracklab server did not start:\n{server.output()[-3000:]}") from None
+    return server
+
+
+def stop_team_server(server: TeamServer) -> None:
+    """SIGTERM the server's process group, SIGKILL what is left, pass or fail."""
+    with contextlib.suppress(ProcessLookupError):
+        os.killpg(server.proc.pid, signal.SIGTERM)
+    try:
+        server.proc.wait(15)
+    except subprocess.TimeoutExpired:
+        pass
+    with contextlib.suppress(ProcessLookupError, PermissionError):
+        os.killpg(server.proc.pid, signal.SIGKILL)  # workers that outlived the parent
+    with contextlib.suppress(subprocess.TimeoutExpired):
+        server.proc.wait(15)
+
+
+@pytest.fixture(scope="module")
+def team_server(pg_cluster: Cluster, tmp_path_factory: pytest.TempPathFactory) -> Iterator[TeamServer]:
+    """One `tracklab server` (2 workers) per test module, on its own new PostgreSQL database."""
+    name = f"tracklab_server_{next(_numbers)}"
+    uri = pg_cluster.create_database(name)
+    server = start_team_server(uri, tmp_path_factory.mktemp("team-server"))
+    try:
+        yield server
+    finally:
+        stop_team_server(server)
+        pg_cluster.drop_database(name)
+
+
+def machine(tmp_path: Path, name: str, tracking_uri: str) -> dict[str, str]:
+    """The environment of a "machine": its own TRACKLAB_DIR, HOME and working folder, sharing
+    nothing with the others but the tracking URI."""
+    home = tmp_path / name
+    (home / "work").mkdir(parents=True, exist_ok=True)
+    env = {name: value for name, value in python_env().items()
+           if not name.startswith(("WANDB_", "TRACKLAB_", "MLFLOW_"))}
+    env.update({"HOME": str(home), "TRACKLAB_DIR": str(home / ".tracklab"), "TRACKLAB_TRACKING_URI": tracking_uri,
+                "WANDB_SILENT": "true"})
+    return env

@@ -27,6 +27,7 @@ _COMMANDS = [
     ("tracklab.cli.local_cmds", "demo"),
     ("tracklab.cli.runs_cmd", "runs"),
     ("tracklab.cli.ui_cmd", "ui"),
+    ("tracklab.cli.server_cmd", "server"),
     ("tracklab.cli.sweep_cmd", "sweep"),
     ("tracklab.cli.sweep_cmd", "agent"),
     ("tracklab.cli.artifact_cmd", "artifact"),
