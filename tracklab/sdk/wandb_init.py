@@ -15,7 +15,8 @@ from tracklab.backend.run_folder import RunFolder
 from tracklab.errors import UsageError
 from tracklab.sdk import wandb_setup
 from tracklab.sdk.lib import runid
-from tracklab.sdk.wandb_run import NoopRun, Run
+from tracklab.sdk._noop_run import NoopRun
+from tracklab.sdk.wandb_run import Run
 from tracklab.sdk.wandb_settings import Settings, settings_from_directory, settings_from_environment
 
 logger = logging.getLogger("tracklab")
@@ -163,12 +164,8 @@ def init(
         logger.debug("tracklab.init: ignoring arguments %s", sorted(legacy))
     if resume_from and resume:
         raise UsageError("init: resume_from cannot be combined with resume")
-    if pending_sweep_trial is not None or os.environ.get("WANDB_SWEEP_ID"):
-        # wandb's rule: inside a sweep trial the agent decides the run's identity.
-        for arg, value in (("project", project), ("entity", entity), ("id", id)):
-            if value is not None:
-                logger.warning("Ignored tracklab.init() arg %s when running a sweep.", arg)
-        project = entity = id = None
+    if _in_sweep_trial():
+        project, entity, id = _drop_identity_in_sweep(project=project, entity=entity, id=id)
     resolved = _settings_for(
         {"entity": entity, "project": project, "root_dir": os.fspath(dir) if dir else None, "run_id": id,
          "run_name": name, "run_notes": notes, "run_tags": tuple(tags) if tags is not None else None,
@@ -184,11 +181,7 @@ def init(
         if reinit_mode == "finish_previous":
             previous.finish()
 
-    if not resolved.project:
-        resolved.project = "uncategorized"
-    if not resolved.run_id:
-        resolved.run_id = runid.generate_id()
-    resolved.x_start_time = time.time()
+    _name_the_run(resolved)
     if resolved.mode == "disabled":
         run: Run = NoopRun(resolved)
         _apply_config(run, config, resolved, config_include_keys, config_exclude_keys)
@@ -202,73 +195,21 @@ def init(
 
         ensure_server(resolved)
     resume_mode = _normalize_resume(resolved.resume)
-    resume_path = None
-    if resume_mode == "auto":
-        resume_path = resolved.resume_fname
-        if id is None and not os.environ.get("WANDB_RUN_ID") and os.path.exists(resume_path):
-            try:
-                with open(resume_path) as handle:
-                    saved = json.load(handle)
-                if saved.get("project") == resolved.project:
-                    resolved.run_id = saved["run_id"]
-            except (OSError, ValueError, KeyError):
-                pass
-
+    resume_path = _take_auto_resume_id(resolved, id) if resume_mode == "auto" else None
     folder = RunFolder.for_run(resolved.project, resolved.run_id, resolved.tracklab_dir)
     exists = folder.exists()
-    if resume_mode == "must" and not exists:
-        raise UsageError(
-            f"init: resume='must' but run {resolved.project}/{resolved.run_id} does not exist "
-            f"(rule: 'must' only resumes an existing run; use resume='allow' to create it)"
-        )
-    if resume_mode == "never" and exists:
-        raise UsageError(
-            f"init: resume='never' but run {resolved.project}/{resolved.run_id} already exists "
-            f"(rule: 'never' refuses an existing id; pick another id)"
-        )
+    _check_resume_rule(resume_mode, exists, resolved)
     folder.acquire()
     try:
-        prior = _read_prior(folder) if exists else None
-        if prior and resume_mode is None:
-            logger.warning("tracklab: run %s exists; continuing it (pass resume='allow' to say so)", resolved.run_id)
-        if prior:
-            for setting, key in (("run_name", "name"), ("run_notes", "notes"), ("run_group", "group"),
-                                 ("run_job_type", "job_type"), ("entity", "entity")):
-                if not getattr(resolved, setting) and prior.get(key):
-                    resolved.update({setting: prior[key]})
-            if tags is None and prior.get("tags") is not None and not resolved.run_tags:
-                resolved.run_tags = tuple(prior["tags"])
-            folder.files_dir = prior.get("files_dir") or folder.files_dir
-        elif resolved.root_dir:
-            folder.files_dir = os.path.join(_run_files_parent(resolved), "files")
-        if resolved.x_files_dir:
-            folder.files_dir = os.path.abspath(os.path.expanduser(resolved.x_files_dir))
-        resolved._bind_run_folder(folder.path, folder.files_dir)
-        resolved.resumed = bool(exists)
-        if not resolved.run_name:
-            resolved.run_name = _random_name()
-        sweep = _take_sweep(resolved)
-        if prior is None:
-            prior = {"mlflow_run_id": uuid.uuid4().hex}
-        run = Run(resolved, folder, resumed=bool(exists), start_step=int(prior.get("step", 0)), prior=prior)
-        _apply_config(run, config, resolved, config_include_keys, config_exclude_keys)
-        if sweep:
-            run.config.update_locked(sweep, user="sweep")
-        if resolved.mode != "offline":  # offline runs never touch the store
-            run._experiment_id = _experiment_id(resolved)
-        run._start()
+        run = _start_run(resolved, folder, exists, resume_mode, tags, config, config_include_keys,
+                         config_exclude_keys)
     except BaseException:
         folder.release()
         raise
     if sync_tensorboard or tensorboard or resolved.sync_tensorboard:
-        from tracklab.integration import tensorboard as tensorboard_sync
-
-        if not tensorboard_sync.is_patched():
-            tensorboard_sync.patch()
+        _sync_tensorboard()
     if resume_path:
-        os.makedirs(os.path.dirname(resume_path), exist_ok=True)
-        with open(resume_path, "w") as handle:
-            json.dump({"run_id": run.id, "project": run.project}, handle)
+        _remember_for_auto_resume(resume_path, run)
     if resolved.symlink and resolved.root_dir and folder.files_dir.startswith(resolved.wandb_dir + os.sep):
         from tracklab.sdk._run_logs import link_latest
 
@@ -279,6 +220,111 @@ def init(
 
     _printer.header(run)
     return run
+
+
+def _sync_tensorboard() -> None:
+    """sync_tensorboard=True: log what TensorBoard writers write."""
+    from tracklab.integration import tensorboard as tensorboard_sync
+
+    if not tensorboard_sync.is_patched():
+        tensorboard_sync.patch()
+
+
+def _in_sweep_trial() -> bool:
+    return pending_sweep_trial is not None or bool(os.environ.get("WANDB_SWEEP_ID"))
+
+
+def _drop_identity_in_sweep(**identity: str | None) -> tuple[None, None, None]:
+    """wandb's rule: inside a sweep trial the agent decides the run's project, entity and id."""
+    for arg, value in identity.items():
+        if value is not None:
+            logger.warning("Ignored tracklab.init() arg %s when running a sweep.", arg)
+    return None, None, None
+
+
+def _name_the_run(settings: Settings) -> None:
+    """The defaults every run needs before it exists: project, id and start time."""
+    if not settings.project:
+        settings.project = "uncategorized"
+    if not settings.run_id:
+        settings.run_id = runid.generate_id()
+    settings.x_start_time = time.time()
+
+
+def _take_auto_resume_id(settings: Settings, id: str | None) -> str:
+    """resume="auto": the id of the last run of this project started from here, unless the
+    caller named one. Returns the file that remembers it."""
+    resume_path = settings.resume_fname
+    if id is None and not os.environ.get("WANDB_RUN_ID") and os.path.exists(resume_path):
+        try:
+            with open(resume_path) as handle:
+                saved = json.load(handle)
+            if saved.get("project") == settings.project:
+                settings.run_id = saved["run_id"]
+        except (OSError, ValueError, KeyError):
+            pass
+    return resume_path
+
+
+def _remember_for_auto_resume(resume_path: str, run: Run) -> None:
+    os.makedirs(os.path.dirname(resume_path), exist_ok=True)
+    with open(resume_path, "w") as handle:
+        json.dump({"run_id": run.id, "project": run.project}, handle)
+
+
+def _check_resume_rule(resume_mode: str | None, exists: bool, settings: Settings) -> None:
+    if resume_mode == "must" and not exists:
+        raise UsageError(
+            f"init: resume='must' but run {settings.project}/{settings.run_id} does not exist "
+            f"(rule: 'must' only resumes an existing run; use resume='allow' to create it)"
+        )
+    if resume_mode == "never" and exists:
+        raise UsageError(
+            f"init: resume='never' but run {settings.project}/{settings.run_id} already exists "
+            f"(rule: 'never' refuses an existing id; pick another id)"
+        )
+
+
+def _start_run(resolved: Settings, folder: RunFolder, exists: bool, resume_mode: str | None,
+               tags: Sequence[str] | None, config: Any, include: Sequence[str] | None,
+               exclude: Sequence[str] | None) -> Run:
+    """Create the Run in its (acquired) folder, continuing what an earlier session left, and start it."""
+    prior = _read_prior(folder) if exists else None
+    if prior and resume_mode is None:
+        logger.warning("tracklab: run %s exists; continuing it (pass resume='allow' to say so)", resolved.run_id)
+    if prior:
+        _continue_prior(resolved, folder, prior, tags)
+    elif resolved.root_dir:
+        folder.files_dir = os.path.join(_run_files_parent(resolved), "files")
+    if resolved.x_files_dir:
+        folder.files_dir = os.path.abspath(os.path.expanduser(resolved.x_files_dir))
+    resolved._bind_run_folder(folder.path, folder.files_dir)
+    resolved.resumed = bool(exists)
+    if not resolved.run_name:
+        resolved.run_name = _random_name()
+    sweep = _take_sweep(resolved)
+    if prior is None:
+        prior = {"mlflow_run_id": uuid.uuid4().hex}
+    run = Run(resolved, folder, resumed=bool(exists), start_step=int(prior.get("step", 0)), prior=prior)
+    _apply_config(run, config, resolved, include, exclude)
+    if sweep:
+        run.config.update_locked(sweep, user="sweep")
+    if resolved.mode != "offline":  # offline runs never touch the store
+        run._experiment_id = _experiment_id(resolved)
+    run._start()
+    return run
+
+
+def _continue_prior(resolved: Settings, folder: RunFolder, prior: Mapping[str, Any],
+                    tags: Sequence[str] | None) -> None:
+    """A resumed run keeps the names and files folder of its earlier session unless given new ones."""
+    for setting, key in (("run_name", "name"), ("run_notes", "notes"), ("run_group", "group"),
+                         ("run_job_type", "job_type"), ("entity", "entity")):
+        if not getattr(resolved, setting) and prior.get(key):
+            resolved.update({setting: prior[key]})
+    if tags is None and prior.get("tags") is not None and not resolved.run_tags:
+        resolved.run_tags = tuple(prior["tags"])
+    folder.files_dir = prior.get("files_dir") or folder.files_dir
 
 
 def _run_files_parent(settings: Settings) -> str:

@@ -3,22 +3,18 @@ the writer process (tracklab.backend.writer) moves them into MLflow."""
 
 from __future__ import annotations
 
-import atexit
 import glob
 import logging
 import os
 import shutil
-import signal
-import sys
 import threading
 import time
-import weakref
 from typing import Any, Mapping, Sequence
 
 from tracklab.backend import runlog
 from tracklab.backend.run_folder import RunFolder
 from tracklab.errors import UsageError
-from tracklab.sdk import _media_bridge
+from tracklab.sdk import _media_bridge, _run_lifecycle
 from tracklab.sdk._history import History
 from tracklab.sdk.wandb_config import Config
 from tracklab.sdk.wandb_metric import Metric, MetricRules, parse_summary
@@ -26,19 +22,6 @@ from tracklab.sdk.wandb_settings import Settings
 from tracklab.sdk.wandb_summary import Summary
 
 logger = logging.getLogger("tracklab")
-
-_live_runs: "weakref.WeakSet[Run]" = weakref.WeakSet()
-
-
-def _after_fork_in_child() -> None:
-    # A forked child (DataLoader worker) shares the parent's run log: it must never write to it.
-    for run in list(_live_runs):
-        run._forked = True
-        if run._runlog is not None:
-            run._runlog.abandon()
-
-
-os.register_at_fork(after_in_child=_after_fork_in_child)
 
 
 class Run:
@@ -85,141 +68,16 @@ class Run:
 
     # -- start-up (called by init) -------------------------------------------------------
     def _start(self) -> None:
-        from tracklab.sdk._metadata import program_path, user_name
-
-        from tracklab.sdk._run_logs import DebugLog, LoggerCapture
-
-        os.makedirs(self._folder.files_dir, exist_ok=True)
-        self._runlog = runlog.RunLogWriter(self._folder.log_path)
-        self._run_logs.append(DebugLog(self._settings))
-        self._runlog.on_flush(self._flush_summary)
-        header = {
-            "id": self._id,
-            "mlflow_run_id": self._mlflow_run_id,
-            "project": self._project,
-            "entity": self._entity,
-            "name": self._name,
-            "notes": self._notes,
-            "tags": list(self._tags),
-            "group": self._group,
-            "job_type": self._job_type,
-            "sweep_id": self._sweep_id,
-            "start_time": self._start_time,
-            "resumed": self._resumed,
-            "mode": self._settings.mode,
-            "files_dir": self._folder.files_dir,
-            "pid": os.getpid(),
-            "user": user_name(),
-            "program": program_path(),
-        }
-        if self._sweep_id and os.environ.get("TRACKLAB_SWEEP_PARENT_RUN_ID"):
-            header["parent_run_id"] = os.environ["TRACKLAB_SWEEP_PARENT_RUN_ID"]  # nested under the sweep
-        self._runlog.append(runlog.HEADER, header)
-        self.config._set_callback(self._config_changed)
-        if self.config._items:
-            self._config_changed(self.config._items)
-        self._runlog.flush()
-        _live_runs.add(self)
-        if self._settings.console not in ("off", None):
-            from tracklab.sdk._console import ConsoleCapture
-
-            self._console = ConsoleCapture(os.path.join(self._folder.files_dir, "output.log"))
-            self._console.start()
-        if self._settings.capture_loggers:
-            self._run_logs.append(LoggerCapture(self._settings.capture_loggers, self.write_logs))
-        self._metadata_thread = threading.Thread(target=self._write_metadata, name="tracklab-metadata", daemon=True)
-        self._metadata_thread.start()
-        if not self._offline:
-            from tracklab.backend.service import start_writer
-
-            self._writer = start_writer(self._folder.path, self._settings.tracking_uri)
-        self._start_monitor()
-        self._install_exit_hooks()
+        _run_lifecycle.start(self)
 
     def _start_attached(self) -> None:
-        """Log into a run another live process owns (`wandb._attach`): its run log, no session,
-        writer, console capture or monitor of our own."""
-        self._attached = True
-        self._runlog = runlog.RunLogWriter(self._folder.log_path)
-        self._runlog.on_flush(self._flush_summary)
-        self.config._set_callback(self._config_changed)
-        _live_runs.add(self)
-
-    def _start_monitor(self) -> None:
-        if self._settings.x_disable_stats:
-            return
-        try:
-            from tracklab.system_metrics import monitor_from_settings
-        except ImportError:
-            return
-        log = self._runlog
-        keep = int(self._settings.x_stats_buffer_size or 0)
-
-        def emit(metrics: dict[str, float], timestamp: float) -> None:
-            if log is not None and not self._finished:
-                log.append(runlog.SYSTEM, {"t": timestamp, "m": metrics})
-            if keep > 0:
-                self._buffer_stats(metrics, timestamp, keep)
-
-        pid = int(self._settings.x_stats_pid or os.getpid())
-        self._monitor = monitor_from_settings(pid, self._settings.to_dict(), emit)
-        if self._monitor is not None:
-            self._monitor.start()
-
-    def _buffer_stats(self, metrics: dict[str, float], timestamp: float, keep: int) -> None:
-        """x_stats_buffer_size: the last `keep` samples of each metric, for `_system_metrics`."""
-        import collections
-        import datetime
-
-        when = datetime.datetime.fromtimestamp(timestamp)
-        for name, value in metrics.items():
-            samples = self._stats_buffer.setdefault(name, collections.deque(maxlen=keep))
-            samples.append((when, value))
+        """Log into a run another live process owns (`wandb._attach`)."""
+        _run_lifecycle.start_attached(self)
 
     @property
     def _system_metrics(self) -> dict[str, list[tuple[Any, float]]]:
         """Buffered system-metric samples per metric (needs settings.x_stats_buffer_size > 0)."""
         return {name: list(samples) for name, samples in self._stats_buffer.items()}
-
-    def _write_metadata(self) -> None:
-        import json
-
-        from tracklab.sdk._metadata import collect, requirements
-
-        settings = self._settings
-        if not (settings.disable_git or settings.x_disable_machine_info):
-            settings.infer_git_root()  # git can be slow: here, not in init()
-            if settings.program_abspath:
-                settings.program_relpath = settings._relative_to_root(settings.program_abspath)
-        meta = collect(self._start_time, disable_git=bool(settings.disable_git), settings=settings)
-        git = meta.get("git") or {}
-        settings.update(git_commit=git.get("commit"), git_remote_url=git.get("remote"))  # None keeps what was set
-        if settings.save_code and not settings.disable_code:
-            self._save_program(meta.get("program"))
-        written = []
-        if not settings.x_disable_meta:
-            written.append(("wandb-metadata.json", json.dumps(meta, indent=2)))
-        if settings.x_save_requirements:
-            written.append(("requirements.txt", "\n".join(requirements()) + "\n"))
-        log = self._runlog
-        for name, text in written:
-            try:
-                with open(os.path.join(self._folder.files_dir, name), "w") as handle:
-                    handle.write(text)
-            except OSError:
-                continue
-            if log is not None and not self._finished:
-                log.append(runlog.FILE, {"path": name, "policy": "now"})
-        if log is not None and not self._finished and git.get("commit"):
-            log.append(runlog.UPDATE, {"git_commit": git["commit"]})
-
-    def _save_program(self, program: str | None) -> None:
-        """save_code: keep the main script with the run (`code/<name>`), as wandb does."""
-        if not program or not os.path.isfile(program):
-            return
-        target = os.path.join(self._folder.files_dir, "code", os.path.basename(program))
-        os.makedirs(os.path.dirname(target), exist_ok=True)
-        shutil.copyfile(program, target)
 
     # -- records -------------------------------------------------------------------------
     def _emit_row(self, row: dict[str, Any], nested: dict[str, Any] | None) -> None:
@@ -553,111 +411,13 @@ class Run:
     # -- the end -------------------------------------------------------------------------
     def finish(self, exit_code: int | None = None, quiet: bool | None = None) -> None:
         """End the run: flush everything into the store; idempotent."""
-        with self._lock:
-            if self._finished or self._forked:
-                return
-            if self._attached:
-                self._detach()
-                return
-            state = self._exit_state or ("finished" if not exit_code else "failed")
-            watching = sys.modules.get("tracklab.integration.torch_watch")
-            if watching is not None:  # finish removes the hooks watch() added
-                watching.unwatch(self)
-            tensorboard = sys.modules.get("tracklab.integration.tensorboard")
-            if tensorboard is not None:  # events TensorFlow's writers left on disk belong to the run
-                tensorboard.flush_pending()
-            self._metadata_thread.join(timeout=10)  # git can be slow; its record belongs to the run
-            self._history.flush()
-            from tracklab.sdk.wandb_attach import merge_attached_summary
-
-            merge_attached_summary(self)
-            self._flush_summary()
-            if self._monitor is not None:
-                self._monitor.stop()
-            if self._console is not None:
-                self._console.flush()
-            artifacts = sys.modules.get("tracklab.artifacts.run_api")
-            if artifacts is not None:  # artifact versions logged in the background belong to the run
-                artifacts.finish_pending(self, timeout=float(self._settings.finish_timeout or 60))
-            self._runlog.append(runlog.EXIT, {"exit_code": exit_code or 0, "state": state, "time": time.time()})
-            self._finished = True
-            self._runlog.close()
-            if self._console is not None:
-                self._console.stop()
-            self._folder.release()
-            for run_log in self._run_logs:
-                run_log.close()
-            timed_out = self._wait_for_writer()
-            _live_runs.discard(self)
-            self._remove_exit_hooks()
-            from tracklab.sdk import wandb_setup
-
-            wandb_setup.on_finish(self)
-            if not (quiet or self._settings.quiet or self._settings.silent):
-                self._print_footer(state)
-            if timed_out and self._settings.finish_timeout_raises:
-                raise TimeoutError(f"run {self._id}: the store did not take the run within finish_timeout="
-                                   f"{self._settings.finish_timeout}s (finish_timeout_raises=True); "
-                                   f"`tracklab sync {self._folder.path}` completes it")
-
-    def _detach(self) -> None:
-        """An attached process is done: its rows reach the log; the owner ends the run."""
-        self._history.flush()
-        self._flush_summary()
-        self._finished = True
-        self._runlog.close()
-        _live_runs.discard(self)
-        from tracklab.sdk import wandb_setup
-
-        wandb_setup.on_finish(self)
-
-    def _wait_for_writer(self) -> bool:
-        """Wait for the writer at most finish_timeout; True when it is still busy."""
-        if self._writer is None:
-            return False
-        timeout = float(self._settings.finish_timeout or 60)
-        if not self._writer.wait_stored(timeout):  # the store is slow or down
-            pending = self._folder.pending_bytes(self._settings.tracking_uri)
-            sys.stderr.write(
-                f"tracklab: the store did not take everything within {timeout:.0f}s "
-                f"({pending} bytes of the run log pending); the writer keeps trying in the "
-                f"background, and `tracklab sync {self._folder.path}` completes it.\n"
-            )
-            return True
-        return False
-
-    def _print_footer(self, state: str) -> None:
-        from tracklab.sdk import _printer
-
-        _printer.footer(self, state)
-
-    def _install_exit_hooks(self) -> None:
-        atexit.register(self._atexit)
-        if threading.current_thread() is threading.main_thread():
-            previous = signal.getsignal(signal.SIGTERM)
-            if previous in (signal.SIG_DFL, None):
-                signal.signal(signal.SIGTERM, self._on_sigterm)
-                self._sigterm_installed = True
-        _install_excepthook()
-
-    def _remove_exit_hooks(self) -> None:
-        atexit.unregister(self._atexit)
-        if getattr(self, "_sigterm_installed", False) and threading.current_thread() is threading.main_thread():
-            if signal.getsignal(signal.SIGTERM) == self._on_sigterm:
-                signal.signal(signal.SIGTERM, signal.SIG_DFL)
-            self._sigterm_installed = False
+        _run_lifecycle.finish(self, exit_code, quiet)
 
     def _atexit(self) -> None:
-        if self._forked:
-            return
-        code = _last_exception_code()
-        self.finish(exit_code=code, quiet=None)
+        _run_lifecycle.at_exit(self)
 
     def _on_sigterm(self, signum: int, frame: Any) -> None:
-        self._exit_state = "killed"
-        self.finish(exit_code=128 + signum)
-        signal.signal(signal.SIGTERM, signal.SIG_DFL)
-        os.kill(os.getpid(), signal.SIGTERM)
+        _run_lifecycle.on_sigterm(self, signum)
 
     def __enter__(self) -> "Run":
         return self
@@ -716,130 +476,3 @@ class Run:
 
 def _glob_files(pattern: str) -> list[str]:
     return sorted(p for p in glob.glob(pattern, recursive=True) if os.path.isfile(p))
-
-
-# -- how the process ended ---------------------------------------------------------------
-_exception_state: dict[str, Any] = {"code": None}
-
-
-def _last_exception_code() -> int | None:
-    return _exception_state["code"]
-
-
-def _install_excepthook() -> None:
-    if getattr(sys.excepthook, "_tracklab", False):
-        return
-    previous = sys.excepthook
-
-    def hook(exc_type: Any, exc: Any, tb: Any) -> None:
-        killed = issubclass(exc_type, KeyboardInterrupt)
-        _exception_state["code"] = 255 if killed else 1
-        for run in list(_live_runs):
-            if killed:
-                run._exit_state = "killed"
-        previous(exc_type, exc, tb)
-
-    hook._tracklab = True  # type: ignore[attr-defined]
-    sys.excepthook = hook
-
-
-class NoopRun(Run):
-    """What `mode="disabled"` returns: every call is a cheap no-op; config still works."""
-
-    def __init__(self, settings: Settings) -> None:  # noqa: D107 - no folder, no log
-        self._settings = settings
-        self._id = settings.run_id
-        self._name = settings.run_name or f"dummy-{settings.run_id}"
-        self._project = settings.project or "uncategorized"
-        self._entity = settings.entity or ""
-        self._notes = settings.run_notes
-        self._tags = tuple(settings.run_tags or ())
-        self._group = settings.run_group
-        self._job_type = settings.run_job_type
-        self._sweep_id = None
-        self._start_time = settings.x_start_time or time.time()
-        self._finished = False
-        self._forked = False
-        self._resumed = False
-        self._starting_step = 0
-        self._offline = False
-        self._runlog = None
-        self._rules = MetricRules()
-        self.config = Config()
-        self.summary = Summary()
-        self._step = 0
-
-    @property
-    def disabled(self) -> bool:
-        return True
-
-    @property
-    def dir(self) -> str:
-        import tempfile
-
-        return tempfile.gettempdir()
-
-    @property
-    def step(self) -> int:
-        return self._step
-
-    @property
-    def url(self) -> None:
-        return None
-
-    @property
-    def mlflow_run_id(self) -> None:
-        return None
-
-    def log(self, data: Any, step: int | None = None, commit: bool | None = None, sync: bool | None = None) -> None:
-        return None
-
-    def define_metric(self, name: str, *args: Any, **kwargs: Any) -> Metric:
-        return Metric(name)
-
-    def save(self, *args: Any, **kwargs: Any) -> list[str]:
-        return []
-
-    def _update(self, **changes: Any) -> None:
-        return None
-
-    def watch(self, *args: Any, **kwargs: Any) -> None:
-        return None
-
-    def unwatch(self, *args: Any, **kwargs: Any) -> None:
-        return None
-
-    def write_logs(self, text: str) -> None:
-        return None
-
-    def log_artifact(self, *args: Any, **kwargs: Any) -> None:
-        return None
-
-    def use_artifact(self, *args: Any, **kwargs: Any) -> None:
-        return None
-
-    def link_artifact(self, *args: Any, **kwargs: Any) -> None:
-        return None
-
-    def log_model(self, *args: Any, **kwargs: Any) -> None:
-        return None
-
-    def use_model(self, *args: Any, **kwargs: Any) -> None:
-        return None
-
-    def link_model(self, *args: Any, **kwargs: Any) -> None:
-        return None
-
-    def log_code(self, *args: Any, **kwargs: Any) -> None:
-        return None
-
-    def status(self) -> dict[str, Any]:
-        return {}
-
-    def finish(self, exit_code: int | None = None, quiet: bool | None = None) -> None:
-        if self._finished:
-            return
-        self._finished = True
-        from tracklab.sdk import wandb_setup
-
-        wandb_setup.on_finish(self)

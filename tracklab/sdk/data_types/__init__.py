@@ -21,8 +21,8 @@ from .base_types.wb_value import WBValue
 _LAZY = {
     "Image": "image",
     "Table": "table",
-    "JoinedTable": "table",
-    "PartitionedTable": "table",
+    "JoinedTable": "_table_joins",
+    "PartitionedTable": "_table_joins",
     "Histogram": "histogram",
     "Html": "html",
     "Audio": "audio",

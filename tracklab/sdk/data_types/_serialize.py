@@ -110,7 +110,7 @@ def _val_to_json(target: _RunTarget, key: str, val: Any, step: int | str) -> Any
         if isinstance(val, Media) and not val.is_bound():
             log_type = val._log_type
             if log_type in ("table", "partitioned-table", "joined-table"):
-                from .table import _log_table_artifact
+                from ._run_table_artifact import _log_table_artifact
 
                 _log_table_artifact(val, key, target, target.id)  # type: ignore[arg-type]
             if log_type not in ("partitioned-table", "joined-table"):

@@ -14,13 +14,13 @@ from __future__ import annotations
 import logging
 from typing import Any
 
-from .table import _sanitize_artifact_name
+from ._run_table_artifact import _sanitize_artifact_name
 
 _LOGGER = logging.getLogger("tracklab")
 
 
 def log_table_version(run: Any, table_artifact: Any) -> None:
-    """Log the files a logged table collected (`table._RunTableArtifact`) as `run`'s artifact.
+    """Log the files a logged table collected (`_run_table_artifact._RunTableArtifact`) as `run`'s artifact.
 
     The version is staged in the run folder and stored by the run's writer process when the run
     ends (offline: by `tracklab sync`), so logging tables never imports MLflow into training."""

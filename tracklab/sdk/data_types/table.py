@@ -2,27 +2,22 @@
 
 Logging a table also produces a run-table artifact (`run-<run id>-<key>`, type
 `run_table`, entry `<key>.table.json` with column types and media cells stored
-beside it), referenced from the descriptor's `artifact_path`. The artifact is
-described by `_RunTableArtifact` and handed to the run's
-`_tracklab_log_table_artifact` hook; see `tracklab.sdk.data_types.serialize_value`.
+beside it), referenced from the descriptor's `artifact_path`; see `_run_table_artifact`.
+Keys and indexes live in `_table_keys`, the artifact-only tables in `_table_joins`.
 """
 
 from __future__ import annotations
 
 import datetime
 import functools
-import json
 import logging
 import os
-import re
-import time
-import zlib
-from base64 import urlsafe_b64encode
 from collections.abc import Callable, Iterator
 from typing import Any, Literal
 
 from . import _dtypes
 from ._json import _is_ndarray, _is_pandas_dataframe, dumps_safer, json_friendly
+from ._table_keys import _ForeignIndexType, _ForeignKeyType, _PrimaryKeyType, _TableIndex, _TableKey, _TableLinkMixin
 from .base_types.media import Media, _arrays_to_lists, _media_tmp_dir, _tmp_path
 from .base_types.wb_value import WBValue
 
@@ -107,102 +102,6 @@ def _not_incremental(method: Callable) -> Callable:
         return method(self, *args, **kwargs)
 
     return wrapper
-
-
-# -- keys and indexes ---------------------------------------------------------------
-
-
-class _TableLinkMixin:
-    _table: Any = None
-
-    def set_table(self, table: Any) -> None:
-        self._table = table
-
-
-class _TableKey(str, _TableLinkMixin):
-    """A primary/foreign key value remembering its table and column."""
-
-    def set_table(self, table: Any, col_name: Any = None) -> None:  # type: ignore[override]
-        assert col_name in table.columns
-        self._table = table
-        self._col_name = col_name
-
-
-class _TableIndex(int, _TableLinkMixin):
-    """A row index remembering its table."""
-
-    def get_row(self) -> dict:
-        if not self._table:
-            return {}
-        return {c: self._table.data[self][i] for i, c in enumerate(self._table.columns)}
-
-
-class _PrimaryKeyType(_dtypes.Type):
-    name = "primaryKey"
-    legacy_names = ["wandb.TablePrimaryKey"]
-
-    def assign_type(self, wb_type: Any = None) -> _dtypes.Type:
-        if isinstance(wb_type, (_dtypes.StringType, _PrimaryKeyType)):
-            return self
-        return _dtypes.InvalidType()
-
-    @classmethod
-    def from_obj(cls, py_obj: Any = None) -> _dtypes.Type:
-        if not isinstance(py_obj, _TableKey):
-            raise TypeError("py_obj must be a wandb.Table")
-        return cls()
-
-
-class _ForeignKeyType(_dtypes.Type):
-    name = "foreignKey"
-    legacy_names = ["wandb.TableForeignKey"]
-    types = [_TableKey]
-
-    def __init__(self, table: Table, col_name: str) -> None:
-        assert isinstance(table, Table)
-        assert isinstance(col_name, str)
-        assert col_name in table.columns
-        self.params.update({"table": table, "col_name": col_name})
-
-    def assign_type(self, wb_type: Any = None) -> _dtypes.Type:
-        if isinstance(wb_type, _dtypes.StringType):
-            return self
-        if (
-            isinstance(wb_type, _ForeignKeyType)
-            and self.params["table"] is wb_type.params["table"]
-            and self.params["col_name"] == wb_type.params["col_name"]
-        ):
-            return self
-        return _dtypes.InvalidType()
-
-    @classmethod
-    def from_obj(cls, py_obj: Any = None) -> _dtypes.Type:
-        if not isinstance(py_obj, _TableKey):
-            raise TypeError("py_obj must be a _TableKey")
-        return cls(py_obj._table, py_obj._col_name)
-
-
-class _ForeignIndexType(_dtypes.Type):
-    name = "foreignIndex"
-    legacy_names = ["wandb.TableForeignIndex"]
-    types = [_TableIndex]
-
-    def __init__(self, table: Table) -> None:
-        assert isinstance(table, Table)
-        self.params.update({"table": table})
-
-    def assign_type(self, wb_type: Any = None) -> _dtypes.Type:
-        if isinstance(wb_type, _dtypes.NumberType):
-            return self
-        if isinstance(wb_type, _ForeignIndexType) and self.params["table"] is wb_type.params["table"]:
-            return self
-        return _dtypes.InvalidType()
-
-    @classmethod
-    def from_obj(cls, py_obj: Any = None) -> _dtypes.Type:
-        if not isinstance(py_obj, _TableIndex):
-            raise TypeError("py_obj must be a _TableIndex")
-        return cls(py_obj._table)
 
 
 # -- the table ------------------------------------------------------------------------
@@ -702,97 +601,6 @@ def _cell_json(val: Any, artifact: Any) -> Any:
     return json_friendly(val)[0]
 
 
-class PartitionedTable(Media):
-    """A table stored as many part tables under one folder of an artifact."""
-
-    _log_type = "partitioned-table"
-
-    def __init__(self, parts_path: str) -> None:
-        super().__init__()
-        self.parts_path = parts_path
-        self._loaded_part_entries: dict[str, Any] = {}
-
-    def to_json(self, artifact_or_run: Any) -> dict:
-        from .base_types.media import _is_artifact
-
-        json_obj: dict[str, Any] = {"_type": PartitionedTable._log_type}
-        if _is_artifact(artifact_or_run):
-            json_obj["parts_path"] = self.parts_path
-            return json_obj
-        entry_url, _ = self._artifact_entry_urls()
-        if entry_url is None:
-            raise ValueError("PartitionedTables must first be added to an Artifact before logging to a Run")
-        json_obj["artifact_path"] = entry_url
-        return json_obj
-
-    def bind_to_run(self, *args: Any, **kwargs: Any) -> None:
-        raise ValueError("PartitionedTables cannot be bound to runs")
-
-    def __eq__(self, other: object) -> bool:
-        return isinstance(other, PartitionedTable) and self.parts_path == other.parts_path
-
-    __hash__ = Media.__hash__
-
-
-class JoinedTable(Media):
-    """Two tables joined on a key column (lives in an artifact)."""
-
-    _log_type = "joined-table"
-
-    def __init__(self, table1: Any, table2: Any, join_key: str | list) -> None:
-        super().__init__()
-        if not isinstance(join_key, str) and (not isinstance(join_key, list) or len(join_key) != 2):
-            raise ValueError("JoinedTable join_key should be a string or a list of two strings")
-        for i, table in ((1, table1), (2, table2)):
-            if not self._valid_table(table):
-                raise ValueError(
-                    f"JoinedTable table{i} should be an artifact path to a table or wandb.Table object"
-                )
-        self._table1 = table1
-        self._table2 = table2
-        self._join_key = join_key
-
-    @staticmethod
-    def _valid_table(table: Any) -> bool:
-        return (
-            (isinstance(table, str) and table.endswith(".table.json"))
-            or isinstance(table, (Table, PartitionedTable))
-            or (hasattr(table, "ref_url") and table.ref_url().endswith(".table.json"))
-        )
-
-    def to_json(self, artifact_or_run: Any) -> dict:
-        from .base_types.media import _is_artifact
-
-        json_obj: dict[str, Any] = {"_type": JoinedTable._log_type}
-        if not _is_artifact(artifact_or_run):
-            entry_url, _ = self._artifact_entry_urls()
-            if entry_url is None:
-                raise ValueError("JoinedTables must first be added to an Artifact before logging to a Run")
-            json_obj["artifact_path"] = entry_url
-            return json_obj
-        artifact = artifact_or_run
-        names = []
-        for i, table in ((1, self._table1), (2, self._table2)):
-            if isinstance(table, (Table, PartitionedTable)):
-                table = artifact.add(table, f"t{i}_{id(self)}").path
-            names.append(table)
-        json_obj.update({"table1": names[0], "table2": names[1], "join_key": self._join_key})
-        return json_obj
-
-    def bind_to_run(self, *args: Any, **kwargs: Any) -> None:
-        raise ValueError("JoinedTables cannot be bound to runs")
-
-    def __eq__(self, other: object) -> bool:
-        return (
-            isinstance(other, JoinedTable)
-            and self._join_key == other._join_key
-            and self._table1 == other._table1
-            and self._table2 == other._table2
-        )
-
-    __hash__ = Media.__hash__
-
-
 class _TableType(_dtypes.Type):
     name = "table"
     legacy_names = ["wandb.Table"]
@@ -825,103 +633,18 @@ for _t in (_TableType, _ForeignKeyType, _PrimaryKeyType, _ForeignIndexType):
     _dtypes.TypeRegistry.add(_t)
 
 
-# -- the run-table artifact -------------------------------------------------------------
+def __getattr__(name: str) -> Any:
+    # wandb defines the artifact-only tables in this module (`wandb.sdk.data_types.table.JoinedTable`).
+    if name in ("JoinedTable", "PartitionedTable"):
+        from . import _table_joins
 
-
-def _sanitize_artifact_name(name: str) -> str:
-    """wandb's artifact-name rule: drop odd characters, add a CRC suffix if any were."""
-    cleaned = re.sub(r"[^a-zA-Z0-9_\-.]+", "", name)
-    if cleaned == name:
-        return name
-    crc = zlib.crc32(name.encode("utf-8")) & 0xFFFFFFFF
-    suffix = urlsafe_b64encode(crc.to_bytes(4, "big")).rstrip(b"=").decode("ascii")
-    return f"{cleaned}-{suffix}"
-
-
-def _client_id() -> str:
-    from tracklab.sdk.lib.runid import generate_id
-
-    return generate_id(128)
-
-
-class _RunTableArtifact:
-    """The artifact a logged table creates (wandb: `run-<id>-<key>`, `run_table`).
-
-    It collects the files to store: `files` maps each artifact path to a local
-    file (the table's `<key>.table.json` with column types, and any media cells).
-    """
-
-    def __init__(self, name: str, type: str, incremental: bool = False) -> None:
-        self.name = name
-        self.type = type
-        self.incremental = incremental
-        self._client_id = _client_id()
-        self._sequence_client_id = _client_id()
-        self._final = False
-        self.files: dict[str, str] = {}
-        self._added: dict[int, tuple[Any, str]] = {}
-        self._staging = _tmp_path(".artifact")
-        os.makedirs(self._staging, exist_ok=True)
-
-    def add_file(self, local_path: str, name: str | None = None, is_tmp: bool = False, **_: Any) -> Any:
-        name = (name or os.path.basename(local_path)).replace(os.sep, "/")
-        self.files[name] = local_path
-        return _Entry(name)
-
-    def add_reference(self, uri: str, name: str | None = None, **_: Any) -> list:
-        raise NotImplementedError("references are not stored in run-table artifacts")
-
-    def get_added_local_path_name(self, local_path: str) -> str | None:
-        for name, path in self.files.items():
-            if path == local_path:
-                return name
-        return None
-
-    def add(self, obj: WBValue, name: str) -> Any:
-        """Store `obj` as `<name>.<type>.json`, as wandb's `Artifact.add` does."""
-        if id(obj) in self._added:
-            return _Entry(self._added[id(obj)][1])
-        payload = obj.to_json(self)
-        entry_name = obj.with_suffix(name)
-        path = os.path.join(self._staging, entry_name)
-        os.makedirs(os.path.dirname(path), exist_ok=True)
-        with open(path, "w", encoding="utf-8") as f:
-            json.dump(payload, f, sort_keys=True)
-        self.add_file(path, entry_name)
-        self._added[id(obj)] = (obj, entry_name)
-        if obj._artifact_target is None:
-            obj._set_artifact_target(self, entry_name)
-        return _Entry(entry_name)
-
-    def finalize(self) -> None:
-        self._final = True
-
-
-class _Entry:
-    def __init__(self, path: str) -> None:
-        self.path = path
-        self.digest = ""
-
-
-def _log_table_artifact(table: Any, key: str, run: Any, run_id: str) -> None:
-    """Build the artifact of a logged table and hand it to the run's hook."""
-    if getattr(table, "log_mode", None) == "INCREMENTAL":
-        table._set_incremental_table_run_target(run)
-        art = _RunTableArtifact(
-            _sanitize_artifact_name(f"run-{run_id}-incr-{key}"), "wandb-run-incremental-table", incremental=True
-        )
-        entry_name = f"{table._increment_num}-{time.time_ns() // 1_000_000}.{key}"
-    else:
-        art = _RunTableArtifact(f"run-{run_id}-{key}", "run_table")
-        entry_name = key
-    art.add(table, entry_name)
-    art.finalize()
-    hook = getattr(run, "_tracklab_log_table_artifact", None)
-    if callable(hook):
-        hook(art)
+        return getattr(_table_joins, name)
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
 
 
 def _register_media_types() -> None:
+    # The artifact-only tables are WBValue kinds as soon as tables are (as when they lived here).
+    from . import _table_joins  # noqa: F401
     # Media kinds that are only known by name as table cells.
     from .audio import Audio
     from .html import Html

@@ -16,6 +16,10 @@ class WBValue:
     _log_type: ClassVar[str | None] = None
     _type_mapping: ClassVar[dict[str, type[WBValue]] | None] = None
 
+    def __init_subclass__(cls, **kwargs: Any) -> None:
+        super().__init_subclass__(**kwargs)
+        WBValue._type_mapping = None  # data types load lazily: a new kind must reach the mapping
+
     def __init__(self) -> None:
         self._artifact_source: Any = None
         self._artifact_target: Any = None
