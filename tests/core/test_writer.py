@@ -377,6 +377,7 @@ def test_sqlite_reading_json_rows_stores_what_python_tuples_store(tmp_path, monk
     the same metrics and latest_metrics rows, for awkward values and keys, chunk after chunk."""
     from tracklab.backend import writer as writer_module
     from tracklab.backend.run_folder import RunFolder
+    from tracklab.backend.writer import _run_writer, _translate
 
     offline_dir = tmp_path / "offline"
     run_python(
@@ -402,21 +403,22 @@ def test_sqlite_reading_json_rows_stores_what_python_tuples_store(tmp_path, monk
         cwd=tmp_path, env={"TRACKLAB_DIR": str(offline_dir)},
     )
     folder = RunFolder(str(next(offline_dir.glob("runs/*/paths01"))))
-    from tracklab.backend.sqlite_store import SqliteStore
+    from tracklab.backend import sqlite_store
 
     json_batches = []
-    real_write = SqliteStore.write
+    real_rows_json = sqlite_store._rows_json
 
-    def counting_write(self, run_id, batch):
-        json_batches.append(batch.history_json is not None)
-        return real_write(self, run_id, batch)
+    def counting_rows_json(batch):
+        rows_json = real_rows_json(batch)
+        json_batches.append(rows_json is not None)
+        return rows_json
 
-    monkeypatch.setattr(SqliteStore, "write", counting_write)
-    monkeypatch.setattr(writer_module, "READ_CHUNK", 64 * 1024)  # many chunks, some all-plain, some not
+    monkeypatch.setattr(sqlite_store, "_rows_json", counting_rows_json)
+    monkeypatch.setattr(_run_writer, "READ_CHUNK", 64 * 1024)  # many chunks, some all-plain, some not
     stores = {}
     for name, readable in (("json", None), ("tuples", False)):
         if readable is False:
-            monkeypatch.setattr(writer_module._Translator, "json_readable", lambda self, points: False)
+            monkeypatch.setattr(_translate.RecordTranslator, "rows_are_points", lambda self, points: False)
         root = tmp_path / name
         uri = f"sqlite:///{root / 'mlflow.db'}"
         assert writer_module.sync_folder(folder, uri, root=str(root)) == "synced"
@@ -457,10 +459,10 @@ def test_translating_a_chunk_key_by_key_gives_what_row_by_row_gives(tmp_path, mo
     import random
 
     from tracklab.backend import runlog
-    from tracklab.backend import writer as writer_module
     from tracklab.backend.points import HistoryPoints
     from tracklab.backend.run_folder import RunFolder
     from tracklab.backend.store import Batch
+    from tracklab.backend.writer._translate import RecordTranslator
 
     random.seed(3)
     plain = [{"_step": s, "_timestamp": 1.7e9 + s / 7, "_runtime": s / 7, "loss": random.random(), "epoch": s // 10}
@@ -472,7 +474,7 @@ def test_translating_a_chunk_key_by_key_gives_what_row_by_row_gives(tmp_path, mo
               [{"_step": 70, "x": 1e308}, {"_step": 71, "x": 1e308}], plain[:3]]
 
     fast_calls = []
-    real_numeric_rows = writer_module._Translator._numeric_rows
+    real_numeric_rows = RecordTranslator._numeric_rows
 
     def translate(fast: bool) -> tuple:
         def numeric_rows(self, rows, points):
@@ -480,10 +482,10 @@ def test_translating_a_chunk_key_by_key_gives_what_row_by_row_gives(tmp_path, mo
             fast_calls.append(taken)
             return taken
 
-        monkeypatch.setattr(writer_module._Translator, "_numeric_rows", numeric_rows)
+        monkeypatch.setattr(RecordTranslator, "_numeric_rows", numeric_rows)
         folder = RunFolder(str(tmp_path / ("fast" if fast else "rows")))
         os.makedirs(folder.path)
-        translator = writer_module._Translator(folder, {}, set())
+        translator = RecordTranslator(folder, {}, set())
         outcome = []
         for chunk in chunks:
             batch = Batch()

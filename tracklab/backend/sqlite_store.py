@@ -46,6 +46,16 @@ def _now_ms() -> int:
     return int(time.time() * 1000)
 
 
+def _rows_json(batch: Batch) -> str | None:
+    """The batch's history rows as one JSON array for `_INSERT_METRICS_FROM_JSON`, when SQLite
+    may read its points from them: the rows give exactly the points, and every key is plain
+    ASCII without quotes or backslashes (so the key SQLite reads is the key as logged)."""
+    rows = batch.history_rows
+    if not rows or not all(key.isascii() and '"' not in key and "\\" not in key for key in batch.history.keys()):
+        return None
+    return "[" + ",".join(rows) + "]"
+
+
 class SqliteStore:
     """A local MLflow SQLite store written with plain SQL."""
 
@@ -139,8 +149,9 @@ class SqliteStore:
         conn = self._conn
         conn.execute("BEGIN IMMEDIATE")
         try:
-            if batch.history_json is not None:
-                conn.execute(_INSERT_METRICS_FROM_JSON, (batch.history_json, run_id))
+            rows_json = _rows_json(batch)
+            if rows_json is not None:
+                conn.execute(_INSERT_METRICS_FROM_JSON, (rows_json, run_id))
                 points = batch.system
             else:
                 points = batch.points()

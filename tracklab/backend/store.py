@@ -18,9 +18,10 @@ class Batch:
     """Everything one writer step sends to the store, written together."""
 
     history: HistoryPoints = dataclasses.field(default_factory=HistoryPoints)
-    # The chunk's history rows as one JSON array, when SQLite may read the points from it
-    # itself (every numeric key needs no escaping, no NaN or inf): see SqliteStore.write.
-    history_json: str | None = None
+    # The run log's text of the history rows `history` came from (JSON objects), when reading
+    # them gives exactly its points (no key escaped, no NaN, inf or integer past 2^53): a store
+    # may read the points from the rows itself (SqliteStore does).
+    history_rows: list[str] | None = None
     system: list[Point] = dataclasses.field(default_factory=list)  # key, value, ts ms, step, is_nan
     params: dict[str, str] = dataclasses.field(default_factory=dict)
     tags: dict[str, str] = dataclasses.field(default_factory=dict)

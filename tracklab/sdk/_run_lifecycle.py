@@ -82,7 +82,7 @@ def start(run: Run) -> None:
                                             daemon=True)
     run._metadata_thread.start()
     if not run._offline:
-        from tracklab.backend.service import start_writer
+        from tracklab.backend.writer_process import start_writer
 
         run._writer = start_writer(run._folder.path, settings.tracking_uri)
     _start_monitor(run)

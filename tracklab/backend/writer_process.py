@@ -1,5 +1,6 @@
-"""Starting the writer: a separate process per run, so the training process never imports
-MLflow, never waits on SQLite and keeps its memory flat (see docs/architecture.md)."""
+"""Starting a live run's writer process (`python -m tracklab.backend.writer`), and waiting until
+it says the run is stored. One process per run, so the training process never imports MLflow,
+never waits on SQLite and keeps its memory flat (see docs/architecture.md)."""
 
 from __future__ import annotations
 
