@@ -7,12 +7,13 @@ features that need them (the writer runs in its own process).
 from __future__ import annotations
 
 import importlib
-import logging
 from typing import Any
 
 from tracklab import errors
 from tracklab.errors import CommError, Error, UsageError
+from tracklab.sdk import _terminal
 from tracklab.sdk import wandb_setup as _setup
+from tracklab.sdk._terminal import termerror, termlog, termsetup, termwarn
 from tracklab.sdk.wandb_config import Config
 from tracklab.sdk.wandb_init import init
 from tracklab.sdk.wandb_run import Run
@@ -22,7 +23,8 @@ from tracklab.sdk.wandb_summary import Summary
 __version__ = "0.1.0"
 __tracklab__ = True
 
-logging.getLogger("tracklab").addHandler(logging.NullHandler())
+# TrackLab's warnings reach stderr as wandb's do (`tracklab: WARNING ...`), once each.
+_terminal.install_handler()
 
 # `run`, `config`, `summary`, `log`, `save`, ... follow the current run (see wandb_setup).
 run: Run | None = None
@@ -81,25 +83,6 @@ def _attach(attach_id: str | None = None, run_id: str | None = None, **kwargs: A
 
 
 attach = _attach
-
-
-def termlog(string: str = "", newline: bool = True, repeat: bool = True, prefix: bool = True) -> None:
-    """Print a tracklab-prefixed line on stderr."""
-    import sys
-
-    sys.stderr.write(("tracklab: " if prefix else "") + str(string) + ("\n" if newline else ""))
-
-
-def termwarn(string: str, newline: bool = True, repeat: bool = True, prefix: bool = True) -> None:
-    termlog(f"WARNING {string}", newline=newline, repeat=repeat, prefix=prefix)
-
-
-def termerror(string: str, newline: bool = True, repeat: bool = True, prefix: bool = True) -> None:
-    termlog(f"ERROR {string}", newline=newline, repeat=repeat, prefix=prefix)
-
-
-def termsetup(settings: Any = None, logger: Any = None) -> None:
-    """Kept for wandb compatibility."""
 
 
 class AlertLevel:

@@ -34,6 +34,29 @@ def test_globals_before_and_after_a_run(tl_dir):
         run.log({"a": 2})
 
 
+def test_module_level_calls_after_finish_raise_what_wandb_raises(tl_dir):
+    """Measured on wandb 0.31 offline: finish() resets log, save, define_metric, watch, unwatch,
+    log_artifact, use_artifact, config and summary to pre-init stand-ins (`Error: You must call
+    wandb.init() before wandb.log()`); alert and the model calls stay on the finished run and raise
+    its `UsageError: Run (<id>) is finished. The call to `alert` will be ignored. ...`."""
+    run = tracklab.init(project="p")
+    tracklab.finish()
+    for call, name in ((lambda: tracklab.log({"a": 1}), "log"), (lambda: tracklab.save("x"), "save"),
+                       (lambda: tracklab.define_metric("a"), "define_metric"),
+                       (lambda: tracklab.watch(None), "watch")):
+        with pytest.raises(Error, match=rf"You must call tracklab.init\(\) before tracklab.{name}\(\)") as caught:
+            call()
+        assert type(caught.value) is Error
+    with pytest.raises(Error, match=r"before tracklab.config.update") as caught:
+        tracklab.config.update({"a": 1})
+    assert type(caught.value) is Error
+    with pytest.raises(UsageError, match=rf"Run \({run.id}\) is finished. The call to `alert` will be ignored. "
+                                         "Please make sure that you are using an active run."):
+        tracklab.alert(title="a", text="b")
+    with pytest.raises(UsageError, match="Please make sure that you are using an active run"):
+        run.log({"a": 2})
+
+
 def test_run_properties(tl_dir):
     run = tracklab.init(project="proj", entity="team", name="first", notes="n1", tags=["a", "b"], group="g",
                         job_type="train", config={"lr": 0.1})

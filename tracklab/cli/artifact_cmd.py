@@ -90,7 +90,9 @@ def get(path: str, root: str | None, kind: str | None) -> None:
     try:
         art = public_api.artifact(tracklab.Api(), path, kind)
     except Exception as exc:  # unknown name or alias: show the message, not a traceback
-        raise click.ClickException(str(exc)) from None
+        from tracklab.cli._messages import one_line
+
+        raise click.ClickException(one_line(exc)) from None
     entries = [art.get_entry(name) for name in art.manifest.entries]
     if not entries:
         click.echo(f"Artifact downloaded to {art.download(root)}")

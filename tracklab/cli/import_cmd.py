@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import click
 
+from tracklab.cli._messages import one_line
 from tracklab.cli._progress import echo_result, progress
 
 
@@ -18,7 +19,7 @@ def import_run_files(run_files: list[str], uri: str, project: str | None) -> int
             try:
                 outcome = import_run(run_file, uri, project)
             except (WandbRunFileError, ValueError, OSError) as exc:
-                echo_result(f"{run_file}: failed: {exc}", err=True)
+                echo_result(f"{run_file}: failed: {one_line(exc)}", err=True)
                 failures += 1
                 continue
             echo_result(f"{run_file}: {outcome}")

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 import sys
 
 import click
@@ -53,13 +54,25 @@ def _register() -> None:
         cli.add_command(getattr(module, attr))
 
 
+#: Set to 1 to see the Python traceback behind a command's one-line error.
+DEBUG_ENV = "TRACKLAB_DEBUG"
+
+
 def main(argv: list[str] | None = None) -> int:
-    """Entry point of the console script."""
+    """Entry point of the console script: a failing command prints one `Error: ...` line and
+    exits 1 (usage errors exit 2, as click's do); `TRACKLAB_DEBUG=1` shows the traceback."""
     _register()
     try:
         cli.main(args=argv, prog_name="tracklab", standalone_mode=True)
     except SystemExit as exc:
-        return int(exc.code or 0)
+        return exc.code if isinstance(exc.code, int) else (0 if exc.code is None else 1)
+    except Exception as exc:  # the last stop before a traceback reaches the user
+        if os.environ.get(DEBUG_ENV, "").lower() in ("1", "true", "yes"):
+            raise
+        from tracklab.cli._messages import one_line
+
+        click.echo(f"Error: {one_line(exc)}", err=True)
+        return 1
     return 0
 
 

@@ -13,6 +13,7 @@ from typing import Any
 
 import click
 
+from tracklab.cli._messages import one_line
 from tracklab.cli._progress import echo_result, progress
 
 
@@ -82,7 +83,7 @@ def _load(folders: list[Any], uri: str) -> int:
             try:
                 outcome = sync_folder(folder, uri)
             except Exception as exc:  # report and go on with the other runs
-                echo_result(f"{folder.path}: failed: {exc}", err=True)
+                echo_result(f"{folder.path}: failed: {one_line(exc)}", err=True)
                 failures += 1
                 continue
             echo_result(f"{folder.path}: {outcome}")

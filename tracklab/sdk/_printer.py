@@ -5,6 +5,8 @@ from __future__ import annotations
 import sys
 from typing import Any
 
+from tracklab.sdk import _terminal
+
 PREFIX = "tracklab: "
 _COLOURED_PREFIX = "\033[34m\033[1mtracklab\033[0m: "  # wandb's bold blue prefix
 
@@ -41,6 +43,7 @@ def _say(text: str, settings: Any = None) -> None:
 
 def header(run: Any) -> None:
     settings = run.settings
+    _terminal.termsetup(settings)  # settings.silent quiets warnings too, as in wandb
     if settings.silent or settings.quiet:
         return
     verb = "Resuming run" if run.resumed else "Tracking run"

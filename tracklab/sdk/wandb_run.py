@@ -277,7 +277,8 @@ class Run:
             sync: bool | None = None) -> None:
         """Log a row of history (wandb's step and commit rules); `sync` is accepted and ignored."""
         if self._finished:
-            raise UsageError(f"Run ({self._id}) is finished. The call to `log` will be ignored.")
+            raise UsageError(f"Run ({self._id}) is finished. The call to `log` will be ignored. "
+                             "Please make sure that you are using an active run.")
         if self._forked:
             return
         if not isinstance(data, Mapping):

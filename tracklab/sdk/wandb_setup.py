@@ -46,6 +46,22 @@ def set_current(run: Any) -> None:
         module.__dict__.update(values)
 
 
+# What wandb resets to pre-init stand-ins at finish (`Error: You must call init() first`); the
+# other bound methods keep pointing at the finished run and raise its UsageError.
+_RESET_AT_FINISH = ("log", "save", "define_metric", "watch", "unwatch", "log_artifact", "use_artifact")
+
+
+def _finished_callable(run: Any, name: str) -> Any:
+    def finished(*args: Any, **kwargs: Any) -> Any:
+        from tracklab.errors import UsageError
+
+        raise UsageError(f"Run ({run.id}) is finished. The call to `{name}` will be ignored. "
+                         "Please make sure that you are using an active run.")
+
+    finished.__name__ = name
+    return finished
+
+
 def on_finish(run: Any) -> None:
     """Reset the globals when the current run finishes."""
     global _current
@@ -53,5 +69,8 @@ def on_finish(run: Any) -> None:
         return
     _current = None
     values = preinit_values()
+    for name in _BOUND_METHODS:
+        if name not in _RESET_AT_FINISH:
+            values[name] = _finished_callable(run, name)
     for module in _targets():
         module.__dict__.update(values)

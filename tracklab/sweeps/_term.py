@@ -2,36 +2,19 @@
 
 from __future__ import annotations
 
-import logging
-import os
-import sys
-
-logger = logging.getLogger("tracklab")
-
-
-def _silent() -> bool:
-    return any(os.environ.get(name, "").lower() in ("1", "true", "yes")
-               for name in ("WANDB_SILENT", "TRACKLAB_SILENT"))
+from tracklab.sdk._terminal import termerror, termlog, termwarn
 
 
 def log(message: str) -> None:
     """An information line (`tracklab: ...`)."""
-    logger.info(message)
-    if not _silent():
-        sys.stderr.write(f"tracklab: {message}\n")
-        sys.stderr.flush()
+    termlog(message)
 
 
 def warn(message: str) -> None:
-    """A warning line (`tracklab: WARNING ...`); also sent to the `tracklab` logger."""
-    logger.warning(message)
-    if not _silent():
-        sys.stderr.write(f"tracklab: WARNING {message}\n")
-        sys.stderr.flush()
+    """A warning line (`tracklab: WARNING ...`)."""
+    termwarn(message)
 
 
 def error(message: str) -> None:
-    """An error line, printed even when silent."""
-    logger.error(message)
-    sys.stderr.write(f"tracklab: ERROR {message}\n")
-    sys.stderr.flush()
+    """An error line (`tracklab: ERROR ...`)."""
+    termerror(message)

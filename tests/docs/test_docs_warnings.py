@@ -1,0 +1,143 @@
+"""Every warning docs/troubleshooting.md quotes is shown by default on stderr, once, in wandb's
+terminal format, and is silenced as wandb's are (WANDB_SILENT, TRACKLAB_SILENT, settings.silent,
+Python logging)."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from tests.docs._markdown import message_pattern, quoted_messages
+from tests.helpers import run_python
+
+# A program that triggers each quoted warning twice (so "once" is checked), by the quote's start.
+TRIGGERS = {
+    "tracklab: WARNING tracklab.log: dropped a value": """
+        import tracklab
+        tracklab.init(project="w")
+        tracklab.log({"": 1})
+        tracklab.log({"a": {"": 2}, "": 3})
+        tracklab.finish()
+    """,
+    "tracklab: WARNING Config item 'lr' was locked": """
+        import tracklab
+
+        def train():
+            tracklab.init()
+            tracklab.config.update({"lr": 5.0}, allow_val_change=True)
+            tracklab.config["lr"] = 6.0
+            tracklab.log({"loss": tracklab.config["lr"]})
+            tracklab.finish()
+
+        sweep_id = tracklab.sweep({"method": "grid", "metric": {"name": "loss", "goal": "minimize"},
+                                   "parameters": {"lr": {"values": [0.1]}}}, project="w")
+        tracklab.agent(sweep_id, function=train, count=1)
+    """,
+    "tracklab: WARNING ignoring unknown setting": """
+        import tracklab
+        tracklab.Settings(x=1)
+        tracklab.Settings(x=1)
+    """,
+    "tracklab: WARNING run <id> exists": """
+        import tracklab
+        for _ in range(3):
+            tracklab.init(project="w", id="same-run")
+            tracklab.finish()
+    """,
+    "tracklab: WARNING skipping a damaged record": """
+        import subprocess, sys
+        import tracklab
+        from tracklab.backend.run_folder import RunFolder
+        run = tracklab.init(project="w", mode="offline")
+        tracklab.log({"a": 1})
+        tracklab.finish()
+        with open(RunFolder(run.sync_dir).log_path, "a") as log:
+            log.write("H{not json\\n")
+        subprocess.run([sys.executable, "-m", "tracklab.cli", "sync"], check=True)
+    """,
+    "RuntimeWarning: tracklab: a real `wandb` was imported": """
+        import wandb
+        import tracklab
+        tracklab.enable_wandb_standin(propagate=False)
+        tracklab.enable_wandb_standin(propagate=False)
+    """,
+    "tracklab: WARNING the gpu_stats binary was not found": """
+        import tracklab
+        import tracklab.system_metrics.monitor as monitor
+        monitor.find_binary = lambda: None  # as on a machine where the wheel carries no binary
+        for _ in range(2):
+            tracklab.init(project="w", settings=tracklab.Settings(x_stats_sampling_interval=0.1))
+            tracklab.finish()
+    """,
+    "tracklab: WARNING gpu_stats could not start": """
+        import os
+        os.environ["TRACKLAB_GPU_STATS_BIN"] = "/nonexistent/gpu_stats"
+        import tracklab
+        for _ in range(2):
+            tracklab.init(project="w")
+            tracklab.finish()
+    """,
+}
+
+# Quoted warnings this test cannot trigger cheaply, and why.
+NOT_TRIGGERED = {
+    "tracklab: WARNING could not recover": "needs `tracklab ui` over a run whose processes died and that cannot load",
+}
+
+
+def _trigger_for(quote: str) -> str | None:
+    return next((code for start, code in TRIGGERS.items() if quote.startswith(start)), None)
+
+
+def _warnings_quoted() -> list[str]:
+    return [q for q in quoted_messages("docs/troubleshooting.md")
+            if q.startswith("tracklab: WARNING") or "Warning: " in q]
+
+
+def test_every_quoted_warning_has_a_trigger() -> None:
+    quoted = _warnings_quoted()
+    assert len(quoted) >= 8, quoted
+    for quote in quoted:
+        assert _trigger_for(quote) or any(quote.startswith(k) for k in NOT_TRIGGERED), \
+            f"troubleshooting.md quotes a warning no test shows: {quote}"
+    for start in TRIGGERS:
+        assert any(q.startswith(start) for q in quoted), f"the doc no longer quotes {start!r}"
+
+
+@pytest.mark.parametrize("quote", [q for q in _warnings_quoted() if _trigger_for(q)], ids=lambda q: q[:48])
+def test_quoted_warning_shows_once_on_stderr(quote: str, tl_dir: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.delenv("WANDB_SILENT")
+    shown = run_python(_trigger_for(quote), Path.cwd(), timeout=240).stderr
+    pattern = message_pattern(quote)
+    hits = [line for line in shown.splitlines() if pattern.search(line)]
+    assert len(hits) == 1, f"{quote!r} shown {len(hits)} times in:\n{shown}"
+
+
+EMPTY_KEY = """
+    import logging, os
+    import tracklab
+    if os.environ.get("VIA") == "logging":
+        logging.getLogger("tracklab").setLevel(logging.ERROR)
+    tracklab.init(project="w", settings=tracklab.Settings(silent=os.environ.get("VIA") == "settings"))
+    tracklab.log({"": 1})
+    tracklab.finish()
+    tracklab.termwarn("direct warning")
+"""
+
+
+@pytest.mark.parametrize("env", [{"WANDB_SILENT": "true"}, {"TRACKLAB_SILENT": "1"}, {"VIA": "settings"},
+                                 {"VIA": "logging"}], ids=["WANDB_SILENT", "TRACKLAB_SILENT", "settings", "logging"])
+def test_warnings_are_silenced_as_wandbs_are(env: dict[str, str], tl_dir: Path,
+                                             monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.delenv("WANDB_SILENT")
+    shown = run_python(EMPTY_KEY, Path.cwd(), env=env, timeout=240).stderr
+    assert "empty key" not in shown, shown
+    if env.get("VIA") != "logging":  # wandb's termwarn ignores Python logging; so does ours
+        assert "direct warning" not in shown, shown
+
+
+def test_twin_variable_wins(tl_dir: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.delenv("WANDB_SILENT")
+    shown = run_python(EMPTY_KEY, Path.cwd(), env={"WANDB_SILENT": "true", "TRACKLAB_SILENT": "false"}).stderr
+    assert "tracklab: WARNING tracklab.log: dropped a value logged under the empty key" in shown, shown

@@ -1,0 +1,123 @@
+"""Terminal messages as wandb prints them: `tracklab: ...`, `tracklab: WARNING ...`,
+`tracklab: ERROR ...` on stderr.
+
+`termlog` / `termwarn` / `termerror` are wandb's helpers (`wandb.termwarn(..., repeat=False)`).
+`TerminalHandler` sits on the `tracklab` logger, so the warnings of every layer (which only use
+`logging`) reach the terminal in the same format, each text once per process.
+
+Silenced as wandb's are: `TRACKLAB_SILENT` / `WANDB_SILENT` (the TrackLab twin wins),
+`settings.silent` of the run (`termsetup`), or Python logging for what goes through the logger
+(`logging.getLogger("tracklab").setLevel(logging.ERROR)`). Silenced lines still go to the
+`tracklab` logger (the run's debug.log), as wandb sends them to its fallback logger.
+"""
+
+from __future__ import annotations
+
+import logging
+import os
+import sys
+import threading
+from typing import Any
+
+NAME = "tracklab"
+_TRUE = ("1", "true", "yes", "on")
+
+_lock = threading.Lock()
+_printed: set[str] = set()
+_settings_silent = False
+
+logger = logging.getLogger(NAME)
+
+
+def _env_silent() -> bool:
+    for name in ("TRACKLAB_SILENT", "WANDB_SILENT"):
+        value = os.environ.get(name)
+        if value is not None and value.strip():
+            return value.strip().lower() in _TRUE
+    return False
+
+
+def is_silent() -> bool:
+    """Whether terminal messages are silenced (environment or the run's `settings.silent`)."""
+    return _settings_silent or _env_silent()
+
+
+def termsetup(settings: Any = None, logger: Any = None) -> None:  # noqa: ARG001 - wandb's signature
+    """Take `settings.silent` from the run's settings (wandb calls this at setup)."""
+    global _settings_silent
+    _settings_silent = bool(getattr(settings, "silent", False))
+
+
+def _style(text: str, code: str) -> str:
+    return f"\033[{code}m{text}\033[0m"
+
+
+def _log(string: str, newline: bool, repeat: bool, prefix: bool, label: str, level: int) -> None:
+    string = str(string)
+    with _lock:
+        if not repeat:
+            if string in _printed:
+                return
+            if len(_printed) < 1000:
+                _printed.add(string)
+    if is_silent():
+        if level > logging.INFO:  # to the run's debug.log; the terminal handler skips it
+            logger.log(level, "%s", string, extra={"tracklab_terminal": True})
+        return
+    stream = sys.stderr
+    isatty = getattr(stream, "isatty", None)
+    coloured = bool(isatty and isatty())
+    lines = []
+    for line in string.split("\n"):
+        if label:
+            line = f"{_style(label, '33' if label == 'WARNING' else '41;32') if coloured else label} {line}"
+        if prefix:
+            line = f"{_style(NAME, '34;1') if coloured else NAME}: {line}"
+        lines.append(line)
+    try:
+        stream.write("\n".join(lines) + ("\n" if newline else ""))
+        stream.flush()
+    except (OSError, ValueError):  # a closed stream at interpreter exit
+        pass
+
+
+def termlog(string: str = "", newline: bool = True, repeat: bool = True, prefix: bool = True) -> None:
+    """An information line on stderr (`tracklab: ...`); `repeat=False` prints a text once."""
+    _log(string, newline, repeat, prefix, "", logging.INFO)
+
+
+def termwarn(string: str, newline: bool = True, repeat: bool = True, prefix: bool = True) -> None:
+    """A warning on stderr (`tracklab: WARNING ...`)."""
+    _log(string, newline, repeat, prefix, "WARNING", logging.WARNING)
+
+
+def termerror(string: str, newline: bool = True, repeat: bool = True, prefix: bool = True) -> None:
+    """An error on stderr (`tracklab: ERROR ...`)."""
+    _log(string, newline, repeat, prefix, "ERROR", logging.ERROR)
+
+
+class TerminalHandler(logging.Handler):
+    """Shows the `tracklab` logger's warnings and errors on stderr in wandb's format, once each.
+
+    The writer's own records (`tracklab.writer`) are left to its log file.
+    """
+
+    def __init__(self) -> None:
+        super().__init__(logging.WARNING)
+
+    def emit(self, record: logging.LogRecord) -> None:
+        if getattr(record, "tracklab_terminal", False) or record.name.startswith("tracklab.writer"):
+            return
+        try:
+            text = record.getMessage()
+            if text.startswith(NAME + ": "):  # messages written with the prefix already
+                text = text[len(NAME) + 2:]
+            (termerror if record.levelno >= logging.ERROR else termwarn)(text, repeat=False)
+        except Exception:  # a logging handler must never break the program that logs
+            self.handleError(record)
+
+
+def install_handler() -> None:
+    """Put one `TerminalHandler` on the `tracklab` logger (idempotent)."""
+    if not any(isinstance(h, TerminalHandler) for h in logger.handlers):
+        logger.addHandler(TerminalHandler())
