@@ -54,7 +54,10 @@ def code_spans(line: str) -> list[str] | None:
         found = closing.search(line, i + run)
         if found is None:
             return None
-        spans.append(line[i + run:found.start()].strip())
+        body = line[i + run:found.start()]
+        if len(body) > 2 and body.startswith(" ") and body.endswith(" "):  # CommonMark strips one space each side
+            body = body[1:-1]
+        spans.append(body)
         i = found.end()
     return spans
 

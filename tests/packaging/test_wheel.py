@@ -214,3 +214,60 @@ def test_installed_ui_serves_mlflow_and_tracklab_pages(install: Install, tmp_pat
             except subprocess.TimeoutExpired:
                 os.killpg(proc.pid, signal.SIGKILL)
                 proc.wait()
+
+
+def _readme_install_line() -> str:
+    """The one line the README's Install section gives users (without its comment)."""
+    from tests.docs._markdown import code_blocks
+
+    readme = (REPO / "README.md").read_text(encoding="utf-8")
+    section_line = readme[:readme.index("## Install\n")].count("\n") + 1
+    block = next(b for b in code_blocks("README.md") if b.line > section_line)
+    lines = [line.split("#", 1)[0].strip() for line in block.text.splitlines()]
+    lines = [line for line in lines if line]
+    assert len(lines) == 1 and lines[0].startswith("pip install "), block.text
+    return lines[0]
+
+
+def _readme_quick_start() -> list[str]:
+    """The README's quick start and its read-back block, as the user copies them."""
+    from tests.docs._markdown import code_blocks
+
+    blocks = [b for b in code_blocks("README.md") if b.lang == "python"]
+    return [b.text for b in blocks[:2]]
+
+
+def test_the_readme_install_line_in_a_fresh_venv_runs_the_quick_start(tmp_path: Path) -> None:
+    """The README's user install, run in a checkout into a fresh venv, then its quick start outside
+    the checkout. The venv sees this machine's site-packages (MLflow & co. without a download) and
+    pip runs offline (`--no-index --no-build-isolation`): the only flags added to the line."""
+    import shlex
+
+    line = _readme_install_line()
+    install = Install(tmp_path)
+    subprocess.run([sys.executable, "-m", "venv", "--system-site-packages", str(install.venv)], check=True, timeout=120)
+    argv = shlex.split(line)
+    assert argv[:2] == ["pip", "install"]
+    command = [install.python, "-m", "pip", *argv[1:], "--no-index", "--no-build-isolation",
+               "--disable-pip-version-check", "-q"]
+    proc = subprocess.run(command, cwd=REPO, env=install.env(), capture_output=True, text=True, timeout=400)
+    assert proc.returncode == 0, f"{line} failed:\n{proc.stdout}\n{proc.stderr}"
+
+    for number, code in enumerate(_readme_quick_start()):
+        done = subprocess.run([install.python, "-c", code], cwd=install.work, env=install.env(),
+                              capture_output=True, text=True, timeout=240)
+        assert done.returncode == 0, f"README python block {number} failed in the venv:\n{code}\n{done.stderr}"
+    seen = json.loads(install.python_snippet("""
+        import json, tracklab
+        from tracklab.system_metrics import find_binary
+        print(json.dumps({"tracklab": tracklab.__file__, "gpu_stats": find_binary(),
+                          "runs": [r.id for r in tracklab.Api().runs("mnist")]}))
+    """).strip().splitlines()[-1])
+    venv = str(install.venv.resolve())
+    assert seen["tracklab"].startswith(venv), f"the checkout shadows the install: {seen['tracklab']}"
+    assert len(seen["runs"]) == 1
+    # What the README says it brings: the gpu_stats binary where cargo builds it, else the psutil fallback.
+    if sys.platform.startswith("linux") and _cargo_available():
+        assert seen["gpu_stats"] and seen["gpu_stats"].startswith(venv), seen["gpu_stats"]
+    verified = install.command("verify")
+    assert verified.returncode == 0 and "gpu_stats" in verified.stdout, verified.stdout + verified.stderr

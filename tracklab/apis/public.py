@@ -310,8 +310,17 @@ class Run:
 
     @property
     def url(self) -> str:
-        base = self._api.tracking_uri if self._api.tracking_uri.startswith("http") else "http://127.0.0.1:5000"
-        return f"{base.rstrip('/')}/#/experiments/{self._mlflow.info.experiment_id}/runs/{self.mlflow_run_id}"
+        """The run's page: the same address `run.url` gave while it ran (the running `tracklab ui`
+        of the store, else the address `tracklab ui` will serve, or the MLflow server)."""
+        from types import SimpleNamespace
+
+        from tracklab.backend.links import run_url
+        from tracklab.sdk.wandb_settings import settings_from_environment
+
+        env = settings_from_environment()
+        settings = SimpleNamespace(tracking_uri=self._api.tracking_uri, ui_host=env.get("ui_host", "127.0.0.1"),
+                                   ui_port=env.get("ui_port", 5000))
+        return run_url(settings, self._mlflow.info.experiment_id, self.mlflow_run_id)
 
     @property
     def state(self) -> str:

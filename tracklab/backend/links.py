@@ -27,6 +27,12 @@ def ui_base(settings: Any) -> str:
     return address(settings.ui_host, int(settings.ui_port))
 
 
+def ui_running(settings: Any) -> bool:
+    """Whether the run's links point at a server that runs now (an http store, or a `tracklab ui`)."""
+    uri = settings.tracking_uri or ""
+    return uri.startswith(("http://", "https://")) or _running_ui(uri) is not None
+
+
 def _running_ui(uri: str) -> str | None:
     try:
         from tracklab.ui import registry

@@ -52,7 +52,7 @@ def header(run: Any) -> None:
         _say(f"Run data is saved locally in {run.sync_dir}", settings)
         _say("Run `tracklab sync` to load this offline run into MLflow.", settings)
     elif run.url:
-        _say(f"{_emoji(settings, '🚀')}View run at {run.url}  (start the UI with `tracklab ui`)", settings)
+        _say(f"{_emoji(settings, '🚀')}View run at {run.url}{_ui_note(settings)}", settings)
     _say(f"Run files: {run.dir}", settings)
 
 
@@ -65,9 +65,16 @@ def footer(run: Any, state: str) -> None:
             _say(line, settings)
     _say(f"Run {run.name} ({run.id}) {state}.", settings)
     if run.url:
-        _say(f"{_emoji(settings, '🚀')}View run at {run.url}", settings)
+        _say(f"{_emoji(settings, '🚀')}View run at {run.url}{_ui_note(settings)}", settings)
     elif run.offline:
         _say(f"Offline run saved in {run.sync_dir}; load it with `tracklab sync {run.sync_dir}`", settings)
+
+
+def _ui_note(settings: Any) -> str:
+    """What to do for the run's link to open: nothing when its UI runs, else start one."""
+    from tracklab.backend.links import ui_running
+
+    return "" if ui_running(settings) else "  (no UI is running for this store: start it with `tracklab ui`)"
 
 
 def summary_lines(summary: Any, limit: int) -> list[str]:

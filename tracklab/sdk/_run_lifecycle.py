@@ -15,6 +15,7 @@ import weakref
 from typing import TYPE_CHECKING, Any
 
 from tracklab.backend import runlog
+from tracklab.sdk._terminal import termwarn
 
 if TYPE_CHECKING:
     from tracklab.sdk.wandb_run import Run
@@ -248,10 +249,10 @@ def _wait_for_writer(run: Run) -> bool:
     timeout = float(run._settings.finish_timeout or 60)
     if not run._writer.wait_stored(timeout):  # the store is slow or down
         pending = run._folder.pending_bytes(run._settings.tracking_uri)
-        sys.stderr.write(
-            f"tracklab: the store did not take everything within {timeout:.0f}s "
+        termwarn(
+            f"the store did not take everything within {timeout:.0f}s "
             f"({pending} bytes of the run log pending); the writer keeps trying in the "
-            f"background, and `tracklab sync {run._folder.path}` completes it.\n"
+            f"background, and `tracklab sync {run._folder.path}` completes it."
         )
         return True
     return False
