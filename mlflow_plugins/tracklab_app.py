@@ -36,6 +36,7 @@ def create_app(app: Any = None) -> Any:
     from mlflow.server import app as mlflow_app
 
     from mlflow_plugins import _api, _inject
+    from mlflow_plugins._bulk import bulk
     from mlflow_plugins._pages import pages
 
     flask_app = app or mlflow_app
@@ -44,6 +45,7 @@ def create_app(app: Any = None) -> Any:
         _api.init(tracking_uri())
         flask_app.register_blueprint(pages, url_prefix=prefix)
         flask_app.register_blueprint(_api.api, url_prefix=prefix)
+        flask_app.register_blueprint(bulk, url_prefix=static_prefix() or None)
         _inject.install(flask_app)
     if _MLFLOW_SGI_NAME.get() == "uvicorn":
         from mlflow.server.fastapi_app import create_fastapi_app

@@ -77,9 +77,16 @@ def open_store(tracking_uri: str, tracklab_root: str | None = None) -> Store:
             from tracklab.backend.sqlite_store import SqliteStore
 
             return SqliteStore(db_path, artifact_root)
+    artifact_root = location.artifact_root_for(tracking_uri, tracklab_root)
+    from tracklab.backend import postgres_store, server_store
+
+    if postgres_store.is_postgres_uri(tracking_uri):
+        return postgres_store.open_postgres(tracking_uri, artifact_root)
+    if tracking_uri.startswith(("http://", "https://")):
+        return server_store.ServerStore(tracking_uri, artifact_root)
     from tracklab.backend.mlflow_store import MlflowClientStore
 
-    return MlflowClientStore(tracking_uri, location.artifact_root_for(tracking_uri, tracklab_root))
+    return MlflowClientStore(tracking_uri, artifact_root)
 
 
 def log_artifact_as(log_artifact: Any, artifact_path: str, local_path: str) -> None:

@@ -1,0 +1,69 @@
+"""`postgresql://` as the tracking URI itself: the writer's COPY path, behind the schema-revision
+check, with what MLflow reads back (history, latest_metrics, params) equal to what was logged."""
+
+from __future__ import annotations
+
+import json
+import math
+import subprocess
+import sys
+import textwrap
+from pathlib import Path
+
+import pytest
+
+from tests.server._postgres import Cluster
+from tests.server.conftest import machine
+
+pytestmark = pytest.mark.server
+
+
+def test_a_run_logged_straight_to_postgresql(pg_cluster: Cluster, pg_uri: str, tmp_path: Path) -> None:
+    env = machine(tmp_path, "trainer", pg_uri)
+    code = """
+        import math, tracklab
+        run = tracklab.init(project="direct", id="direct01", config={"lr": 0.5})
+        for step in range(3000):
+            run.log({"loss": 1.0 / (step + 1), "acc": step / 3000, "flag": step % 2 == 0})
+        run.log({"loss": math.nan})
+        run.finish()
+    """
+    proc = subprocess.run([sys.executable, "-c", textwrap.dedent(code)], cwd=str(Path(env["HOME"]) / "work"),
+                          env=env, capture_output=True, text=True, timeout=300)
+    assert proc.returncode == 0, proc.stdout + proc.stderr
+
+    from mlflow.tracking import MlflowClient
+
+    client = MlflowClient(pg_uri)
+    (run,) = client.search_runs([client.get_experiment_by_name("direct").experiment_id])
+    assert run.info.status == "FINISHED"
+    assert run.data.params == {"lr": "0.5"}
+    loss = client.get_metric_history(run.info.run_id, "loss")
+    assert sorted(m.step for m in loss) == list(range(3001))
+    assert math.isnan(run.data.metrics["loss"])  # the last step's value, as MLflow keeps it
+    assert run.data.metrics["acc"] == 2999 / 3000 and run.data.metrics["flag"] == 0.0
+    assert len(client.get_metric_history(run.info.run_id, "flag")) == 3000
+    reader = machine(tmp_path, "reader", pg_uri)
+    out = subprocess.run([sys.executable, "-c", "import json, tracklab; r = tracklab.Api().run('direct/direct01'); "
+                          "h = list(r.scan_history()); print(json.dumps([len(h), h[10]['loss'], r.state]))"],
+                         cwd=str(Path(reader["HOME"]) / "work"), env=reader, capture_output=True, text=True,
+                         timeout=300)
+    assert out.returncode == 0, out.stderr
+    assert json.loads(out.stdout.strip().splitlines()[-1]) == [3001, pytest.approx(1 / 11), "finished"]
+
+
+def test_the_copy_path_only_at_a_checked_schema_revision(pg_cluster: Cluster, pg_uri: str, tmp_path: Path) -> None:
+    from tracklab.backend import postgres_store
+    from tracklab.backend.mlflow_store import MlflowClientStore
+
+    store = postgres_store.open_postgres(pg_uri, str(tmp_path / "artifacts"))  # creates MLflow's schema
+    try:
+        assert isinstance(store, postgres_store.PostgresStore)
+    finally:
+        store.close()
+    conn = pg_cluster.connect(pg_uri.rsplit("/", 1)[1])
+    with conn:
+        conn.execute("UPDATE alembic_version SET version_num = 'ffffffffffff'")
+    conn.close()
+    store = postgres_store.open_postgres(pg_uri, str(tmp_path / "artifacts"))
+    assert type(store) is MlflowClientStore
