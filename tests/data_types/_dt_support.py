@@ -9,7 +9,9 @@ HERE = Path(__file__).resolve().parent
 
 
 class FakeRun:
-    """Stands in for the core run: records what serialize_value asks of it."""
+    """Stands in for the Run's media sink: records what serialize_value asks of it."""
+
+    allow_media_symlink = False
 
     def __init__(self, files_dir: str, run_id: str = "abc12345") -> None:
         self.id = run_id
@@ -18,11 +20,11 @@ class FakeRun:
         self.published: list[str] = []
         self.table_artifacts: list[Any] = []
 
-    def _add_singleton(self, data_type: str, key: str, value: Any) -> None:
-        self.singletons.setdefault(data_type, {})[key] = {"type": data_type, "key": key, "value": value}
+    def record_class_labels(self, data_type: str, key: str, labels: Any) -> None:
+        self.singletons.setdefault(data_type, {})[key] = {"type": data_type, "key": key, "value": labels}
 
-    def _publish_file(self, path: str) -> None:
-        self.published.append(path)
+    def publish_file(self, relpath: str) -> None:
+        self.published.append(relpath)
 
-    def _tracklab_log_table_artifact(self, artifact: Any) -> None:
+    def log_table_artifact(self, artifact: Any) -> None:
         self.table_artifacts.append(artifact)

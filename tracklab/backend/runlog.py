@@ -4,6 +4,10 @@ file), so nothing is lost when the training process or the store goes away.
 One record per line: a one-letter kind, then JSON. The training process appends lines to an
 in-memory queue and a background thread writes them to the file every `FLUSH_INTERVAL`
 seconds, so `log()` never waits on disk and a SIGKILL loses at most that interval.
+
+This module is the contract between the two sides: `RunLogWriter.write_*` encode each record
+kind (the Run never sees a prefix or a layout), and the readers decode a record's payload with
+the matching `decode_*` (`RunHeader`, `ExitRecord`, `FileRecord`, `SystemSample`).
 """
 
 from __future__ import annotations
@@ -13,7 +17,8 @@ import json
 import logging
 import os
 import threading
-from typing import Any, Iterator
+from dataclasses import dataclass
+from typing import Any, Iterator, Mapping, NotRequired, Required, TypedDict
 
 logger = logging.getLogger("tracklab")
 
@@ -30,6 +35,87 @@ UPDATE = "u"      # run attribute changes (name, notes, tags, ...)
 FILE = "f"        # a file to upload: {"path": relative to files dir, "policy": ...}
 SYSTEM = "y"      # one system-metrics sample
 EXIT = "x"        # end of a session: {"exit_code", "state", "time"}
+
+
+
+class RunHeader(TypedDict, total=False):
+    """Record `HEADER`: who the run is, written at the start of every session. A resumed
+    session writes a new one; readers merge them (`{**earlier, **later}`)."""
+
+    id: Required[str]  # the wandb run id
+    mlflow_run_id: str | None  # chosen by the training process for the local store
+    project: Required[str]
+    entity: str
+    name: str | None
+    notes: str | None
+    tags: list[str]
+    group: str | None
+    job_type: str | None
+    sweep_id: str | None
+    start_time: Required[float]
+    resumed: bool
+    mode: str  # "online" or "offline"
+    files_dir: str
+    pid: int | None
+    user: str | None
+    program: str | None
+    parent_run_id: NotRequired[str]  # a sweep trial nested under its sweep's MLflow run
+    git_commit: NotRequired[str]  # merged in by readers from an `UPDATE`
+
+
+def decode_header(payload: Mapping[str, Any]) -> RunHeader:
+    """A header record as read back; ValueError when it lacks what every header has."""
+    missing = [key for key in ("id", "project", "start_time") if key not in payload]
+    if missing:
+        raise ValueError(f"run log header record without {', '.join(missing)}: {dict(payload)!r}")
+    return RunHeader(**payload)  # type: ignore[typeddict-item]
+
+
+@dataclass(frozen=True)
+class ExitRecord:
+    """Record `EXIT`: the end of a session."""
+
+    exit_code: int = 0
+    state: str = "finished"  # "finished", "failed" or "killed"
+    time: float | None = None  # None only in logs written without one
+
+    def encode(self) -> dict[str, Any]:
+        return {"exit_code": self.exit_code, "state": self.state, "time": self.time}
+
+    @classmethod
+    def decode(cls, payload: Mapping[str, Any]) -> "ExitRecord":
+        return cls(int(payload.get("exit_code") or 0), payload.get("state") or "finished", payload.get("time"))
+
+
+@dataclass(frozen=True)
+class FileRecord:
+    """Record `FILE`: a file of the run's files folder to upload, by wandb's save policy."""
+
+    path: str  # relative to the files folder
+    policy: str | None = "now"  # "now", "live" or "end"
+
+    def encode(self) -> dict[str, Any]:
+        return {"path": self.path, "policy": self.policy}
+
+    @classmethod
+    def decode(cls, payload: Mapping[str, Any]) -> "FileRecord":
+        return cls(payload["path"], payload.get("policy"))
+
+
+@dataclass(frozen=True)
+class SystemSample:
+    """Record `SYSTEM`: one sample of the system metrics."""
+
+    timestamp: float
+    metrics: dict[str, float]
+
+    def encode(self) -> dict[str, Any]:
+        return {"t": self.timestamp, "m": self.metrics}
+
+    @classmethod
+    def decode(cls, payload: Mapping[str, Any]) -> "SystemSample":
+        return cls(payload["t"], payload["m"])
+
 
 _encoder = json.JSONEncoder(separators=(",", ":"), allow_nan=True, check_circular=False, default=str)
 encode = _encoder.encode
@@ -97,9 +183,38 @@ class RunLogWriter:
         """Queue one record (encoded now, written within the flush interval)."""
         self._queue.append(kind + encode(payload) + "\n")
 
-    def append_line(self, line: str) -> None:
-        """Queue an already-encoded record line (the hot path of `log`)."""
-        self._queue.append(line)
+    # -- one writer per record kind: what the Run writes ----------------------------------
+    def write_header(self, header: RunHeader) -> None:
+        self.append(HEADER, header)
+
+    def write_row(self, row: dict[str, Any]) -> None:
+        """One committed history row (the hot path of `log`: one call, one encode)."""
+        self._queue.append(HISTORY + encode_row(row) + "\n")
+
+    def write_config(self, config: Mapping[str, Any]) -> None:
+        """The whole config after a change."""
+        self.append(CONFIG, dict(config))
+
+    def write_summary(self, summary: Mapping[str, Any]) -> None:
+        """The whole summary after a change."""
+        self.append(SUMMARY, summary)
+
+    def write_metric(self, definition: Mapping[str, Any]) -> None:
+        """A `define_metric` definition (`Metric.as_record()`)."""
+        self.append(METRIC, definition)
+
+    def write_update(self, changes: Mapping[str, Any]) -> None:
+        """Run attributes changed during the run (name, notes, tags, git_commit, preempting)."""
+        self.append(UPDATE, changes)
+
+    def write_file(self, record: FileRecord) -> None:
+        self.append(FILE, record.encode())
+
+    def write_system(self, sample: SystemSample) -> None:
+        self.append(SYSTEM, sample.encode())
+
+    def write_exit(self, record: ExitRecord) -> None:
+        self.append(EXIT, record.encode())
 
     def on_flush(self, callback) -> None:
         """Call `callback()` before each flush (it may append records)."""

@@ -5,9 +5,12 @@ from __future__ import annotations
 
 import logging
 import time
-from typing import Any, Callable, Mapping
+from typing import TYPE_CHECKING, Any, Callable, Mapping
 
 from tracklab.sdk import _media_bridge
+
+if TYPE_CHECKING:
+    from tracklab.sdk.data_types._media_sink import MediaSink
 
 logger = logging.getLogger("tracklab")
 
@@ -22,7 +25,8 @@ class History:
     """
 
     def __init__(self, emit: Callable[[dict[str, Any], dict[str, Any] | None], None], start_time: float,
-                 step: int = 0, files_dir: str = "", run: Any = None) -> None:
+                 step: int, media: MediaSink,
+                 set_internal_config: Callable[[tuple[str, ...], Any], None]) -> None:
         self._emit = emit
         self._start = start_time
         self.step = step
@@ -30,8 +34,8 @@ class History:
         self.media_step = step
         self._row: dict[str, Any] = {}
         self._nested: dict[str, Any] | None = None
-        self._files_dir = files_dir
-        self._run = run
+        self._media = media
+        self._set_internal_config = set_internal_config
 
     # -- values -------------------------------------------------------------------------
     def _convert(self, key: str, value: Any) -> Any:
@@ -41,7 +45,7 @@ class History:
             if isinstance(value, float):
                 return float(value)
             return value
-        return _media_bridge.serialize(value, self._files_dir, key, self.media_step, self._run)
+        return _media_bridge.serialize(value, key, self.media_step, self._media)
 
     def _flatten(self, data: Mapping[str, Any], prefix: str, flat: dict[str, Any]) -> dict[str, Any]:
         nested: dict[str, Any] = {}
@@ -108,8 +112,7 @@ class History:
         # Slow path: nested dicts or rich values somewhere in this call.
         data = dict(data)
         for path, value in _media_bridge.pop_charts(data):
-            if self._run is not None:
-                self._run._set_internal_config(path, value)
+            self._set_internal_config(path, value)
         flat: dict[str, Any] = {}
         nested = self._flatten(data, "", flat)
         row.update(flat)

@@ -4,7 +4,10 @@ number, string, bool or None, so `import tracklab` and the common `log()` stay l
 from __future__ import annotations
 
 import sys
-from typing import Any
+from typing import TYPE_CHECKING, Any
+
+if TYPE_CHECKING:
+    from tracklab.sdk.data_types._media_sink import MediaSink
 
 
 def is_media(value: Any) -> bool:
@@ -23,27 +26,26 @@ def scalar_of(value: Any) -> Any:
     return NotImplemented
 
 
-def serialize(value: Any, files_dir: str, key: str, step: int, run: Any = None) -> Any:
-    """wandb's history form of a non-plain value (media, arrays, tensors, figures).
-
-    Media files are named after `key` (the innermost key) and `step` (wandb's log counter).
-    """
+def serialize(value: Any, key: str, step: int, sink: MediaSink) -> Any:
+    """wandb's history form of a non-plain value (media, arrays, tensors, figures); media are
+    written to `sink`, their files named after `key` (the innermost key) and `step` (wandb's
+    log counter)."""
     scalar = scalar_of(value)
     if scalar is not NotImplemented:
         return scalar
     from tracklab.sdk.data_types import serialize_value
 
-    return serialize_value(value, files_dir, key, step, run=run)
+    return serialize_value(value, sink.dir, key, step, run=sink)
 
 
-def serialize_summary(value: Any, files_dir: str, key: str, run: Any = None) -> Any:
+def serialize_summary(value: Any, key: str, sink: MediaSink) -> Any:
     """wandb's summary form of a value set with `run.summary[key] = value`."""
     scalar = scalar_of(value)
     if scalar is not NotImplemented:
         return scalar
     from tracklab.sdk.data_types import serialize_summary_value
 
-    return serialize_summary_value(value, files_dir, key, run=run)
+    return serialize_summary_value(value, sink.dir, key, run=sink)
 
 
 def pop_charts(data: dict[str, Any]) -> list[tuple[tuple[str, ...], Any]]:

@@ -45,28 +45,15 @@ def start(run: Run) -> None:
     run._runlog = runlog.RunLogWriter(run._folder.log_path)
     run._run_logs.append(DebugLog(settings))
     run._runlog.on_flush(run._flush_summary)
-    header = {
-        "id": run._id,
-        "mlflow_run_id": run._mlflow_run_id,
-        "project": run._project,
-        "entity": run._entity,
-        "name": run._name,
-        "notes": run._notes,
-        "tags": list(run._tags),
-        "group": run._group,
-        "job_type": run._job_type,
-        "sweep_id": run._sweep_id,
-        "start_time": run._start_time,
-        "resumed": run._resumed,
-        "mode": settings.mode,
-        "files_dir": run._folder.files_dir,
-        "pid": os.getpid(),
-        "user": user_name(),
-        "program": program_path(),
-    }
+    header = runlog.RunHeader(
+        id=run._id, mlflow_run_id=run._mlflow_run_id, project=run._project, entity=run._entity, name=run._name,
+        notes=run._notes, tags=list(run._tags), group=run._group, job_type=run._job_type, sweep_id=run._sweep_id,
+        start_time=run._start_time, resumed=run._resumed, mode=settings.mode, files_dir=run._folder.files_dir,
+        pid=os.getpid(), user=user_name(), program=program_path(),
+    )
     if run._sweep_id and os.environ.get("TRACKLAB_SWEEP_PARENT_RUN_ID"):
         header["parent_run_id"] = os.environ["TRACKLAB_SWEEP_PARENT_RUN_ID"]  # nested under the sweep
-    run._runlog.append(runlog.HEADER, header)
+    run._runlog.write_header(header)
     run.config._set_callback(run._config_changed)
     if run.config._items:
         run._config_changed(run.config._items)
@@ -113,7 +100,7 @@ def _start_monitor(run: Run) -> None:
 
     def emit(metrics: dict[str, float], timestamp: float) -> None:
         if log is not None and not run._finished:
-            log.append(runlog.SYSTEM, {"t": timestamp, "m": metrics})
+            log.write_system(runlog.SystemSample(timestamp, metrics))
         if keep > 0:
             _buffer_stats(run._stats_buffer, metrics, timestamp, keep)
 
@@ -162,9 +149,9 @@ def _write_metadata(run: Run) -> None:
         except OSError:
             continue
         if log is not None and not run._finished:
-            log.append(runlog.FILE, {"path": name, "policy": "now"})
+            log.write_file(runlog.FileRecord(name, "now"))
     if log is not None and not run._finished and git.get("commit"):
-        log.append(runlog.UPDATE, {"git_commit": git["commit"]})
+        log.write_update({"git_commit": git["commit"]})
 
 
 def _save_program(files_dir: str, program: str | None) -> None:
@@ -206,7 +193,7 @@ def finish(run: Run, exit_code: int | None, quiet: bool | None) -> None:
         artifacts = sys.modules.get("tracklab.artifacts.run_api")
         if artifacts is not None:  # artifact versions logged in the background belong to the run
             artifacts.finish_pending(run, timeout=float(settings.finish_timeout or 60))
-        run._runlog.append(runlog.EXIT, {"exit_code": exit_code or 0, "state": state, "time": time.time()})
+        run._runlog.write_exit(runlog.ExitRecord(exit_code or 0, state, time.time()))
         run._finished = True
         run._runlog.close()
         if run._console is not None:

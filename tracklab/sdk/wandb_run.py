@@ -16,6 +16,7 @@ from tracklab.backend.run_folder import RunFolder
 from tracklab.errors import UsageError
 from tracklab.sdk import _media_bridge, _run_lifecycle
 from tracklab.sdk._history import History
+from tracklab.sdk._run_media_sink import RunMediaSink
 from tracklab.sdk.wandb_config import Config
 from tracklab.sdk.wandb_metric import Metric, MetricRules, parse_summary
 from tracklab.sdk.wandb_settings import Settings
@@ -64,7 +65,9 @@ class Run:
         if prior:
             self.config._load(prior.get("config") or {})
             self.summary._load(prior.get("summary") or {})
-        self._history = History(self._emit_row, self._start_time, start_step, folder.files_dir, run=self)
+        self._media_sink = RunMediaSink(self)
+        self._history = History(self._emit_row, self._start_time, start_step, self._media_sink,
+                                self._set_internal_config)
 
     # -- start-up (called by init) -------------------------------------------------------
     def _start(self) -> None:
@@ -84,7 +87,7 @@ class Run:
         rules = self._rules
         if rules:
             self._step_sync(row)
-        self._runlog.append_line("h" + runlog.encode_row(row) + "\n")
+        self._runlog.write_row(row)
         self.summary._from_history(row, rules, nested)
 
     def _step_sync(self, row: dict[str, Any]) -> None:
@@ -100,12 +103,12 @@ class Run:
 
     def _config_changed(self, items: Mapping[str, Any]) -> None:
         if self._runlog is not None and not self._finished:
-            self._runlog.append(runlog.CONFIG, dict(items))
+            self._runlog.write_config(items)
 
     def _flush_summary(self) -> None:
         if self.summary._take_dirty():
             try:
-                self._runlog.append(runlog.SUMMARY, self.summary._snapshot())
+                self._runlog.write_summary(self.summary._snapshot())
             except (RuntimeError, ValueError):  # changed while encoding: try again next flush
                 object.__setattr__(self.summary, "_dirty", True)
 
@@ -113,38 +116,20 @@ class Run:
         kind = type(value)
         if kind in (int, float, str, bool) or value is None:
             return value
-        return _media_bridge.serialize_summary(value, self._folder.files_dir, key, self)
+        return _media_bridge.serialize_summary(value, key, self._media_sink)
 
-    # -- hooks the data types call ---------------------------------------------------------
     def _set_internal_config(self, path: Sequence[str], value: Any) -> None:
-        """Set `config[path[0]][path[1]]...` (the hidden `_wandb` part) and record the change."""
+        """Set `config[path[0]][path[1]]...` (the hidden `_wandb` part: chart panels, class labels)
+        and record the change."""
         node = self.config._items
         for part in path[:-1]:
             node = node.setdefault(part, {})
         node[path[-1]] = value
         self.config._changed()
 
-    def _add_singleton(self, data_type: str, key: str, value: Any) -> None:
-        """Class labels of masks and boxes live in config `_wandb`, as wandb keeps them."""
-        self._set_internal_config(("_wandb", data_type, key), {"type": data_type, "key": key, "value": value})
-
-    def _publish_file(self, relpath: str) -> None:
-        """A media file was written into the files folder: upload it soon."""
-        if self._runlog is not None and not self._finished:
-            self._runlog.append(runlog.FILE, {"path": relpath, "policy": "now"})
-
-    def _tracklab_log_table_artifact(self, artifact: Any) -> None:
-        """Keep a logged table's files with the run (under `artifacts/<name>/`)."""
-        for entry, local in artifact.files.items():
-            relpath = os.path.join("artifacts", artifact.name, entry)
-            target = os.path.join(self._folder.files_dir, relpath)
-            os.makedirs(os.path.dirname(target), exist_ok=True)
-            shutil.copyfile(local, target)
-            self._publish_file(relpath)
-
     def _update(self, **changes: Any) -> None:
         if self._runlog is not None and not self._finished:
-            self._runlog.append(runlog.UPDATE, changes)
+            self._runlog.write_update(changes)
 
     # -- identity ------------------------------------------------------------------------
     @property
@@ -304,7 +289,7 @@ class Run:
             step_sync = True
         metric = self._rules.add(Metric(name, step_metric, step_sync, hidden, summary, goal), bool(overwrite))
         if self._runlog is not None:
-            self._runlog.append(runlog.METRIC, metric.as_record())
+            self._runlog.write_metric(metric.as_record())
         return metric
 
     def save(self, glob_str: str | os.PathLike | None = None, base_path: str | None = None,
@@ -337,7 +322,7 @@ class Run:
                     shutil.copy2(source, target)
             saved.append(target)
             if self._runlog is not None:
-                self._runlog.append(runlog.FILE, {"path": rel, "policy": policy})
+                self._runlog.write_file(runlog.FileRecord(rel, policy))
         return saved
 
     def alert(self, title: str, text: str, level: Any = None, wait_duration: Any = None) -> None:

@@ -1,7 +1,7 @@
 """The artifact a logged table creates (wandb: `run-<run id>-<key>`, type `run_table`).
 
-`_log_table_artifact` builds it and hands it to the run's `_tracklab_log_table_artifact`
-hook; `_table_versions` logs it as a version of the run's artifact."""
+`_log_table_artifact` builds it and hands it to the `MediaSink`; the Run's sink keeps its
+files and logs it as a version of the run's artifact (`_table_versions`)."""
 
 from __future__ import annotations
 
@@ -11,10 +11,13 @@ import re
 import time
 import zlib
 from base64 import urlsafe_b64encode
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from .base_types.media import _tmp_path
 from .base_types.wb_value import WBValue
+
+if TYPE_CHECKING:
+    from ._media_sink import MediaSink
 
 
 def _sanitize_artifact_name(name: str) -> str:
@@ -92,10 +95,11 @@ class _Entry:
         self.digest = ""
 
 
-def _log_table_artifact(table: Any, key: str, run: Any, run_id: str) -> None:
-    """Build the artifact of a logged table and hand it to the run's hook."""
+def _log_table_artifact(table: Any, key: str, sink: MediaSink) -> None:
+    """Build the artifact of a logged table and hand it to the sink."""
+    run_id = sink.id
     if getattr(table, "log_mode", None) == "INCREMENTAL":
-        table._set_incremental_table_run_target(run)
+        table._set_incremental_table_run_target(sink)
         art = _RunTableArtifact(
             _sanitize_artifact_name(f"run-{run_id}-incr-{key}"), "wandb-run-incremental-table", incremental=True
         )
@@ -105,6 +109,4 @@ def _log_table_artifact(table: Any, key: str, run: Any, run_id: str) -> None:
         entry_name = key
     art.add(table, entry_name)
     art.finalize()
-    hook = getattr(run, "_tracklab_log_table_artifact", None)
-    if callable(hook):
-        hook(art)
+    sink.log_table_artifact(art)

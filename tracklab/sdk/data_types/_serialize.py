@@ -14,6 +14,7 @@ import logging
 from collections.abc import Sequence
 from typing import Any
 
+from ._media_sink import FilesOnlySink, MediaSink
 from ._json import (
     _is_matplotlib,
     _is_ndarray,
@@ -32,47 +33,6 @@ _RULE = (
 )
 
 
-class _RunTarget:
-    """What media bind to: the run's files folder plus the core run's hooks.
-
-    The core run is optional; when given, these of its methods are used if present:
-    `_add_singleton(data_type, key, value)` (class labels of masks and boxes, for
-    `config._wandb`), `_publish_file(path)` (a media file was written) and
-    `_tracklab_log_table_artifact(artifact)` (a logged table's artifact) and `log_artifact`
-    (the table's `run-<id>-<key>` version); its `id` names table artifacts.
-    """
-
-    def __init__(self, files_dir: str, run: Any = None) -> None:
-        self.dir = files_dir
-        self.run = run
-        self.id = getattr(run, "id", None) or "offline"
-        self.resumed = bool(getattr(run, "resumed", False))
-        self.settings = getattr(run, "settings", None)  # e.g. allow_media_symlink
-
-    @property
-    def identity(self) -> Any:
-        """The run itself, or its files folder when no run object was given."""
-        return self.run if self.run is not None else self.dir
-
-    def _call(self, name: str, *args: Any) -> None:
-        hook = getattr(self.run, name, None)
-        if callable(hook):
-            hook(*args)
-
-    def _add_singleton(self, data_type: str, key: str, value: Any) -> None:
-        self._call("_add_singleton", data_type, key, value)
-
-    def _publish_file(self, path: str) -> None:
-        self._call("_publish_file", path)
-
-    def _tracklab_log_table_artifact(self, artifact: Any) -> None:
-        self._call("_tracklab_log_table_artifact", artifact)
-        if self.run is not None:
-            from ._table_versions import log_table_version
-
-            log_table_version(self.run, artifact)
-
-
 def _prune(seq: Sequence[BatchableMedia]) -> Sequence[BatchableMedia]:
     limit = getattr(seq[0], "MAX_ITEMS", None)
     if limit is not None and limit < len(seq):
@@ -81,7 +41,7 @@ def _prune(seq: Sequence[BatchableMedia]) -> Sequence[BatchableMedia]:
     return seq
 
 
-def _val_to_json(target: _RunTarget, key: str, val: Any, step: int | str) -> Any:
+def _val_to_json(target: MediaSink, key: str, val: Any, step: int | str) -> Any:
     """wandb's `val_to_json`: media and figures to descriptors, the rest unchanged."""
     if isinstance(val, (int, float, str, bool)):
         return val
@@ -112,7 +72,7 @@ def _val_to_json(target: _RunTarget, key: str, val: Any, step: int | str) -> Any
             if log_type in ("table", "partitioned-table", "joined-table"):
                 from ._run_table_artifact import _log_table_artifact
 
-                _log_table_artifact(val, key, target, target.id)  # type: ignore[arg-type]
+                _log_table_artifact(val, key, target)
             if log_type not in ("partitioned-table", "joined-table"):
                 val.bind_to_run(target, key, step)
         result = val.to_json(target)
@@ -123,7 +83,7 @@ def _val_to_json(target: _RunTarget, key: str, val: Any, step: int | str) -> Any
     return val
 
 
-def _convert(target: _RunTarget, key: str, value: Any, step: int | str) -> Any:
+def _convert(target: MediaSink, key: str, value: Any, step: int | str) -> Any:
     if isinstance(value, dict):
         # Nested dicts keep their shape; media inside are named by their own
         # (innermost) key, as wandb names them.
@@ -144,19 +104,20 @@ def serialize_value(
     key: str,
     step: int | str,
     *,
-    run: Any = None,
+    run: MediaSink | None = None,
 ) -> Any:
     """The JSON-able value wandb would put in a history row for `value` logged at `key`.
 
     Media are written to `files_dir/media/<kind>/<key>_<step>_<sha256[:20]><ext>`
     and described by wandb's descriptor dict; the summary keeps the same dict.
-    `run` (optional) is the core run: see `_RunTarget` for the hooks it may offer.
+    `run` (optional) is the `MediaSink` media write to (the Run's); without one, media files
+    still go into `files_dir`.
     Raises TypeError (naming the key, the type and the rule) for values that cannot
     be logged.
     """
     if value is None or isinstance(value, (int, float, str, bool)):
         return value
-    target = _RunTarget(files_dir, run)
+    target = run if run is not None else FilesOnlySink(files_dir)
     converted = _convert(target, key, value, step)
     try:
         return json.loads(dumps_history(converted))
@@ -164,7 +125,7 @@ def serialize_value(
         raise _unsupported(key, value, e) from e
 
 
-def serialize_summary_value(value: Any, files_dir: str, key: str, *, run: Any = None) -> Any:
+def serialize_summary_value(value: Any, files_dir: str, key: str, *, run: MediaSink | None = None) -> Any:
     """The JSON-able value wandb stores for an explicit `run.summary[key] = value`.
 
     Media are named `<key>_summary_<hash>`; numpy arrays over 32 elements become
@@ -173,7 +134,7 @@ def serialize_summary_value(value: Any, files_dir: str, key: str, *, run: Any = 
     """
     if value is None or isinstance(value, (str, bool, int)):
         return value
-    target = _RunTarget(files_dir, run)
+    target = run if run is not None else FilesOnlySink(files_dir)
 
     def encode(v: Any, path: str) -> Any:
         if isinstance(v, dict):

@@ -24,8 +24,6 @@ def log_table_version(run: Any, table_artifact: Any) -> None:
 
     The version is staged in the run folder and stored by the run's writer process when the run
     ends (offline: by `tracklab sync`), so logging tables never imports MLflow into training."""
-    if not callable(getattr(run, "log_artifact", None)) or not hasattr(run, "sync_dir"):
-        return  # not a core run (e.g. serialize_value without one)
     from tracklab.artifacts import run_api
     from tracklab.artifacts.artifact import Artifact
 

@@ -382,12 +382,11 @@ class Table(Media):
 
     # -- incremental bookkeeping ---------------------------------------------------
 
-    def _set_incremental_table_run_target(self, run: Any) -> None:
-        # serialize_value wraps the run anew on each call: compare what it wraps.
-        owner = getattr(run, "identity", run)
+    def _set_incremental_table_run_target(self, sink: Any) -> None:
+        # A run has one sink; without a run, a files-only sink per call (equal for one folder).
         if self._run_target_for_increments is None:
-            self._run_target_for_increments = owner
-        elif self._run_target_for_increments is not owner and self._run_target_for_increments != owner:
+            self._run_target_for_increments = sink
+        elif self._run_target_for_increments is not sink and self._run_target_for_increments != sink:
             raise AssertionError("An incremental Table can only be logged to one Run.")
 
     # -- access ----------------------------------------------------------------------

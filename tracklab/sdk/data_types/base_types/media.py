@@ -126,9 +126,9 @@ class Media(WBValue):
         id_: int | str | None = None,
         ignore_copy_err: bool | None = None,
     ) -> None:
-        """Place this value's file in `run.dir` under wandb's media name.
+        """Place this value's file in `run.dir` under wandb's media name and publish it.
 
-        `run` is anything with a `dir` attribute (the run's files folder).
+        `run` is the `MediaSink` (data_types/_media_sink.py) the value is logged to.
         """
         if not self.file_is_set():
             raise AssertionError("bind_to_run called before _set_file")
@@ -151,15 +151,13 @@ class Media(WBValue):
         # Identical bytes already in this run become a hard link to them (see `_once`).
         try:
             _once.place(self._path, new_path, run.dir, self._sha256, self._size, move=bool(self._is_tmp),
-                        link=bool(getattr(getattr(run, "settings", None), "allow_media_symlink", False)))
+                        link=bool(run.allow_media_symlink))
         except shutil.SameFileError:
             if not ignore_copy_err:
                 raise
         self._is_tmp = False
         self._path = new_path
-        publish = getattr(run, "_publish_file", None)
-        if callable(publish):
-            publish(media_path)
+        run.publish_file(media_path)
 
     def _artifact_entry_urls(self) -> tuple[str | None, str | None]:
         """The `wandb-client-artifact://` references of this value, if it went into one."""

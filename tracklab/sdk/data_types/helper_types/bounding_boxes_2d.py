@@ -61,8 +61,8 @@ class BoundingBoxes2D(JSONMetadata):
     ) -> None:
         # `key` is the image's key; self._key names this box set.
         super().bind_to_run(run, key, step, id_=id_, ignore_copy_err=ignore_copy_err)
-        _add_singleton(
-            run, "bounding_box/class_labels", f"{key}_wandb_delimeter_{self._key}", self._class_labels
+        run.record_class_labels(
+            "bounding_box/class_labels", f"{key}_wandb_delimeter_{self._key}", self._class_labels
         )
 
     @classmethod
@@ -113,10 +113,3 @@ class BoundingBoxes2D(JSONMetadata):
     @classmethod
     def from_json(cls, json_obj: Any, source_artifact: Any) -> BoundingBoxes2D:
         return cls({"box_data": json_obj}, "")
-
-
-def _add_singleton(run: Any, data_type: str, key: str, value: Any) -> None:
-    """Record class labels in the run config's `_wandb` (when the run keeps one)."""
-    add = getattr(run, "_add_singleton", None)
-    if callable(add):
-        add(data_type, key, value)

@@ -7,7 +7,6 @@ import os
 from typing import Any
 
 from ..base_types.media import Media, _is_artifact, _tmp_path
-from .bounding_boxes_2d import _add_singleton
 
 
 class ImageMask(Media):
@@ -56,8 +55,8 @@ class ImageMask(Media):
     ) -> None:
         super().bind_to_run(run, key, step, id_=id_, ignore_copy_err=ignore_copy_err)
         if hasattr(self, "_val") and "class_labels" in self._val:
-            _add_singleton(
-                run, "mask/class_labels", f"{key}_wandb_delimeter_{self._key}", self._val["class_labels"]
+            run.record_class_labels(
+                "mask/class_labels", f"{key}_wandb_delimeter_{self._key}", self._val["class_labels"]
             )
 
     @classmethod
