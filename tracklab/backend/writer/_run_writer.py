@@ -177,7 +177,7 @@ class RunWriter:
             self.store.retry("uploading the history columns",
                              lambda: self.store.get().put_artifact(run_id, HISTORY_COLUMNS_ARTIFACT, columns),
                              give_up_at)
-        end_ms = int(((t.exit or {}).get("time") or time.time()) * 1000)
+        end_ms = int(((t.exit.time if t.exit else None) or time.time()) * 1000)
         self.store.retry("ending the run", lambda: self.store.get().write(run_id, Batch(tags=tags)), give_up_at)
         self.store.retry("ending the run", lambda: self.store.get().end_run(run_id, mapping.mlflow_status(state), end_ms),
                          give_up_at)
@@ -186,7 +186,7 @@ class RunWriter:
 
     def ended_state(self) -> str | None:
         exit_record = self.translator.exit
-        return exit_record.get("state", "finished") if exit_record else None
+        return exit_record.state if exit_record else None
 
     # -- following a live run -------------------------------------------------------------
     def follow(self, linger: float = 600.0) -> str:

@@ -11,7 +11,6 @@ import itertools
 import json
 import operator
 import os
-import time
 from typing import Any
 
 from tracklab.backend import mapping, native_media, runlog
@@ -44,7 +43,7 @@ class RecordTranslator:
         self._since_snapshot: dict[str, Any] = {}
         self.replayed = HistoryPoints()  # points of rows the store already holds (for the parquet copy)
         self.metrics_defs: dict[str, dict[str, Any]] = {}
-        self.exit: dict[str, Any] | None = None
+        self.exit: runlog.ExitRecord | None = None
         self.files_now: list[str] = []
         self.escaped: dict[str, str] = {}  # original -> MLflow key
         self.keymap = keymap                # MLflow key -> original, for escaped keys only
@@ -91,7 +90,7 @@ class RecordTranslator:
                 self._history_rows(rows, points, batch is not None)
                 rows = []
             if kind == runlog.SYSTEM:
-                self._system(payload, batch)
+                self._system(runlog.SystemSample.decode(payload), batch)
             elif kind == runlog.CONFIG:
                 self.config = payload
                 if batch is not None:
@@ -103,7 +102,8 @@ class RecordTranslator:
                 self._snapshot = payload
                 self._since_snapshot = {}
             elif kind == runlog.HEADER:
-                self.header = payload if self.header is None else {**self.header, **payload}
+                header = runlog.decode_header(payload)
+                self.header = header if self.header is None else {**self.header, **header}
                 self.exit = None
                 if batch is not None:
                     batch.tags.update(mapping.run_tags(self.header))
@@ -112,10 +112,11 @@ class RecordTranslator:
             elif kind == runlog.METRIC:
                 self.metrics_defs[payload["name"]] = payload
             elif kind == runlog.FILE:
-                if batch is not None and payload.get("policy") in ("now", "live"):
-                    self.files_now.append(payload["path"])
+                file = runlog.FileRecord.decode(payload)
+                if batch is not None and file.policy in ("now", "live"):
+                    self.files_now.append(file.path)
             elif kind == runlog.EXIT:
-                self.exit = payload
+                self.exit = runlog.ExitRecord.decode(payload)
         if rows:
             self._history_rows(rows, points, batch is not None)
 
@@ -220,13 +221,13 @@ class RecordTranslator:
         self.object_keys.update(objects)
         self._objects.write(runlog.encode({"_step": step, "_timestamp": ts, **objects}) + "\n")
 
-    def _system(self, sample: dict[str, Any], batch: Batch | None) -> None:
+    def _system(self, sample: runlog.SystemSample, batch: Batch | None) -> None:
         step = self.system_step
         self.system_step += 1
         if batch is None:
             return
-        ts_ms = int(sample.get("t", time.time()) * 1000)
-        for name, value in (sample.get("m") or {}).items():
+        ts_ms = int(sample.timestamp * 1000)
+        for name, value in (sample.metrics or {}).items():
             converted = mapping.metric_value(value)
             if converted is not None:
                 batch.system.append((self.key(name), converted[0], ts_ms, step, int(converted[1])))
