@@ -12,7 +12,7 @@ torch = pytest.importorskip("torch")
 
 import tracklab  # noqa: E402
 from tests.integration._support import histogram_keys, only_run, rows  # noqa: E402
-from tracklab.integration import torch_watch  # noqa: E402
+from tracklab.sdk import wandb_watch as torch_watch  # noqa: E402
 
 # The same training loop under real wandb offline and under TrackLab (`wandb` is either).
 MLP_SCRIPT = """

@@ -1,5 +1,5 @@
 """`Api().sync_tensorboard(root_dir)`: TensorBoard event files already on disk become a run,
-converted as the live TensorBoard sync converts them (tracklab.integration._tb_events)."""
+converted as the live TensorBoard sync converts them (tracklab.sdk.tensorboard.events)."""
 
 from __future__ import annotations
 
@@ -19,7 +19,7 @@ def rows_by_step(root_dir: str) -> list[tuple[int, dict[str, Any]]]:
     """The summaries of all event files, merged per step (a sub-folder's tags get its path as prefix)."""
     from tensorboard.backend.event_processing.event_file_loader import EventFileLoader
 
-    from tracklab.integration._tb_events import summary_values
+    from tracklab.sdk.tensorboard.events import summary_values
 
     rows: dict[int, dict[str, Any]] = defaultdict(dict)
     for path in event_files(root_dir):

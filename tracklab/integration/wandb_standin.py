@@ -40,7 +40,6 @@ _ALIASES = {
     "wandb.data_types": "tracklab.sdk.data_types",
     "wandb.sklearn": "tracklab.integration.sklearn",
     "wandb.tensorboard": "tracklab.integration.tensorboard",
-    "wandb.sdk.wandb_watch": "tracklab.integration.torch_watch",
 }
 
 #: Attributes of the facade that TrackLab's top-level module does not carry: (module, attribute).

@@ -10,6 +10,8 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Any
 
+from tracklab.sdk.data_types._charts import Chart
+
 
 def _error(message: str) -> Exception:
     from tracklab.errors import Error
@@ -74,14 +76,14 @@ class CustomChartSpec:
 
 
 @dataclass
-class CustomChart:
+class CustomChart(Chart):
     """A chart ready to be logged: its data table and its spec."""
 
     table: Any
     spec: CustomChartSpec = field()
 
-    def set_key(self, key: str) -> None:
-        self.spec.key = key
+    def table_key(self) -> str:
+        return self.spec.table_key
 
 
 def plot_table(

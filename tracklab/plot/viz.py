@@ -5,6 +5,8 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any
 
+from tracklab.sdk.data_types._charts import Chart
+
 
 @dataclass
 class VisualizeSpec:
@@ -21,12 +23,11 @@ class VisualizeSpec:
 
 
 @dataclass
-class Visualize:
+class Visualize(Chart):
+    """A table shown with a built-in panel; its table keeps the key it is logged under."""
+
     table: Any
     spec: VisualizeSpec
-
-    def set_key(self, key: str) -> None:
-        self.spec.key = key
 
 
 def visualize(id: str, value: Any) -> Visualize:

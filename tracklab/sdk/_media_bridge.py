@@ -50,7 +50,7 @@ def serialize_summary(value: Any, key: str, sink: MediaSink) -> Any:
 
 def pop_charts(data: dict[str, Any]) -> list[tuple[tuple[str, ...], Any]]:
     """Replace `wandb.plot` charts in `data` by their tables; return the config entries they need."""
-    if "tracklab.plot" not in sys.modules:
+    if "tracklab.sdk.data_types._charts" not in sys.modules:  # no chart was made (tracklab.plot loads it)
         return []
     from tracklab.sdk.data_types import pop_custom_charts
 

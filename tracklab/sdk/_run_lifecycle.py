@@ -174,10 +174,10 @@ def finish(run: Run, exit_code: int | None, quiet: bool | None) -> None:
             return
         settings = run._settings
         state = run._exit_state or ("finished" if not exit_code else "failed")
-        watching = sys.modules.get("tracklab.integration.torch_watch")
+        watching = sys.modules.get("tracklab.sdk.wandb_watch")
         if watching is not None:  # finish removes the hooks watch() added
             watching.unwatch(run)
-        tensorboard = sys.modules.get("tracklab.integration.tensorboard")
+        tensorboard = sys.modules.get("tracklab.sdk.tensorboard")
         if tensorboard is not None:  # events TensorFlow's writers left on disk belong to the run
             tensorboard.flush_pending()
         run._metadata_thread.join(timeout=10)  # git can be slow; its record belongs to the run

@@ -224,7 +224,7 @@ def init(
 
 def _sync_tensorboard() -> None:
     """sync_tensorboard=True: log what TensorBoard writers write."""
-    from tracklab.integration import tensorboard as tensorboard_sync
+    from tracklab.sdk import tensorboard as tensorboard_sync
 
     if not tensorboard_sync.is_patched():
         tensorboard_sync.patch()

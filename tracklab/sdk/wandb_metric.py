@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import fnmatch
-from typing import Any, Iterable
+from typing import Any
 
 _SUMMARY_OPS = {"min", "max", "mean", "first", "last", "best", "copy", "none"}
 
@@ -96,10 +96,6 @@ class MetricRules:
                     break
         self._cache[key] = found
         return found
-
-    def definitions(self) -> Iterable[Metric]:
-        yield from self._exact.values()
-        yield from self._globs
 
     def __bool__(self) -> bool:
         return bool(self._exact or self._globs)

@@ -339,12 +339,12 @@ class Run:
 
     def watch(self, models: Any, criterion: Any = None, log: str | None = "gradients", log_freq: int = 1000,
               idx: int | None = None, log_graph: bool = False) -> Any:
-        from tracklab.integration.torch_watch import watch
+        from tracklab.sdk.wandb_watch import watch
 
         return watch(self, models, criterion, log, log_freq, idx, log_graph)
 
     def unwatch(self, models: Any = None) -> None:
-        from tracklab.integration.torch_watch import unwatch
+        from tracklab.sdk.wandb_watch import unwatch
 
         unwatch(self, models)
 

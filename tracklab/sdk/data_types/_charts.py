@@ -1,32 +1,39 @@
-"""Custom charts in a `log()` dict: swap each chart for its table, collect its panel."""
+"""Custom charts in a `log()` dict: swap each chart for its table, collect its panel.
+
+The charts themselves (`CustomChart`, `Visualize`) are built by `tracklab.plot`, a layer above;
+they are `Chart`s, the one kind the core knows.
+"""
 
 from __future__ import annotations
 
-import sys
 from typing import Any
 
 
-def _chart_types() -> tuple[type, ...]:
-    # Charts can only exist once tracklab.plot was imported; do not import it here.
-    types: list[type] = []
-    custom = sys.modules.get("tracklab.plot.custom_chart")
-    viz = sys.modules.get("tracklab.plot.viz")
-    if custom is not None:
-        types.append(custom.CustomChart)
-    if viz is not None:
-        types.append(viz.Visualize)
-    return tuple(types)
+class Chart:
+    """A table logged with a panel: `log({key: chart})` logs `table` under `table_key()` and
+    sets the panel at `spec.config_key` in the run config. Subclasses carry `table` and `spec`
+    (with `key`, `config_key` and `config_value`)."""
+
+    table: Any
+    spec: Any
+
+    def set_key(self, key: str) -> None:
+        self.spec.key = key
+
+    def table_key(self) -> str:
+        """The history key the chart's table is logged under (once `set_key` was called)."""
+        return self.spec.key
 
 
-def _pop_charts(data: dict[str, Any], types: tuple[type, ...], prefix: str | None) -> dict[str, Any]:
-    found: dict[str, Any] = {}
+def _pop_charts(data: dict[str, Any], prefix: str | None) -> dict[str, Chart]:
+    found: dict[str, Chart] = {}
     for key in list(data):
         value = data[key]
         path = f"{prefix}.{key}" if prefix else key
-        if isinstance(value, types):
+        if isinstance(value, Chart):
             found[path] = data.pop(key)
         elif isinstance(value, dict):
-            found.update(_pop_charts(value, types, path))
+            found.update(_pop_charts(value, path))
     return found
 
 
@@ -40,16 +47,11 @@ def pop_custom_charts(data: dict[str, Any]) -> list[tuple[tuple[str, ...], Any]]
     `("_wandb", "visualize", K)` or `("_wandb", "viz", K)`. Call this on the
     caller's dict copy before flattening.
     """
-    types = _chart_types()
-    if not types or not data:
+    if not data:
         return []
     updates: list[tuple[tuple[str, ...], Any]] = []
-    custom = sys.modules.get("tracklab.plot.custom_chart")
-    for key, chart in _pop_charts(data, types, None).items():
+    for key, chart in _pop_charts(data, None).items():
         chart.set_key(key)
         updates.append((tuple(chart.spec.config_key), chart.spec.config_value))
-        if custom is not None and isinstance(chart, custom.CustomChart):
-            data[chart.spec.table_key] = chart.table
-        else:
-            data[key] = chart.table
+        data[chart.table_key()] = chart.table
     return updates

@@ -443,14 +443,8 @@ class NDArrayType(Type):
             "params": {"shape": self.params["shape"], "serialization_path": self._serialization_path},
         }
 
-    def _get_serialization_path(self) -> dict | None:
-        return self._serialization_path
-
     def _set_serialization_path(self, path: str, key: str) -> None:
         self._serialization_path = {"path": path, "key": key}
-
-    def _clear_serialization_path(self) -> None:
-        self._serialization_path = None
 
 
 class TypedDictType(Type):

@@ -205,8 +205,3 @@ def dumps_uncompressed(obj: Any) -> str:
 def dumps_plain(obj: Any) -> str:
     """JSON text as wandb's `json_util.dumps` writes it (no fallback hook)."""
     return _dumps(obj, None)
-
-
-def history_value(obj: Any) -> Any:
-    """The JSON value wandb stores in a history row for a plain (non-media) value."""
-    return json.loads(dumps_history(obj))

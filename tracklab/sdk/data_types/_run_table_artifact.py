@@ -49,7 +49,6 @@ class _RunTableArtifact:
         self.incremental = incremental
         self._client_id = _client_id()
         self._sequence_client_id = _client_id()
-        self._final = False
         self.files: dict[str, str] = {}
         self._added: dict[int, tuple[Any, str]] = {}
         self._staging = _tmp_path(".artifact")
@@ -85,9 +84,6 @@ class _RunTableArtifact:
             obj._set_artifact_target(self, entry_name)
         return _Entry(entry_name)
 
-    def finalize(self) -> None:
-        self._final = True
-
 
 class _Entry:
     def __init__(self, path: str) -> None:
@@ -108,5 +104,4 @@ def _log_table_artifact(table: Any, key: str, sink: MediaSink) -> None:
         art = _RunTableArtifact(f"run-{run_id}-{key}", "run_table")
         entry_name = key
     art.add(table, entry_name)
-    art.finalize()
     sink.log_table_artifact(art)

@@ -188,8 +188,3 @@ def _summary_default(obj: Any) -> Any:
         return compressed
     raise TypeError(f"Object of type {type(obj).__name__} is not JSON serializable")
 
-
-def is_plain(value: Any) -> bool:
-    """True for values that `log()` stores as they are (no conversion needed)."""
-    return value is None or isinstance(value, (int, float, str, bool))
-

@@ -17,7 +17,6 @@ class PartitionedTable(Media):
     def __init__(self, parts_path: str) -> None:
         super().__init__()
         self.parts_path = parts_path
-        self._loaded_part_entries: dict[str, Any] = {}
 
     def to_json(self, artifact_or_run: Any) -> dict:
         from .base_types.media import _is_artifact

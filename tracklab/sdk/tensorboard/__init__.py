@@ -7,7 +7,7 @@ histograms, images as images, plus `global_step`) and merged into the run's curr
 step commits the row, as wandb's TensorBoard sync does. With `save=True` the event files are saved
 with the run when their writer closes. TensorFlow 2's native writer (`tf.summary`, Keras'
 TensorBoard callback) writes from C++: its log directories are learned by wrapping the op that
-creates it, and their event files are tailed (`_tb_watch`); TensorFlow is patched when it is
+creates it, and their event files are tailed (`_logdir_watch`); TensorFlow is patched when it is
 imported, never imported by `patch()` itself.
 """
 
@@ -20,7 +20,7 @@ import sys
 import threading
 from typing import Any
 
-from tracklab.integration._tb_events import summary_values
+from tracklab.sdk.tensorboard.events import summary_values
 
 # Writer classes by module; each is patched in place (add_event, close) and restored by unpatch().
 _WRITERS = {
@@ -135,7 +135,7 @@ class _AfterImport(importlib.abc.MetaPathFinder):
 
 
 def _patch_tensorflow(ops: Any) -> None:
-    from tracklab.integration._tb_watch import LogdirWatcher
+    from tracklab.sdk.tensorboard._logdir_watch import LogdirWatcher
 
     original = ops.create_summary_file_writer
     root_logdir = _tf.get("root_logdir", "")
