@@ -7,7 +7,8 @@ from pathlib import Path
 
 import pytest
 
-from tests.cli._cli import make_run
+from tests.cli._cli import make_run, tl
+from tests.helpers import free_port
 from tracklab.cli.main import main
 
 # (arguments, what the one line must say); {project} is a project of the store used.
@@ -69,9 +70,20 @@ def test_wrong_store_gives_one_line(tmp_path: Path, monkeypatch: pytest.MonkeyPa
     (wrong / "mlflow.db").write_text("not a database")
     monkeypatch.setenv("TRACKLAB_DIR", str(wrong))
     monkeypatch.chdir(tmp_path)
-    for args, _ in MISSING_STORE_OR_RUN[:7]:
+    for args, _ in [*MISSING_STORE_OR_RUN[:7], (["gc", "--yes"], None)]:
         last = _check(args, None, "mnist", capsys)
         assert "not a database" in last, last
+    # `tracklab ui` checks the store before it starts a server.
+    ui = tl("ui", "--port", str(free_port()), cwd=tmp_path, check=False, timeout=120)
+    assert ui.returncode == 1 and ui.stderr.strip().splitlines() == ["Error: DatabaseError: file is not a database"]
+
+
+def test_unreachable_server_fails_in_seconds_with_one_line(tmp_path: Path) -> None:
+    uri = f"http://127.0.0.1:{free_port()}"  # nothing listens there
+    for args in (["runs", "ls", "--tracking-uri", uri], ["runs", "show", "p/r", "--tracking-uri", uri]):
+        done = tl(*args, cwd=tmp_path, check=False, timeout=120)
+        assert done.returncode == 1 and "Traceback" not in done.stderr, done.stderr
+        assert done.stderr.strip().splitlines()[-1] == f"Error: cannot reach the MLflow server at {uri}: Connection refused"
 
 
 def test_missing_run_and_bad_arguments_give_one_line(tl_dir: Path, capsys: pytest.CaptureFixture[str]) -> None:

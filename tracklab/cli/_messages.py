@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import re
+
 
 def one_line(exc: BaseException) -> str:
     """The error as one line: TrackLab's own messages as they are, others with their type name
@@ -12,6 +14,10 @@ def one_line(exc: BaseException) -> str:
     text = " ".join(str(exc).split()) or type(exc).__name__
     if isinstance(exc, Error):
         return text
+    unreachable = re.search(r"API request to (https?://[^/\s]+)\S* failed", text)
+    if unreachable and ("Max retries exceeded" in text or "Failed to establish" in text):
+        reason = re.search(r"\[Errno -?\d+\] ([^'\"()]+)", text)
+        return f"cannot reach the MLflow server at {unreachable.group(1)}: {reason.group(1) if reason else 'no answer'}"
     if isinstance(exc, OSError) and exc.filename is not None:
         return f"{exc.strerror or type(exc).__name__}: {exc.filename}"
     return f"{type(exc).__name__}: {text}"

@@ -100,4 +100,7 @@ def demo(project: str, steps: int) -> None:
     from tracklab import demo as demo_module
 
     run_path = demo_module.run_demo(project=project, steps=steps)
+    import tracklab
+
+    tracklab.Api().run(run_path)  # the store took it (a wrong store fails here, with one line)
     click.echo(f"tracklab: demo run {run_path} logged; now run `tracklab ui`")

@@ -58,9 +58,20 @@ def _register() -> None:
 DEBUG_ENV = "TRACKLAB_DEBUG"
 
 
+#: An MLflow server that does not answer fails a command in seconds, not after MLflow's minutes
+#: of retries (set the variables to choose otherwise).
+_FAIL_FAST = {"MLFLOW_HTTP_REQUEST_MAX_RETRIES": "2", "MLFLOW_HTTP_REQUEST_BACKOFF_FACTOR": "1"}
+#: Commands that start the user's programs, which keep MLflow's own patience.
+_USER_PROGRAMS = {"run", "agent"}
+
+
 def main(argv: list[str] | None = None) -> int:
     """Entry point of the console script: a failing command prints one `Error: ...` line and
     exits 1 (usage errors exit 2, as click's do); `TRACKLAB_DEBUG=1` shows the traceback."""
+    args = sys.argv[1:] if argv is None else argv
+    if not set(args[:1]) & _USER_PROGRAMS:
+        for name, value in _FAIL_FAST.items():
+            os.environ.setdefault(name, value)
     _register()
     try:
         cli.main(args=argv, prog_name="tracklab", standalone_mode=True)
