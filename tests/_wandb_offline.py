@@ -34,7 +34,6 @@ from __future__ import annotations
 
 import glob
 import os
-import subprocess
 import sys
 import textwrap
 from collections.abc import Mapping
@@ -56,6 +55,8 @@ from tracklab.wandb_import.run_file import (  # noqa: E402 - the reader lives in
     read_run_file,
     strip_volatile,
 )
+
+from tests import helpers  # noqa: E402
 
 
 class WandbOfflineError(WandbRunFileError):
@@ -121,7 +122,7 @@ def run_wandb_offline(
         env.update(extra_env)
     interpreter = python or os.environ.get("TRACKLAB_WANDB_PYTHON") or sys.executable
 
-    proc = subprocess.run(
+    proc = helpers.run(
         [interpreter, str(snippet)],
         cwd=str(tmp),
         env=env,

@@ -1,4 +1,5 @@
-"""Shared fixtures: an isolated TrackLab folder per test, on a real MLflow SQLite store.
+"""Shared fixtures: an isolated TrackLab folder per test, on a real MLflow SQLite store; and the
+suite's process hygiene: what a test starts is stopped when it ends, nothing outlives the session.
 
 Creating an MLflow store runs MLflow's migrations (seconds), so one store is made per session
 and copied into each test's folder.
@@ -6,8 +7,10 @@ and copied into each test's folder.
 
 from __future__ import annotations
 
+import contextlib
 import os
 import shutil
+import signal
 import sys
 from pathlib import Path
 
@@ -17,8 +20,44 @@ REPO = Path(__file__).resolve().parents[1]
 if str(REPO) not in sys.path:
     sys.path.insert(0, str(REPO))
 
+from tests import helpers  # noqa: E402  (needs REPO on sys.path)
+
+# Every process the suite starts inherits this, so leftovers can be told from other programs.
+os.environ[helpers.SESSION_VAR] = str(os.getpid())
+_LEFTOVERS: list[tuple[int, str]] = []
+
 # Environment that would leak a developer's own settings into the tests.
 _LEAKY = ("WANDB_", "TRACKLAB_", "MLFLOW_TRACKING_URI")
+
+
+@pytest.hookimpl(wrapper=True)
+def pytest_runtest_call(item: pytest.Item) -> object:
+    """Stop (whole process groups) every child the test's body started, pass or fail; fixtures
+    stop their own children in their teardown."""
+    since = len(helpers.STARTED)
+    try:
+        return (yield)
+    finally:
+        helpers.stop_started(since)
+
+
+def pytest_sessionfinish(session: pytest.Session, exitstatus: int) -> None:
+    """Kill anything the suite started that still runs (writers get a few seconds to end)."""
+    helpers.stop_started()
+    try:
+        helpers.wait_until(lambda: not helpers.leftover_processes(), timeout=10, interval=0.2)
+    except AssertionError:
+        _LEFTOVERS.extend(helpers.leftover_processes())
+        for pid, _ in _LEFTOVERS:
+            with contextlib.suppress(ProcessLookupError, PermissionError):
+                os.kill(pid, signal.SIGKILL)
+
+
+def pytest_terminal_summary(terminalreporter: pytest.TerminalReporter) -> None:
+    if _LEFTOVERS:
+        terminalreporter.section("processes the tests left running (killed)")
+        for pid, cmdline in _LEFTOVERS:
+            terminalreporter.line(f"{pid}: {cmdline[:200]}")
 
 
 @pytest.fixture(scope="session")

@@ -5,17 +5,15 @@ UI showing versions, aliases and lineage (screenshots kept in the test's tmp fol
 from __future__ import annotations
 
 import json
-import os
 import subprocess
 import sys
 from pathlib import Path
 
-import pytest
 from click.testing import CliRunner
 
 import tracklab
 from tests.artifacts._artifact_support import log_folder, read_tree, settle, write_tree
-from tests.helpers import free_port, python_env, run_python, stored_run, wait_until_up
+from tests.helpers import chromium, free_port, python_env, run_python, spawn, stop, stored_run, wait_until_up
 from tracklab.artifacts import public_api
 
 HERE = Path(__file__).resolve().parent
@@ -139,10 +137,11 @@ def test_one_gigabyte_file_streams_with_bounded_memory(tl_dir: Path, tmp_path: P
 
 
 def test_mlflow_ui_shows_versions_aliases_and_lineage_and_remote_stores_work(tl_dir: Path, tmp_path: Path) -> None:
-    sync_api = pytest.importorskip("playwright.sync_api")
-    chromium = "/usr/bin/chromium" if os.path.exists("/usr/bin/chromium") else None
+    import playwright.sync_api as sync_api
+
+    executable = chromium()
     port = free_port()
-    server = subprocess.Popen(
+    server = spawn(
         [sys.executable, str(HERE / "_mlflow_ui.py"), f"sqlite:///{tl_dir / 'mlflow.db'}", str(tmp_path / "served"),
          str(port)], env=python_env(), stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
     try:
@@ -162,7 +161,7 @@ def test_mlflow_ui_shows_versions_aliases_and_lineage_and_remote_stores_work(tl_
         shots.mkdir()
         base = f"http://127.0.0.1:{port}/#"
         with sync_api.sync_playwright() as playwright:
-            browser = playwright.chromium.launch(executable_path=chromium, args=["--no-sandbox"])
+            browser = playwright.chromium.launch(executable_path=executable, args=["--no-sandbox"])
             page = browser.new_page(viewport={"width": 1400, "height": 1000})
             model = _page_text(page, f"{base}/models/ui.images", "Version 2", shots / "registered-model.png")
             assert "Version 1" in model and "best" in model and "candidate" in model
@@ -184,8 +183,7 @@ def test_mlflow_ui_shows_versions_aliases_and_lineage_and_remote_stores_work(tl_
         assert read_tree(got.download(str(tmp_path / "remote"))) == read_tree(data)
         assert got.logged_by().id == "remote"
     finally:
-        server.terminate()
-        server.wait(timeout=30)
+        stop(server, timeout=30)
 
 
 def _page_text(page, url: str, marker: str, screenshot: Path) -> str:

@@ -7,6 +7,7 @@ from __future__ import annotations
 import json
 import os
 import shutil
+import signal
 import subprocess
 import sys
 from pathlib import Path
@@ -15,7 +16,7 @@ import pytest
 
 import tracklab
 from tests.artifacts._artifact_support import log_folder, read_tree, write_tree
-from tests.helpers import free_port, python_env, start_python, wait_until_up
+from tests.helpers import free_port, python_env, spawn, start_python, stop, wait_until, wait_until_up
 from tracklab.artifacts import public_api
 
 HERE = Path(__file__).resolve().parent
@@ -29,15 +30,13 @@ def mlflow_server(template_store: Path, tmp_path_factory: pytest.TempPathFactory
     served = root / "served"
     served.mkdir()
     port = free_port()
-    server = subprocess.Popen([sys.executable, str(HERE / "_mlflow_ui.py"), f"sqlite:///{root / 'server.db'}",
-                               str(served), str(port)], env=python_env(), stdout=subprocess.DEVNULL,
-                              stderr=subprocess.DEVNULL)
+    server = spawn([sys.executable, str(HERE / "_mlflow_ui.py"), f"sqlite:///{root / 'server.db'}",
+                    str(served), str(port)], env=python_env(), stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
     try:
         wait_until_up(port, server, what="the MLflow UI server")
         yield f"http://127.0.0.1:{port}", served
     finally:
-        server.terminate()
-        server.wait(timeout=30)
+        stop(server, timeout=30)
 
 
 def _files_on_disk(root: Path) -> list[Path]:
@@ -113,15 +112,16 @@ def test_processes_logging_identical_content_at_once_make_one_version(tl_dir: Pa
     """
     racers = [start_python(code, tmp_path, env={"RACER": str(i)}) for i in range(count)]
     try:
-        while not all((tmp_path / f"ready-{i}").exists() for i in range(count)):
+        def all_ready() -> bool:
             assert all(p.poll() is None for p in racers), "a racer exited before the start"
-            os.sched_yield()
+            return all((tmp_path / f"ready-{i}").exists() for i in range(count))
+
+        wait_until(all_ready, timeout=300, interval=0.01, what="the racers to be ready")
         go.touch()
         outputs = [p.communicate(timeout=300)[0] for p in racers]
     finally:
         for proc in racers:
-            if proc.poll() is None:
-                proc.kill()
+            stop(proc, signal.SIGKILL, timeout=0)
     assert [p.returncode for p in racers] == [0] * count, outputs
     assert [out.strip().splitlines()[-1] for out in outputs] == ["v0"] * count
 

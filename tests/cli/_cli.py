@@ -7,15 +7,15 @@ import sys
 import textwrap
 from pathlib import Path
 
+from tests import helpers
 from tests.helpers import python_env, run_python
 
 
 def tl(*args: str, cwd: Path | str, env: dict[str, str] | None = None, check: bool = True,
        stdin: str | None = None, timeout: float = 240) -> subprocess.CompletedProcess:
     """`tracklab ARGS` in `cwd` (stdout and stderr piped, so progress bars stay off)."""
-    proc = subprocess.run([sys.executable, "-m", "tracklab.cli", *args], cwd=str(cwd), env=python_env(env),
-                          capture_output=True, text=True, timeout=timeout,
-                          input=stdin if stdin is not None else "")
+    proc = helpers.run([sys.executable, "-m", "tracklab.cli", *args], cwd=str(cwd), env=python_env(env),
+                       capture_output=True, text=True, timeout=timeout, input=stdin if stdin is not None else "")
     if check:
         assert proc.returncode == 0, f"tracklab {' '.join(args)} failed ({proc.returncode}):\n{proc.stdout}\n{proc.stderr}"
     return proc

@@ -7,7 +7,7 @@ import time
 from pathlib import Path
 
 from tests.cli._cli import make_run, tl
-from tests.helpers import mlflow_client, run_python, stored_run
+from tests.helpers import mlflow_client, run_python, stored_run, wait_until
 
 _LOG_ARTIFACT = """
 with open("weights.bin", "wb") as handle:
@@ -92,9 +92,12 @@ run.log_artifact(keep).wait()
 
 def test_gc_deletes_artifact_versions_whose_ttl_ran_out(tl_dir: Path, tmp_path: Path) -> None:
     make_run(Path.cwd(), extra=_LOG_SHORT_LIVED)
-    time.sleep(1.5)
-    dry = tl("gc", "--dry-run", cwd=tmp_path)
-    assert "would remove expired artifact version: cli/scratch:v0" in dry.stdout
+
+    def dry_run_once_expired():
+        out = tl("gc", "--dry-run", cwd=tmp_path)
+        return out if "would remove expired artifact version: cli/scratch:v0" in out.stdout else None
+
+    dry = wait_until(dry_run_once_expired, timeout=60, interval=0.2, what="the artifact's 1 s TTL to run out")
     assert "kept:" not in dry.stdout
     tl("gc", "--yes", cwd=tmp_path)
     check = run_python(

@@ -10,6 +10,7 @@ import subprocess
 import sys
 from pathlib import Path
 
+from tests import helpers
 from tests.cli._cli import make_run, tl
 from tests.helpers import python_env, stored_run
 
@@ -17,8 +18,8 @@ from tests.helpers import python_env, stored_run
 def _on_terminal(args: list[str], cwd: Path, env: dict[str, str] | None = None) -> tuple[int, str]:
     """Run `tracklab ARGS` with stdout and stderr on a pseudo-terminal; (exit code, what it showed)."""
     leader, follower = pty.openpty()
-    proc = subprocess.Popen([sys.executable, "-m", "tracklab.cli", *args], cwd=cwd, env=python_env(env),
-                            stdin=subprocess.DEVNULL, stdout=follower, stderr=follower)
+    proc = helpers.spawn([sys.executable, "-m", "tracklab.cli", *args], cwd=cwd, env=python_env(env),
+                         stdin=subprocess.DEVNULL, stdout=follower, stderr=follower)
     os.close(follower)
     shown = b""
     while True:

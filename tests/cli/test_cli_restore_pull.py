@@ -3,11 +3,11 @@
 from __future__ import annotations
 
 import json
-import subprocess
 from pathlib import Path
 
 import yaml
 
+from tests import helpers
 from tests.cli._cli import make_run, tl
 from tests.helpers import mlflow_client
 
@@ -45,7 +45,7 @@ def test_restore_bare_id_takes_the_project_from_the_environment(tl_dir: Path, tm
 
 
 def _git(*args: str, cwd: Path) -> str:
-    done = subprocess.run(["git", *args], cwd=cwd, capture_output=True, text=True, check=True)
+    done = helpers.run(["git", *args], cwd=cwd, capture_output=True, text=True, check=True)
     return done.stdout.strip()
 
 

@@ -7,7 +7,6 @@ from __future__ import annotations
 import json
 import logging
 import os
-import subprocess
 from pathlib import Path
 from typing import Any
 
@@ -15,6 +14,7 @@ import pytest
 
 import tracklab
 from tracklab.errors import UsageError
+from tests import helpers
 from tests.helpers import run_python, stored_run
 
 _QUIET = {"quiet": True, "x_disable_stats": True}
@@ -27,8 +27,8 @@ def _init(**settings: Any) -> Any:
 def _git_repo(path: Path) -> str:
     for args in (["init", "-q"], ["-c", "user.email=a@b", "-c", "user.name=a", "commit", "-q", "--allow-empty", "-m", "x"],
                  ["remote", "add", "upstream", "https://example.com/repo.git"]):
-        subprocess.run(["git", *args], cwd=path, check=True)
-    return subprocess.run(["git", "rev-parse", "HEAD"], cwd=path, capture_output=True, text=True).stdout.strip()
+        helpers.run(["git", *args], cwd=path, check=True)
+    return helpers.run(["git", "rev-parse", "HEAD"], cwd=path, capture_output=True, text=True).stdout.strip()
 
 
 # -- Settings: paths and modes computed from the run -------------------------------------------
@@ -98,8 +98,8 @@ def test_program_and_git_settings_filled(tl_dir: Path, tmp_path: Path) -> None:
         "print(json.dumps({k: getattr(s, k) for k in ('program_relpath', 'program_abspath', 'git_root', 'git_commit',"
         " 'git_remote_url', 'x_executable')}))\n"
         "print(json.dumps(json.load(open(run.dir + '/wandb-metadata.json'))))\n")
-    out = subprocess.run(["python", "src/train.py"], cwd=repo, capture_output=True, text=True,
-                         env={**os.environ, "PYTHONPATH": str(Path(__file__).resolve().parents[2])}, check=True)
+    out = helpers.run(["python", "src/train.py"], cwd=repo, capture_output=True, text=True,
+                      env={**os.environ, "PYTHONPATH": str(Path(__file__).resolve().parents[2])}, check=True)
     settings, meta = (json.loads(line) for line in out.stdout.splitlines()[-2:])
     assert settings["program_relpath"] == "src/train.py"
     assert settings["program_abspath"] == str(repo / "src" / "train.py")
@@ -196,7 +196,7 @@ def test_footer_prints_summary_with_colours_and_emoji_as_set(tl_dir: Path) -> No
 
 
 def test_stats_pid_and_buffer(tl_dir: Path) -> None:
-    sleeper = subprocess.Popen(["sleep", "60"])
+    sleeper = helpers.spawn(["sleep", "60"])
     try:
         run = tracklab.init(project="surface", settings=tracklab.Settings(
             quiet=True, x_stats_pid=sleeper.pid, x_stats_sampling_interval=0.1, x_stats_buffer_size=2))

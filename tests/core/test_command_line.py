@@ -7,12 +7,13 @@ import subprocess
 import sys
 
 import tracklab
+from tests import helpers
 from tests.helpers import python_env
 
 
 def tl(*args: str, cwd, check: bool = True) -> subprocess.CompletedProcess:
-    proc = subprocess.run([sys.executable, "-m", "tracklab.cli", *args], cwd=cwd, env=python_env(),
-                          capture_output=True, text=True, timeout=180)
+    proc = helpers.run([sys.executable, "-m", "tracklab.cli", *args], cwd=cwd, env=python_env(),
+                       capture_output=True, text=True, timeout=180)
     if check:
         assert proc.returncode == 0, proc.stdout + proc.stderr
     return proc

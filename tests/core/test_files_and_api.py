@@ -4,13 +4,13 @@ from __future__ import annotations
 
 import json
 import os
-import subprocess
 
 import pytest
 import yaml
 
 import tracklab
 from tracklab.errors import CommError
+from tests import helpers
 from tests.helpers import mlflow_client, run_python, stored_run
 
 
@@ -49,9 +49,9 @@ def test_metadata_records_git_state(tl_dir, tmp_path):
     repo = tmp_path / "repo"
     repo.mkdir()
     for args in (["init", "-q"], ["-c", "user.email=a@b", "-c", "user.name=a", "commit", "-q", "--allow-empty", "-m", "x"]):
-        subprocess.run(["git", *args], cwd=repo, check=True)
+        helpers.run(["git", *args], cwd=repo, check=True)
     (repo / "dirty.txt").write_text("x")
-    subprocess.run(["git", "add", "dirty.txt"], cwd=repo, check=True)
+    helpers.run(["git", "add", "dirty.txt"], cwd=repo, check=True)
     run_python("""
         import tracklab
         run = tracklab.init(project="git", id="gitrun01")
@@ -169,12 +169,11 @@ def test_api_edits_and_delete(three_runs, tl_dir):
 def test_save_code_keeps_the_main_script(tl_dir, tmp_path):
     script = tmp_path / "train_script.py"
     script.write_text("import tracklab\nrun = tracklab.init(project='code', id='coderun1', save_code=True)\nrun.finish()\n")
-    import subprocess
     import sys
 
     from tests.helpers import python_env
 
-    subprocess.run([sys.executable, str(script)], cwd=tmp_path, env=python_env(), check=True, timeout=120)
+    helpers.run([sys.executable, str(script)], cwd=tmp_path, env=python_env(), check=True, timeout=120)
     assert "tracklab.init" in _artifact_text(tl_dir, "code", "coderun1", "code/train_script.py")
     stored = stored_run(tl_dir, "code", "coderun1")
     assert stored.data.tags["mlflow.source.name"] == str(script)

@@ -3,10 +3,10 @@ records for the same script; importing twice changes nothing."""
 
 from __future__ import annotations
 
-import subprocess
 import sys
 
 import tracklab
+from tests import helpers
 from tests._wandb_offline import run_wandb_offline
 from tests.differential import normalise, run_tracklab
 from tests.helpers import python_env, stored_run
@@ -26,8 +26,8 @@ wandb.finish()
 
 
 def _import(paths, cwd):
-    return subprocess.run([sys.executable, "-m", "tracklab.cli", "import-wandb", *paths], cwd=cwd, env=python_env(),
-                          capture_output=True, text=True, timeout=300)
+    return helpers.run([sys.executable, "-m", "tracklab.cli", "import-wandb", *paths], cwd=cwd, env=python_env(),
+                       capture_output=True, text=True, timeout=300)
 
 
 def test_import_wandb_offline_runs(tl_dir, tmp_path):

@@ -5,7 +5,6 @@ from __future__ import annotations
 
 import json
 import os
-import subprocess
 import sys
 import types
 from typing import Any
@@ -14,6 +13,7 @@ import numpy as np
 import pytest
 
 import _dt_cases as _cases
+from tests import helpers
 
 # Where TrackLab deliberately differs from wandb 0.31 (documented in the report):
 # wandb needs moviepy before it even checks a raw video's shape; TrackLab encodes
@@ -34,7 +34,7 @@ def wandb_errors(assets: str) -> dict[str, Any]:
 
     env = {k: v for k, v in os.environ.items() if not k.startswith("WANDB_")}
     env.update(WANDB_SILENT="true", WANDB_MODE="offline")
-    proc = subprocess.run(
+    proc = helpers.run(
         [os.environ.get("TRACKLAB_WANDB_PYTHON", sys.executable), "-c", _cases.wandb_errors_script(str(HERE), assets)],
         capture_output=True, text=True, env=env, timeout=300, check=True,
     )

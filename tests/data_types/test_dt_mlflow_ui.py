@@ -3,25 +3,21 @@ headless Chromium. Screenshots are kept in the test's tmp folder (`screenshots/`
 
 from __future__ import annotations
 
-import os
 import subprocess
 import sys
 from pathlib import Path
 
 import numpy as np
-import pytest
+import playwright.sync_api as sync_api
 
 import tracklab
-from tests.helpers import free_port, python_env, stored_run, wait_until_up
+from tests.helpers import chromium, free_port, python_env, spawn, stop, stored_run, wait_until_up
 
 MLFLOW_UI = Path(__file__).resolve().parent.parent / "artifacts" / "_mlflow_ui.py"
-CHROMIUM = "/usr/bin/chromium"
 
 
 def test_mlflow_ui_shows_logged_images_with_a_step_slider_and_tables_as_tables(tl_dir: Path, tmp_path: Path) -> None:
-    sync_api = pytest.importorskip("playwright.sync_api")
-    if not os.path.exists(CHROMIUM):
-        pytest.skip("no Chromium at /usr/bin/chromium")
+    executable = chromium()
     run = tracklab.init(project="mediaui", id="ui001")
     for step in range(3):  # red, green, blue
         pixels = np.zeros((64, 64, 3), dtype=np.uint8)
@@ -33,9 +29,8 @@ def test_mlflow_ui_shows_logged_images_with_a_step_slider_and_tables_as_tables(t
     info = stored_run(tl_dir, "mediaui", "ui001").info
 
     port = free_port()
-    server = subprocess.Popen([sys.executable, str(MLFLOW_UI), f"sqlite:///{tl_dir / 'mlflow.db'}",
-                               str(tmp_path / "served"), str(port)],
-                              env=python_env(), stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    server = spawn([sys.executable, str(MLFLOW_UI), f"sqlite:///{tl_dir / 'mlflow.db'}", str(tmp_path / "served"),
+                    str(port)], env=python_env(), stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
     shots = tmp_path / "screenshots"
     shots.mkdir()
     try:
@@ -43,7 +38,7 @@ def test_mlflow_ui_shows_logged_images_with_a_step_slider_and_tables_as_tables(t
         base = f"http://127.0.0.1:{port}/"
         run_page = f"{base}#/experiments/{info.experiment_id}/runs/{info.run_id}"
         with sync_api.sync_playwright() as playwright:
-            browser = playwright.chromium.launch(executable_path=CHROMIUM, args=["--no-sandbox"])
+            browser = playwright.chromium.launch(executable_path=executable, args=["--no-sandbox"])
             page = browser.new_page(viewport={"width": 1400, "height": 1000})
             page.goto(base)
             page.evaluate("localStorage.setItem('mlflow.workflowType', 'machine_learning')")
@@ -81,6 +76,5 @@ def test_mlflow_ui_shows_logged_images_with_a_step_slider_and_tables_as_tables(t
             browser.close()
         print("screenshots kept in", shots)
     finally:
-        server.terminate()
-        server.wait(timeout=30)
+        stop(server, timeout=30)
     assert (shots / "images-step-slider.png").stat().st_size > 0 and (shots / "table-view.png").stat().st_size > 0

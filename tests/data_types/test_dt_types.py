@@ -5,7 +5,6 @@ from __future__ import annotations
 
 import json
 import os
-import subprocess
 import sys
 import wave
 from typing import Any
@@ -14,6 +13,7 @@ import numpy as np
 import pytest
 
 import tracklab.sdk.data_types as dt
+from tests import helpers
 
 
 def test_import_is_lean() -> None:
@@ -25,7 +25,7 @@ def test_import_is_lean() -> None:
         "print(heavy)"
     )
     root = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
-    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, cwd=root, check=True)
+    out = helpers.run([sys.executable, "-c", code], capture_output=True, text=True, cwd=root, check=True)
     assert out.stdout.strip() == "[]"
 
 

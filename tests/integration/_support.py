@@ -8,6 +8,7 @@ import textwrap
 from pathlib import Path
 from typing import Any
 
+from tests import helpers
 from tests.helpers import python_env
 
 # Appended to every stand-in script: `wandb` was TrackLab, and no real wandb module was loaded.
@@ -35,8 +36,8 @@ def run_standin(code: str, cwd: Path, extra_env: dict[str, str] | None = None,
     """Run `code` in a fresh interpreter with the stand-in on; fail with its output if it fails."""
     script = Path(cwd) / "train_script.py"
     script.write_text(textwrap.dedent(code) + "\n" + CHECK_NO_REAL_WANDB)
-    proc = subprocess.run([sys.executable, str(script)], cwd=str(cwd), env=standin_env(extra_env),
-                          capture_output=True, text=True, timeout=timeout)
+    proc = helpers.run([sys.executable, str(script)], cwd=str(cwd), env=standin_env(extra_env),
+                       capture_output=True, text=True, timeout=timeout)
     if proc.returncode != 0:
         raise AssertionError(f"script failed ({proc.returncode}):\n{proc.stdout[-4000:]}\n{proc.stderr[-8000:]}")
     return proc

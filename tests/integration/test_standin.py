@@ -4,10 +4,10 @@ from __future__ import annotations
 
 import json
 import os
-import subprocess
 import sys
 from pathlib import Path
 
+from tests import helpers
 from tests.helpers import python_env, run_python
 from tests.integration._support import only_run, run_standin, standin_env
 
@@ -121,10 +121,10 @@ def test_a_real_wandb_imported_first_is_replaced(tl_dir):
 
 def test_environment_variable_with_the_shim(tl_dir):
     code = "import wandb, importlib.metadata as md; print(getattr(wandb, '__tracklab__', False), md.version('wandb'))"
-    on = subprocess.run([sys.executable, "-c", code], env=standin_env(), capture_output=True, text=True, check=True)
+    on = helpers.run([sys.executable, "-c", code], env=standin_env(), capture_output=True, text=True, check=True)
     assert on.stdout.split() == ["True", "0.31.0"]
-    off = subprocess.run([sys.executable, "-c", code], env=standin_env({"TRACKLAB_AS_WANDB": "0"}),
-                         capture_output=True, text=True, check=True)
+    off = helpers.run([sys.executable, "-c", code], env=standin_env({"TRACKLAB_AS_WANDB": "0"}),
+                      capture_output=True, text=True, check=True)
     assert off.stdout.split()[0] == "False"
 
 
@@ -134,8 +134,8 @@ def test_the_shim_runs_the_sitecustomize_it_shadows(tmp_path):
     (user / "sitecustomize.py").write_text("import os\nos.environ['USER_SITECUSTOMIZE_RAN'] = '1'\n")
     env = standin_env()
     env["PYTHONPATH"] = os.pathsep.join([env["PYTHONPATH"], str(user)])
-    out = subprocess.run([sys.executable, "-c", "import os, wandb; print(os.environ.get('USER_SITECUSTOMIZE_RAN'), "
-                          "wandb.__tracklab__)"], env=env, capture_output=True, text=True, check=True)
+    out = helpers.run([sys.executable, "-c", "import os, wandb; print(os.environ.get('USER_SITECUSTOMIZE_RAN'), "
+                       "wandb.__tracklab__)"], env=env, capture_output=True, text=True, check=True)
     assert out.stdout.split() == ["1", "True"]
 
 
@@ -147,14 +147,14 @@ def test_tracklab_run_reaches_the_program_and_its_children(tl_dir):
         "import subprocess, sys, wandb\n"
         "run = wandb.init(project='cli', name='parent')\nwandb.log({'x': 1})\nwandb.finish()\n"
         "subprocess.run([sys.executable, 'child.py'], check=True)\nsys.exit(3)\n")
-    proc = subprocess.run([sys.executable, "-m", "tracklab.cli", "run", "--", sys.executable, "train.py"],
-                          cwd=str(work), env=python_env(), capture_output=True, text=True, timeout=120)
+    proc = helpers.run([sys.executable, "-m", "tracklab.cli", "run", "--", sys.executable, "train.py"],
+                       cwd=str(work), env=python_env(), capture_output=True, text=True, timeout=120)
     assert proc.returncode == 3, proc.stderr
     runs = {run.name: run for run in __import__("tracklab").Api().runs("cli")}
     assert set(runs) == {"parent", "child"}
     assert runs["parent"].summary["x"] == 1 and runs["child"].summary["x"] == 2
-    printed = subprocess.run([sys.executable, "-m", "tracklab.cli", "run", "--print-env"], env=python_env(),
-                             capture_output=True, text=True, check=True).stdout
+    printed = helpers.run([sys.executable, "-m", "tracklab.cli", "run", "--print-env"], env=python_env(),
+                          capture_output=True, text=True, check=True).stdout
     assert "export TRACKLAB_AS_WANDB=1" in printed and "_shim" in printed
 
 

@@ -24,7 +24,8 @@ from pathlib import Path
 import pytest
 
 import tracklab
-from tests.helpers import REPO, mlflow_client, stored_run
+from tests import helpers
+from tests.helpers import REPO, mlflow_client, spawn, stop, stored_run
 from tests.ui.conftest import free_port, wait_for_line
 
 _LEAKY = ("WANDB_", "TRACKLAB_", "MLFLOW_", "PYTHONPATH", "CARGO_TARGET_DIR")
@@ -36,7 +37,7 @@ def _cargo_available() -> bool:
 
 def _tracked(*folders: str) -> set[str]:
     """Files git tracks under `folders` (what the wheel must carry of them)."""
-    out = subprocess.run(["git", "ls-files", *folders], cwd=REPO, capture_output=True, text=True, check=True).stdout
+    out = helpers.run(["git", "ls-files", *folders], cwd=REPO, capture_output=True, text=True, check=True).stdout
     return {line for line in out.splitlines() if "__pycache__" not in line}
 
 
@@ -63,14 +64,14 @@ class Install:
         return env
 
     def python_snippet(self, code: str) -> str:
-        proc = subprocess.run([self.python, "-c", textwrap.dedent(code)], cwd=self.work, env=self.env(),
-                              capture_output=True, text=True, timeout=120)
+        proc = helpers.run([self.python, "-c", textwrap.dedent(code)], cwd=self.work, env=self.env(),
+                           capture_output=True, text=True, timeout=120)
         assert proc.returncode == 0, f"snippet failed in the venv:\n{proc.stdout}\n{proc.stderr}"
         return proc.stdout
 
     def command(self, *args: str) -> subprocess.CompletedProcess:
-        return subprocess.run([self.tracklab, *args], cwd=self.work, env=self.env(), capture_output=True,
-                              text=True, timeout=120)
+        return helpers.run([self.tracklab, *args], cwd=self.work, env=self.env(), capture_output=True,
+                           text=True, timeout=120)
 
 
 @pytest.fixture(scope="module")
@@ -78,8 +79,8 @@ def dist(tmp_path_factory: pytest.TempPathFactory) -> Path:
     """`python -m build` of the checkout: the sdist, then the wheel built from that sdist."""
     out = tmp_path_factory.mktemp("dist")
     env = {k: v for k, v in os.environ.items() if not k.startswith(_LEAKY)}
-    proc = subprocess.run([sys.executable, "-m", "build", "--no-isolation", "--outdir", str(out), str(REPO)],
-                          env=env, capture_output=True, text=True, timeout=300)
+    proc = helpers.run([sys.executable, "-m", "build", "--no-isolation", "--outdir", str(out), str(REPO)],
+                       env=env, capture_output=True, text=True, timeout=300)
     assert proc.returncode == 0, f"python -m build failed:\n{proc.stdout}\n{proc.stderr}"
     return out
 
@@ -98,9 +99,10 @@ def wheel(dist: Path) -> Path:
 @pytest.fixture(scope="module")
 def install(wheel: Path, tmp_path_factory: pytest.TempPathFactory) -> Iterator[Install]:
     install = Install(tmp_path_factory.mktemp("installed"))
-    subprocess.run([sys.executable, "-m", "venv", "--system-site-packages", str(install.venv)], check=True, timeout=120)
-    proc = subprocess.run([install.python, "-m", "pip", "install", "--no-deps", "--no-index", "--disable-pip-version-check",
-                           "-q", str(wheel)], env=install.env(), capture_output=True, text=True, timeout=180)
+    helpers.run([sys.executable, "-m", "venv", "--system-site-packages", str(install.venv)], check=True, timeout=120)
+    proc = helpers.run([install.python, "-m", "pip", "install", "--no-deps", "--no-index",
+                        "--disable-pip-version-check", "-q", str(wheel)],
+                       env=install.env(), capture_output=True, text=True, timeout=180)
     assert proc.returncode == 0, f"pip install of the wheel failed:\n{proc.stdout}\n{proc.stderr}"
     yield install
 
@@ -181,8 +183,7 @@ def test_installed_wheel_logs_a_run_mlflow_reads_back(install: Install, tmp_path
 def test_installed_console_script_and_verify(install: Install) -> None:
     helped = install.command("--help")
     assert helped.returncode == 0 and "ui" in helped.stdout, helped.stdout + helped.stderr
-    if " verify " not in helped.stdout:
-        pytest.skip("`tracklab verify` is not registered in this build yet")
+    assert " verify " in helped.stdout, helped.stdout  # registered: a missing command fails, never skips
     verified = install.command("verify")
     assert verified.returncode == 0, verified.stdout + verified.stderr
     assert "gpu_stats" in verified.stdout + verified.stderr
@@ -195,8 +196,9 @@ def test_installed_ui_serves_mlflow_and_tracklab_pages(install: Install, tmp_pat
     """)
     port = free_port()
     log = tmp_path / "ui.log"
-    proc = subprocess.Popen([install.tracklab, "ui", "--port", str(port)], cwd=install.work, env=install.env(),
-                            stdout=log.open("w"), stderr=subprocess.STDOUT, start_new_session=True)
+    with log.open("w") as output:
+        proc = spawn([install.tracklab, "ui", "--port", str(port)], cwd=install.work, env=install.env(),
+                     stdout=output, stderr=subprocess.STDOUT)
     try:
         wait_for_line(log, "TrackLab UI:", proc)
         base = f"http://127.0.0.1:{port}"
@@ -207,13 +209,8 @@ def test_installed_ui_serves_mlflow_and_tracklab_pages(install: Install, tmp_pat
         with urllib.request.urlopen(base + "/tracklab/api/projects", timeout=60) as response:
             assert "ui-check" in json.dumps(json.loads(response.read()))
     finally:
-        if proc.poll() is None:
-            os.killpg(proc.pid, signal.SIGINT)
-            try:
-                proc.wait(30)
-            except subprocess.TimeoutExpired:
-                os.killpg(proc.pid, signal.SIGKILL)
-                proc.wait()
+        # As Ctrl-C: `tracklab ui` stops its `mlflow server` (a SIGKILL would orphan it).
+        stop(proc, signal.SIGINT, timeout=30)
 
 
 def _readme_install_line() -> str:
@@ -245,17 +242,17 @@ def test_the_readme_install_line_in_a_fresh_venv_runs_the_quick_start(tmp_path: 
 
     line = _readme_install_line()
     install = Install(tmp_path)
-    subprocess.run([sys.executable, "-m", "venv", "--system-site-packages", str(install.venv)], check=True, timeout=120)
+    helpers.run([sys.executable, "-m", "venv", "--system-site-packages", str(install.venv)], check=True, timeout=120)
     argv = shlex.split(line)
     assert argv[:2] == ["pip", "install"]
     command = [install.python, "-m", "pip", *argv[1:], "--no-index", "--no-build-isolation",
                "--disable-pip-version-check", "-q"]
-    proc = subprocess.run(command, cwd=REPO, env=install.env(), capture_output=True, text=True, timeout=400)
+    proc = helpers.run(command, cwd=REPO, env=install.env(), capture_output=True, text=True, timeout=400)
     assert proc.returncode == 0, f"{line} failed:\n{proc.stdout}\n{proc.stderr}"
 
     for number, code in enumerate(_readme_quick_start()):
-        done = subprocess.run([install.python, "-c", code], cwd=install.work, env=install.env(),
-                              capture_output=True, text=True, timeout=240)
+        done = helpers.run([install.python, "-c", code], cwd=install.work, env=install.env(),
+                           capture_output=True, text=True, timeout=240)
         assert done.returncode == 0, f"README python block {number} failed in the venv:\n{code}\n{done.stderr}"
     seen = json.loads(install.python_snippet("""
         import json, tracklab

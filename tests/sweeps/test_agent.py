@@ -202,16 +202,18 @@ def test_pause_resume_stop_and_cancel(tl_dir):
     assert handle.state() == RUNNING and claim.config == {"x": 1}
     handle.finish(claim, "finished", False, None)
 
+    logged = []
+
     def train():  # cancels its own sweep mid-run: the running trial is stopped
         tracklab.init()
         controller.cancel()
         for _ in range(200):
             tracklab.log({"m": 1})
+            logged.append(1)
             time.sleep(0.02)
 
-    started = time.time()
     tracklab.agent(sweep_id, function=train, count=3)
-    assert time.time() - started < 4 and handle.state() == CANCELED
+    assert len(logged) < 200 and handle.state() == CANCELED  # stopped before its end
     assert [t.user_attrs.get("run_state") for t in handle.trials()] == ["finished", "killed"]
     assert handle.claim() == "canceled"
     controller.resume()

@@ -9,7 +9,6 @@ import re
 import signal
 import subprocess
 import sys
-import time
 from pathlib import Path
 
 import yaml
@@ -17,7 +16,7 @@ from click.testing import CliRunner
 from optuna.trial import TrialState
 
 import tracklab
-from tests.helpers import python_env, start_python
+from tests.helpers import python_env, run, spawn, start_python, wait_until
 from tracklab.cli.main import _register, cli
 from tracklab.sweeps._state import CANCELED, FINISHED, PAUSED, RUNNING, SweepHandle
 
@@ -97,9 +96,9 @@ def test_agent_runs_the_program_with_every_macro_and_wandbs_variables(tl_dir, tm
                     "${args_no_boolean_flags}", "|", "${args_json}", "${args_json_file}", "x-${envvar:MYVAR}",
                     "${unknown}"]})
     sweep_id, _ = _create(config, "--project", "macros")
-    proc = subprocess.run([sys.executable, "-m", "tracklab.cli", "agent", f"macros/{sweep_id}"], cwd=tmp_path,
-                          env=python_env({"OUT_DIR": str(out), "MYVAR": "hello", "WANDB_SILENT": "false"}),
-                          capture_output=True, text=True, timeout=120)
+    proc = run([sys.executable, "-m", "tracklab.cli", "agent", f"macros/{sweep_id}"], cwd=tmp_path,
+               env=python_env({"OUT_DIR": str(out), "MYVAR": "hello", "WANDB_SILENT": "false"}),
+               capture_output=True, text=True, timeout=120)
     assert proc.returncode == 0, proc.stderr
     records = {r["config"]["flag"]: r for r in (json.loads(p.read_text()) for p in out.glob("*.json"))}
     assert set(records) == {True, False}
@@ -151,24 +150,17 @@ def test_three_agent_processes_share_one_sweep_without_duplicates(tl_dir, tmp_pa
     assert len(tracklab.Api().runs("par", filters={"sweep": random_id})) == 12
 
 
-def _wait_for(predicate, timeout: float = 30.0) -> None:
-    deadline = time.time() + timeout
-    while not predicate():
-        assert time.time() < deadline, "timed out"
-        time.sleep(0.1)
-
-
 def _agent_with_slow_program(tmp_path: Path, project: str, steps: int, pause: float):
     (tmp_path / "train.py").write_text(PROGRAM)
     out = tmp_path / "out"
     out.mkdir(exist_ok=True)
     sweep_id = tracklab.sweep({"method": "random", "metric": {"name": "loss"}, "program": "train.py",
                                "parameters": {"lr": {"values": [0.1]}}}, project=project)
-    proc = subprocess.Popen([sys.executable, "-m", "tracklab.cli", "agent", "--count", "3", sweep_id], cwd=tmp_path,
-                            env=python_env({"OUT_DIR": str(out), "STEPS": str(steps), "PAUSE": str(pause),
-                                            "WANDB_SILENT": "false"}),
-                            stderr=subprocess.PIPE, text=True)
-    _wait_for(lambda: any(out.glob("*.json")))
+    proc = spawn([sys.executable, "-m", "tracklab.cli", "agent", "--count", "3", sweep_id], cwd=tmp_path,
+                 env=python_env({"OUT_DIR": str(out), "STEPS": str(steps), "PAUSE": str(pause),
+                                 "WANDB_SILENT": "false"}),
+                 stderr=subprocess.PIPE, text=True)
+    wait_until(lambda: any(out.glob("*.json")), timeout=30, what="the first trial's record")
     record = json.loads(next(out.glob("*.json")).read_text())
     return sweep_id, proc, record
 
@@ -195,7 +187,7 @@ def test_a_killed_agent_leaves_no_trial_running(tl_dir, tmp_path):
             return True
         return Path(f"/proc/{pid}/stat").read_text().split()[2] == "Z"
 
-    _wait_for(lambda: gone(record["pid"]), timeout=40)  # the program got SIGTERM when its agent died
+    wait_until(lambda: gone(record["pid"]), timeout=40, what="the trial to end")  # SIGTERM when its agent died
     handle = SweepHandle.open(sweep_id)
     assert handle.fail_stale_trials() == [0]
     assert [t.state for t in handle.trials()] == [TrialState.FAIL]
@@ -206,4 +198,4 @@ def test_a_killed_agent_leaves_no_trial_running(tl_dir, tmp_path):
         except tracklab.CommError:  # its writer has not reached the store yet
             return False
 
-    _wait_for(run_ended, timeout=40)
+    wait_until(run_ended, timeout=40, what="the killed trial's run to end")

@@ -2,13 +2,15 @@
 
 from __future__ import annotations
 
+import contextlib
 import shutil
-import subprocess
-import time
 from collections.abc import Callable
 from pathlib import Path
 
 import pytest
+
+from tests import helpers
+from tests.helpers import wait_until
 
 REPO = Path(__file__).resolve().parents[2]
 CRATE = REPO / "gpu_stats"
@@ -26,7 +28,7 @@ def gpu_stats_bin() -> str:
     cargo = _cargo()
     if cargo:
         # A no-op in well under a second when the build is current.
-        subprocess.run(
+        helpers.run(
             [cargo, "build", "--release", "--quiet", "--manifest-path", str(CRATE / "Cargo.toml")],
             check=True,
             timeout=600,
@@ -40,11 +42,10 @@ def gpu_stats_bin() -> str:
 def fake_nvml(tmp_path_factory: pytest.TempPathFactory) -> str:
     """Path of a fake libnvidia-ml.so.1 (two GPUs) compiled from fake_nvml.c."""
     cc = shutil.which("cc") or shutil.which("gcc")
-    if cc is None:
-        pytest.skip("no C compiler to build the fake NVML library")
+    assert cc is not None, "no C compiler to build the fake NVML library (cargo's linker needs one too)"
     out = tmp_path_factory.mktemp("fake_nvml") / "libnvidia-ml.so.1"
     src = Path(__file__).with_name("fake_nvml.c")
-    subprocess.run([cc, "-shared", "-fPIC", "-O1", "-o", str(out), str(src)], check=True)
+    helpers.run([cc, "-shared", "-fPIC", "-O1", "-o", str(out), str(src)], check=True)
     return str(out)
 
 
@@ -68,9 +69,8 @@ def wait_gone() -> Callable[[int], bool]:
     """wait_gone(pid) polls for up to 5 s and says whether pid has exited."""
 
     def wait(pid: int, timeout: float = 5.0) -> bool:
-        deadline = time.monotonic() + timeout
-        while time.monotonic() < deadline and not _gone(pid):
-            time.sleep(0.05)
+        with contextlib.suppress(AssertionError):
+            wait_until(lambda: _gone(pid), timeout, interval=0.05)
         return _gone(pid)
 
     return wait

@@ -10,11 +10,13 @@ from collections.abc import Callable
 
 import pytest
 
+from tests import helpers
+
 
 def run_samples(binary: str, *args: str, count: int = 2, env: dict | None = None) -> list[dict]:
     """Runs gpu_stats for `count` samples at 0.1 s and returns the parsed lines."""
     cmd = [binary, "--pid", str(os.getpid()), "--interval", "0.1", "--count", str(count), *args]
-    proc = subprocess.run(cmd, capture_output=True, text=True, timeout=30, env=env)
+    proc = helpers.run(cmd, capture_output=True, text=True, timeout=30, env=env)
     assert proc.returncode == 0, proc.stderr
     lines = proc.stdout.splitlines()
     assert len(lines) == count
@@ -60,7 +62,7 @@ def test_missing_nvml_path_is_an_error_value(gpu_stats_bin: str) -> None:
 
 def test_failing_host_readings_are_error_values(gpu_stats_bin: str) -> None:
     cmd = [gpu_stats_bin, "--pid", "999999999", "--interval", "0.1", "--count", "1"]
-    out = subprocess.run([*cmd, "--disk-path", "/nonexistent"], capture_output=True, text=True)
+    out = helpers.run([*cmd, "--disk-path", "/nonexistent"], capture_output=True, text=True)
     s = json.loads(out.stdout)
     assert "no such process" in s["errors"]["process"] and "process" not in s
     assert "/nonexistent" in s["errors"]["disk"] and "disk" not in s
@@ -96,7 +98,7 @@ def test_gpu_ids_select_devices(gpu_stats_bin: str, fake_nvml: str) -> None:
 def test_exits_when_parent_dies(gpu_stats_bin: str, wait_gone: Callable[[int], bool]) -> None:
     # sh starts gpu_stats in the background, prints its pid and exits after 0.5 s.
     script = '"$0" --pid "$1" --interval 0.1 >/dev/null & echo $!; sleep 0.5'
-    sh = subprocess.run(
+    sh = helpers.run(
         ["sh", "-c", script, gpu_stats_bin, str(os.getpid())],
         capture_output=True,
         text=True,
@@ -107,8 +109,8 @@ def test_exits_when_parent_dies(gpu_stats_bin: str, wait_gone: Callable[[int], b
 
 
 def test_exits_when_parent_pid_dies(gpu_stats_bin: str) -> None:
-    watched = subprocess.Popen(["sleep", "0.4"])
-    proc = subprocess.Popen(
+    watched = helpers.spawn(["sleep", "0.4"])
+    proc = helpers.spawn(
         [
             gpu_stats_bin,
             "--pid",
@@ -128,7 +130,7 @@ def test_exits_when_parent_pid_dies(gpu_stats_bin: str) -> None:
 
 
 def test_exits_when_stdout_is_closed(gpu_stats_bin: str) -> None:
-    proc = subprocess.Popen(
+    proc = helpers.spawn(
         [gpu_stats_bin, "--pid", str(os.getpid()), "--interval", "0.1"], stdout=subprocess.PIPE
     )
     try:
@@ -149,6 +151,6 @@ def test_exits_when_stdout_is_closed(gpu_stats_bin: str) -> None:
     ],
 )
 def test_bad_arguments_exit_2_with_usage(gpu_stats_bin: str, args: list[str], message: str) -> None:
-    proc = subprocess.run([gpu_stats_bin, *args], capture_output=True, text=True, timeout=10)
+    proc = helpers.run([gpu_stats_bin, *args], capture_output=True, text=True, timeout=10)
     assert proc.returncode == 2 and proc.stdout == ""
     assert message in proc.stderr and "usage: gpu_stats" in proc.stderr

@@ -14,6 +14,7 @@ from pathlib import Path
 
 import pytest
 
+from tests import helpers
 from tracklab.system_metrics import SystemMonitor, find_binary, monitor_from_settings
 from tracklab.system_metrics.binary import ENV_VAR
 
@@ -101,7 +102,7 @@ def test_stop_kills_the_child_and_silences_emit(gpu_stats_bin: str) -> None:
     monitor, sink = run_monitor(1, binary=gpu_stats_bin)
     assert monitor._proc is not None and monitor._proc.poll() is not None
     count = len(sink.samples)
-    time.sleep(0.5)
+    time.sleep(0.5)  # an absence: nothing to wait for, give a stray sample (there must be none) time to come
     assert len(sink.samples) == count
     monitor.stop()  # idempotent
 
@@ -174,7 +175,6 @@ def test_fallback_when_binary_dies(caplog: pytest.LogCaptureFixture) -> None:
 
 
 def test_fallback_gpu_metrics_through_pynvml(fake_nvml: str) -> None:
-    pytest.importorskip("pynvml")
     # pynvml dlopens "libnvidia-ml.so.1", so point the loader at the fake in a fresh process.
     code = (
         "import json, os, time\n"
@@ -189,7 +189,7 @@ def test_fallback_gpu_metrics_through_pynvml(fake_nvml: str) -> None:
         "FAKE_NVML_PID": "1",  # the fake's "other" pid: GPU 0 is not ours
         "PYTHONPATH": str(REPO),
     }
-    out = subprocess.run([sys.executable, "-c", code], env=env, capture_output=True, text=True)
+    out = helpers.run([sys.executable, "-c", code], env=env, capture_output=True, text=True)
     assert out.returncode == 0, out.stderr
     metrics = json.loads(out.stdout)
     assert set(metrics) >= MLFLOW_GPU0_NAMES
@@ -247,7 +247,7 @@ def test_child_exits_when_the_training_process_is_killed(
         "print(m._proc.pid, flush=True); time.sleep(60)\n"
     )
     env = {**os.environ, "PYTHONPATH": str(REPO)}
-    trainer = subprocess.Popen([sys.executable, "-c", code], stdout=subprocess.PIPE, env=env)
+    trainer = helpers.spawn([sys.executable, "-c", code], stdout=subprocess.PIPE, env=env)
     assert trainer.stdout is not None
     child = int(trainer.stdout.readline())
     trainer.kill()  # SIGKILL: no atexit, no stop()

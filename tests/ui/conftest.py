@@ -4,12 +4,10 @@ free 127.0.0.1 port, and one headless Chromium, all started once per module."""
 from __future__ import annotations
 
 import json
-import os
 import shutil
 import signal
 import subprocess
 import sys
-import time
 import urllib.request
 from collections.abc import Iterator
 from pathlib import Path
@@ -17,10 +15,10 @@ from typing import Any
 
 import pytest
 
-from tests.helpers import REPO, free_port, python_env
+from tests import helpers
+from tests.helpers import REPO, free_port, python_env, spawn, stop, wait_until
 from tests.ui import _runs
 
-CHROMIUM = "/usr/bin/chromium"
 CHROMIUM_ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
                  "--disable-background-networking", "--disable-component-update", "--disable-sync"]
 _LEAKY = ("WANDB_", "TRACKLAB_", "MLFLOW_")
@@ -42,8 +40,8 @@ def get_json(url: str, headers: dict[str, str] | None = None, timeout: float = 6
 def _python(code: str, root: Path, **popen: Any) -> subprocess.Popen:
     import textwrap
 
-    return subprocess.Popen([sys.executable, "-c", textwrap.dedent(code)], cwd=str(root), env=clean_env(root),
-                            stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True, **popen)
+    return spawn([sys.executable, "-c", textwrap.dedent(code)], cwd=str(root), env=clean_env(root),
+                 stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True, **popen)
 
 
 def _finish(proc: subprocess.Popen, name: str, timeout: float = 240) -> None:
@@ -73,9 +71,7 @@ class Store:
 
     def stop(self) -> None:
         for proc in [self.long_run, *self.others.values()]:
-            if proc.poll() is None:
-                proc.kill()
-                proc.wait()
+            stop(proc, signal.SIGKILL, timeout=0)
 
 
 @pytest.fixture(scope="module")
@@ -93,14 +89,16 @@ def ui_store(tmp_path_factory: pytest.TempPathFactory, template_store: Path) -> 
         ("vision run", _runs.VISION), ("compare and sweep runs", _runs.COMPARE + _runs.SWEEP),
         ("artifact producers", _runs.ARTIFACTS_LOG))}
     store = Store(root, long_run, others)
-    orphan = _python(_runs.ORPHAN, root)
     try:
-        assert orphan.stdout.readline().strip() == "ready"
+        orphan = _python(_runs.ORPHAN, root)
+        try:
+            assert orphan.stdout.readline().strip() == "ready"
+        finally:
+            orphan.kill()  # the leader alone: its writer lives on and must notice
+            orphan.wait()
+        yield store
     finally:
-        orphan.kill()
-        orphan.wait()
-    yield store
-    store.stop()
+        store.stop()
 
 
 @pytest.fixture(scope="module")
@@ -123,22 +121,21 @@ class UiServer:
 
 
 def start_ui(root: Path, port: int, log: Path, *extra: str, env: dict[str, str] | None = None) -> subprocess.Popen:
-    return subprocess.Popen([sys.executable, "-m", "tracklab.cli", "ui", "--store", str(root), "--port", str(port), *extra],
-                            cwd=str(root), env=env or clean_env(root), stdout=log.open("w"), stderr=subprocess.STDOUT,
-                            start_new_session=True)
+    with log.open("w") as output:
+        return spawn([sys.executable, "-m", "tracklab.cli", "ui", "--store", str(root), "--port", str(port), *extra],
+                     cwd=str(root), env=env or clean_env(root), stdout=output, stderr=subprocess.STDOUT)
 
 
 def wait_for_line(log: Path, text: str, proc: subprocess.Popen, timeout: float = 150) -> str:
-    deadline = time.time() + timeout
-    while time.time() < deadline:
+    def line() -> str | None:
         content = log.read_text(errors="replace")
-        for line in content.splitlines():
-            if text in line:
-                return line
-        if proc.poll() is not None:
+        found = next((line for line in content.splitlines() if text in line), None)
+        if found is None and proc.poll() is not None:
             raise AssertionError(f"`tracklab ui` exited ({proc.returncode}):\n{content}")
-        time.sleep(0.2)
-    raise AssertionError(f"no {text!r} from `tracklab ui` in {timeout}s:\n{log.read_text(errors='replace')}")
+        return found
+
+    return wait_until(line, timeout, interval=0.2,
+                      what=lambda: f"{text!r} from `tracklab ui`:\n{log.read_text(errors='replace')}")
 
 
 @pytest.fixture(scope="module")
@@ -146,24 +143,22 @@ def ui_server(ui_store: Store, tmp_path_factory: pytest.TempPathFactory) -> Iter
     port = free_port()
     log = tmp_path_factory.mktemp("ui-log") / "tracklab-ui.log"
     proc = start_ui(ui_store.root, port, log)
-    line = wait_for_line(log, "TrackLab UI:", proc)
-    ui_store.wait_runs()
-    url = line.split("TrackLab UI:")[1].split()[0]
-    assert url == f"http://127.0.0.1:{port}"
-    server = UiServer(proc, url, log)
-    yield server
-    if proc.poll() is None:
-        proc.send_signal(signal.SIGINT)
-        proc.wait(30)
+    try:
+        line = wait_for_line(log, "TrackLab UI:", proc)
+        ui_store.wait_runs()
+        url = line.split("TrackLab UI:")[1].split()[0]
+        assert url == f"http://127.0.0.1:{port}"
+        yield UiServer(proc, url, log)
+    finally:
+        stop(proc, signal.SIGINT, timeout=30)  # as Ctrl-C in a terminal: the whole group
 
 
 @pytest.fixture(scope="module")
 def browser() -> Iterator[Any]:
-    playwright = pytest.importorskip("playwright.sync_api")
-    if not os.path.exists(CHROMIUM):
-        pytest.skip("Debian chromium is not installed (apt-get install -y chromium)")
+    import playwright.sync_api as playwright
+
     with playwright.sync_playwright() as p:
-        chromium = p.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
+        chromium = p.chromium.launch(executable_path=helpers.chromium(), args=CHROMIUM_ARGS)
         yield chromium
         chromium.close()
 

@@ -7,7 +7,6 @@ import json
 import os
 import signal
 import socket
-import subprocess
 import sys
 import time
 import urllib.error
@@ -18,6 +17,8 @@ from typing import Any
 import pytest
 
 from tests.ui import _runs
+from tests import helpers
+from tests.helpers import wait_until
 from tests.ui.conftest import clean_env, free_port, get_json, start_ui
 
 pytestmark = pytest.mark.timeout(400)
@@ -45,14 +46,13 @@ def _ready(page: Any, selector: str, timeout: float = 60_000) -> Any:
 def test_ui_prints_its_address_and_loads_orphaned_runs(ui_server, ui_root):
     log = ui_server.log.read_text()
     assert f"TrackLab UI: {ui_server.url}" in log and "/tracklab/" in log
-    deadline = time.time() + 90
-    while time.time() < deadline:
+
+    def killed_orphan() -> list[dict[str, Any]]:
         runs = ui_server.api("runs", project="crash")["runs"] if _has_project(ui_server, "crash") else []
-        if runs and runs[0]["state"] == "killed":
-            break
-        time.sleep(1)
-    else:
-        pytest.fail(f"the orphaned run was not loaded and marked killed:\n{log}")
+        return runs if runs and runs[0]["state"] == "killed" else []
+
+    runs = wait_until(killed_orphan, timeout=90, interval=1,
+                      what=lambda: f"the orphaned run to be loaded and marked killed:\n{ui_server.log.read_text()}")
     run = runs[0]
     assert run["id"] == "orphan01" and run["latest"]["loss"] == 19.0
 
@@ -114,29 +114,26 @@ def test_ensure_server_starts_a_detached_ui_once(tmp_path, template_store):
         second = ensure_server(Settings(tracking_uri="sqlite:///{root}/mlflow.db", ui_port={port}))
         print(json.dumps([first, second]))
     """
-    out = subprocess.run([sys.executable, "-c", __import__("textwrap").dedent(code)], env=clean_env(root),
-                         capture_output=True, text=True, timeout=120)
+    out = helpers.run([sys.executable, "-c", __import__("textwrap").dedent(code)], env=clean_env(root),
+                      capture_output=True, text=True, timeout=120)
     assert out.returncode == 0, out.stderr
     first, second = json.loads(out.stdout.strip().splitlines()[-1])
     assert first == second == f"http://127.0.0.1:{port}"
     state = next((root / "ui-servers").glob("*.json"))
     pid = json.loads(state.read_text())["pid"]
+
+    def info() -> Any:
+        try:
+            return get_json(f"{first}/tracklab/api/info", timeout=5)
+        except Exception:
+            return None
+
     try:
-        deadline = time.time() + 150
-        info = None
-        while time.time() < deadline and info is None:
-            try:
-                info = get_json(f"{first}/tracklab/api/info", timeout=5)
-            except Exception:
-                time.sleep(0.5)
-        assert info and info["app"] == "tracklab", (root / "ui-servers").glob("*.log")
+        assert wait_until(info, timeout=150, interval=0.5, what=f"the detached UI at {first}")["app"] == "tracklab"
         assert json.loads(state.read_text())["pid"] == pid  # the same supervisor, ready now
     finally:
         os.kill(pid, signal.SIGTERM)
-    deadline = time.time() + 30
-    while time.time() < deadline and _alive(pid):
-        time.sleep(0.2)
-    assert not _alive(pid)
+    wait_until(lambda: not _alive(pid), timeout=30, interval=0.2, what=f"the detached UI (pid {pid}) to stop")
     assert not state.exists()
 
 
