@@ -12,6 +12,7 @@ import os
 import shutil
 import signal
 import sys
+from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
@@ -28,6 +29,18 @@ _LEFTOVERS: list[tuple[int, str]] = []
 
 # Environment that would leak a developer's own settings into the tests.
 _LEAKY = ("WANDB_", "TRACKLAB_", "MLFLOW_TRACKING_URI")
+
+
+# Tests that use these fixtures get the marker without saying so (tests that start a server or a
+# browser themselves are marked where they are written).
+_MARKERS_OF_FIXTURES = {"browser": "browser", "ui_server": "server", "mlflow_server": "server",
+                        "team_server": "server", "pg_cluster": "server"}
+
+
+def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
+    for item in items:
+        for fixture in set(getattr(item, "fixturenames", ())) & _MARKERS_OF_FIXTURES.keys():
+            item.add_marker(_MARKERS_OF_FIXTURES[fixture])
 
 
 @pytest.hookimpl(wrapper=True)
@@ -58,6 +71,16 @@ def pytest_terminal_summary(terminalreporter: pytest.TerminalReporter) -> None:
         terminalreporter.section("processes the tests left running (killed)")
         for pid, cmdline in _LEFTOVERS:
             terminalreporter.line(f"{pid}: {cmdline[:200]}")
+
+
+@pytest.fixture(autouse=True)
+def _terminal_not_silenced_by_an_earlier_test() -> Iterator[None]:
+    """A run takes `settings.silent` (WANDB_SILENT) into process-wide terminal state that outlives
+    it, as wandb's `termsetup` does; each test starts with it unset, as a fresh process would."""
+    yield
+    terminal = sys.modules.get("tracklab.sdk._terminal")
+    if terminal is not None:
+        terminal.termsetup(None)
 
 
 @pytest.fixture(scope="session")

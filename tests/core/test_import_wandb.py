@@ -79,16 +79,16 @@ def test_migration_commands_work_under_the_standin(tl_dir, tmp_path, monkeypatch
     wandb_side = run_wandb_offline(MIGRATE, tmp_path / "w")
     monkeypatch.setenv("PYTHONPATH", python_env()["PYTHONPATH"])
     standin = child_environment()  # what `tracklab run` gives its children: the stand-in and the `wandb` command
-    probe = subprocess.run([sys.executable, "-c", "import wandb; print(wandb.__tracklab__)"], env=standin,
-                           capture_output=True, text=True, timeout=120)
+    probe = helpers.run([sys.executable, "-c", "import wandb; print(wandb.__tracklab__)"], env=standin,
+                        capture_output=True, text=True, timeout=120)
     assert probe.stdout.strip() == "True", probe.stderr
     commands = {"wandb-sync": ["wandb", "sync", wandb_side["run_dir"]],
                 "tracklab-sync": [sys.executable, "-m", "tracklab.cli", "sync", wandb_side["run_dir"]],
                 "import-wandb": [sys.executable, "-m", "tracklab.cli", "import-wandb", wandb_side["run_dir"]]}
     for name, argv in commands.items():
         store = tmp_path / name
-        proc = subprocess.run(argv, env={**standin, "TRACKLAB_DIR": str(store)}, cwd=tmp_path,
-                              capture_output=True, text=True, timeout=300)
+        proc = helpers.run(argv, env={**standin, "TRACKLAB_DIR": str(store)}, cwd=tmp_path,
+                           capture_output=True, text=True, timeout=300)
         assert proc.returncode == 0, f"{name}: {proc.stdout}{proc.stderr}"
         run = tracklab.Api(tracking_uri=f"sqlite:///{store / 'mlflow.db'}").run(f"moved/{wandb_side['run_id']}")
         assert dict(run.config) == {"lr": 0.1, "net": {"depth": 3}}, name  # no `_wandb` key, as wandb's API

@@ -11,6 +11,7 @@ from pathlib import Path
 
 import pytest
 
+from tests import helpers
 from tests.server.conftest import TeamServer, machine
 
 pytestmark = pytest.mark.server
@@ -27,8 +28,8 @@ print("done", run.id)
 
 
 def _python(code: str, env: dict[str, str], timeout: float = 180) -> subprocess.CompletedProcess:
-    proc = subprocess.run([sys.executable, "-c", textwrap.dedent(code)], cwd=str(Path(env["HOME"]) / "work"),
-                          env=env, capture_output=True, text=True, timeout=timeout)
+    proc = helpers.run([sys.executable, "-c", textwrap.dedent(code)], cwd=str(Path(env["HOME"]) / "work"),
+                       env=env, capture_output=True, text=True, timeout=timeout)
     assert proc.returncode == 0, proc.stdout + proc.stderr
     return proc
 
