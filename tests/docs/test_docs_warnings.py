@@ -143,3 +143,17 @@ def test_twin_variable_wins(tl_dir: Path, monkeypatch: pytest.MonkeyPatch) -> No
     monkeypatch.delenv("WANDB_SILENT")
     shown = run_python(EMPTY_KEY, Path.cwd(), env={"WANDB_SILENT": "true", "TRACKLAB_SILENT": "false"}).stderr
     assert "tracklab: WARNING tracklab.log: dropped a value logged under the empty key" in shown, shown
+
+
+def test_a_silenced_warning_reaches_the_logger_once(monkeypatch: pytest.MonkeyPatch,
+                                                    caplog: pytest.LogCaptureFixture) -> None:
+    """Silenced, a warning still goes to the `tracklab` logger (the run's debug.log), as one record."""
+    import logging
+
+    import tracklab
+
+    monkeypatch.setenv("WANDB_SILENT", "true")
+    with caplog.at_level(logging.WARNING, logger="tracklab"):
+        logging.getLogger("tracklab").warning("tracklab: a logged warning")
+        tracklab.termwarn("a direct warning")
+    assert [r.getMessage() for r in caplog.records] == ["tracklab: a logged warning", "a direct warning"]

@@ -108,6 +108,8 @@ class TerminalHandler(logging.Handler):
     def emit(self, record: logging.LogRecord) -> None:
         if getattr(record, "tracklab_terminal", False) or record.name.startswith("tracklab.writer"):
             return
+        if is_silent():  # the record itself already went to the logger: nothing more to do
+            return
         try:
             text = record.getMessage()
             if text.startswith(NAME + ": "):  # messages written with the prefix already
