@@ -1,5 +1,6 @@
 """The figures beyond the workload table: cold imports, TrackLab's init on a new vs an existing
-store, and several processes starting at once on a store that does not exist yet."""
+store, the peak RSS of TrackLab's processes by run length, and several processes starting at
+once on a store that does not exist yet."""
 
 from __future__ import annotations
 
@@ -14,7 +15,7 @@ import time
 from typing import Any
 
 from bench.contenders import by_name, python_path
-from bench.harness import collect, start_child
+from bench.harness import collect, run_contender, start_child
 
 
 def cold_import_seconds(module: str | None) -> float:
@@ -58,6 +59,20 @@ def init_new_vs_existing(repeats: int, steps: int = 100) -> dict[str, Any]:
     return {"repeats": repeats, "steps": steps,
             "new_init_s": median(new, "init_s"), "new_finish_s": median(new, "finish_s"),
             "existing_init_s": median(existing, "init_s"), "existing_finish_s": median(existing, "finish_s")}
+
+
+def process_memory(steps: list[int], template: str, repeats: int = 1) -> dict[str, Any]:
+    """Peak RSS of TrackLab's training process and of its writer, for runs of each length in
+    `steps` (x 10 scalars) on an existing store; rounds interleave the lengths, medians."""
+    contender = by_name("tracklab_existing")
+    found: dict[int, list[dict[str, Any]]] = {n: [] for n in steps}
+    for _ in range(repeats):
+        for n in steps:
+            found[n].append(run_contender(contender, n, template, read_back=False, check=False))
+    return {"repeats": repeats, "runs": [
+        {"steps": n, "points": n * 10, **{key: statistics.median(r[key] for r in results)
+                                          for key in ("rss_mb", "children_rss_mb", "points_per_s")}}
+        for n, results in found.items()]}
 
 
 def count_points(db: str) -> dict[str, Any]:

@@ -136,10 +136,15 @@ def target_rows(results: dict[str, dict[str, Any]], extras: dict[str, Any]) -> l
     for store in ("tracklab", "tracklab_existing"):
         tag = "new store" if store == "tracklab" else "existing store"
         add(f"TrackLab peak RSS, training process ({tag})", "<= 150 MB", get(store, "rss_mb"), megabytes, 150)
-        add(f"TrackLab peak RSS, writer process ({tag})", "(figure)", get(store, "children_rss_mb"), megabytes, None)
+        add(f"TrackLab peak RSS, writer process ({tag})", "<= 100 MB", get(store, "children_rss_mb"), megabytes, 100)
         add(f"TrackLab history read, fresh process incl. imports ({tag})", "<= 1 s", get(store, "read_back_s"),
             seconds, 1.0)
         add(f"TrackLab history read, warm ({tag})", "<= 1 s", get(store, "read_back_warm_s"), seconds, 1.0)
+    memory = (extras.get("process_memory") or {}).get("runs") or []
+    if len(memory) > 1:
+        shortest, longest = memory[0], memory[-1]
+        add(f"TrackLab writer peak RSS, {longest['points']:,} / {shortest['points']:,} points", "flat: <= 1.25x",
+            ratio(longest["children_rss_mb"], shortest["children_rss_mb"]), x, 1.25)
     many = extras.get("concurrency")
     if many:
         landed = f"{many['points']:,} / {many['expected_points']:,}"

@@ -5,8 +5,9 @@
 The workload (anchors.md): init, N steps of log({10 float scalars}), finish. Each contender
 runs in a fresh process with a fresh store in a temporary folder (bench/child.py), so import,
 init and peak RSS are its own. Then: cold imports, TrackLab's init on a new vs an existing
-store, and 8 processes starting at once on a store that does not exist yet (--concurrency, on
-unless --quick). Prints the figures and the targets as markdown and writes them to
+store, the peak RSS of TrackLab's training process and writer for runs of 10,000 and 100,000
+steps (--process-memory, on unless --quick; with --only only when asked for), and 8 processes
+starting at once on a store that does not exist yet (--concurrency, on unless --quick). Prints the figures and the targets as markdown and writes them to
 bench/out/latest.md (and the raw results to bench/out/latest.json).
 
 --quick: 10,000 steps, no concurrency test, one init repeat (a minute or two).
@@ -46,12 +47,18 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
                         help="the multi-process test (default: on unless --quick)")
     parser.add_argument("--processes", type=int, default=8, help="processes in the concurrency test")
     parser.add_argument("--concurrency-steps", type=int, default=10_000, help="steps per process there")
+    parser.add_argument("--process-memory", action=argparse.BooleanOptionalAction, default=None,
+                        help="peak RSS of TrackLab's processes for runs of --memory-steps steps "
+                             "(default: on unless --quick or --only)")
+    parser.add_argument("--memory-steps", type=int, nargs="+", default=[10_000, 100_000], metavar="N")
     parser.add_argument("--only", nargs="+", metavar="NAME", help="run only these contenders (and no extras): "
                         + ", ".join(c.name for c in CONTENDERS))
     args = parser.parse_args(argv)
     args.steps = args.steps or (10_000 if args.quick else 100_000)
     if args.concurrency is None:
         args.concurrency = not args.quick and not args.only
+    if args.process_memory is None:
+        args.process_memory = not args.quick and not args.only
     return args
 
 
@@ -133,8 +140,13 @@ def median_result(results: list[dict[str, Any]]) -> dict[str, Any]:
     return merged
 
 
-def run_extras(args: argparse.Namespace) -> dict[str, Any]:
+def run_extras(args: argparse.Namespace, template: str) -> dict[str, Any]:
     out: dict[str, Any] = {}
+    if args.process_memory:
+        progress(f"peak RSS of TrackLab's processes for runs of {args.memory_steps} steps")
+        out["process_memory"] = extras.process_memory(args.memory_steps, template, args.repeat)
+    if args.only:
+        return out
     progress("cold imports (median of 5)")
     out["cold_import"] = extras.cold_imports([None, "tracklab", "wandb", "trackio", "mlflow"])
     progress("TrackLab init on a new vs an existing store")
@@ -176,6 +188,12 @@ def render(args: argparse.Namespace, info: dict[str, str], contenders: list[Cont
 
 def extras_sections(more: dict[str, Any]) -> list[str]:
     parts: list[str] = []
+    memory = more.get("process_memory")
+    if memory:
+        rows = [[f"{run['steps']:,} x 10 = {run['points']:,}", report.megabytes(run["rss_mb"]),
+                 report.megabytes(run["children_rss_mb"]), report.rate(run["points_per_s"])] for run in memory["runs"]]
+        parts += [f"## TrackLab's processes' peak RSS by run length (existing store, median of {memory['repeats']})",
+                  "", report.markdown_table(["points", "training process", "writer process", "points/s"], rows), ""]
     cold = more.get("cold_import")
     if cold:
         parts += ["## Cold start, whole process (`python -c \"import X\"`, median of 5)", "",
@@ -214,7 +232,7 @@ def main(argv: list[str] | None = None) -> int:
         progress(f"code snapshot in {os.environ[SOURCE_VARIABLE]}; making a fresh MLflow database to copy")
         template = harness.make_template(os.path.join(scratch, "template"))
         results, errors = run_workloads(contenders, args.steps, template, args.repeat)
-        more = {} if args.only else run_extras(args)
+        more = run_extras(args, template)
     finally:
         os.environ.pop(SOURCE_VARIABLE, None)
         shutil.rmtree(scratch, ignore_errors=True)

@@ -507,6 +507,78 @@ def test_translating_a_chunk_key_by_key_gives_what_row_by_row_gives(tmp_path, mo
     assert repr(fast) == repr(rows)  # repr: NaN compares unequal to itself
 
 
+def test_history_copy_reads_back_as_logged_and_needs_neither_pyarrow_nor_numpy(tmp_path, monkeypatch):
+    """The writer writes the parquet copy of the history with its own small writer: pyarrow reads
+    it back as the points logged (NaN, clamped inf and bools between a key's numbers, keys only
+    some rows have, a step logged again, several row groups), and writing imports neither pyarrow
+    nor numpy (~60 MB of the writer process between them)."""
+    import pandas as pd
+
+    from tracklab.backend import history_columns
+    from tracklab.backend.points import HistoryPoints
+
+    monkeypatch.setattr(history_columns, "_ROW_GROUP", 5000)
+    rng = random.Random(11)
+    chunks, logged = [], []
+    step = 0
+    for _ in range(6):
+        points = HistoryPoints()
+        for _ in range(rng.randint(500, 3000)):
+            if rng.random() < 0.02:
+                step -= 2  # steps logged again: the last value wins on read-back
+            ts = 1_700_000_000_000 + step
+            row = points.new_row(step, ts)
+            numbers = [key for key in ("loss", "acc", "a/b", "ключ") if rng.random() < 0.9]
+            for key in numbers:
+                value = rng.random()
+                rows, values = points.column(key)
+                rows.append(row)
+                values.append(value)
+                logged.append((key, step, value, ts))
+            if rng.random() < 0.1:  # a value the writer converted: a key holds one value per row
+                key = "flag" if "loss" in numbers else "loss"
+                value, is_nan = rng.choice(((1.0, 0), (0.0, 0), (1.7976931348623157e308, 0), (0.0, 1)))
+                points.add_odd(row, (key, value, ts, step, is_nan))
+                logged.append((key, step, float("nan") if is_nan else value, ts))
+            step += 1
+        chunks.append(points)
+    writer = history_columns.HistoryColumnsWriter(str(tmp_path / "history.parquet"))
+    for points in chunks:
+        writer.add_points(points)
+    path = writer.close()
+    wide, times = history_columns.read_frame(path)
+
+    import pyarrow.parquet as pq
+
+    assert pq.ParquetFile(path).metadata.num_row_groups > 3
+    long = pd.DataFrame(logged, columns=["key", "step", "value", "timestamp"])
+    long = long.drop_duplicates(["key", "step"], keep="last")
+    expected = long.pivot(index="step", columns="key", values="value")
+    expected.columns = [str(c) for c in expected.columns]
+    pd.testing.assert_frame_equal(wide.sort_index(axis=1), expected.sort_index(axis=1), check_names=False)
+    assert times.to_dict() == long.groupby("step")["timestamp"].max().to_dict()
+    assert wide["flag"].notna().sum() > 10 and wide["loss"].isna().sum() > 10
+
+    proc = run_python(
+        f"""
+        import sys
+        from tracklab.backend import history_columns
+        from tracklab.backend.points import HistoryPoints
+        points = HistoryPoints()
+        for step in range(history_columns.MIN_POINTS):
+            row = points.new_row(step, step)
+            rows, values = points.column("x")
+            rows.append(row)
+            values.append(step / 3)
+        writer = history_columns.HistoryColumnsWriter({str(tmp_path / "second.parquet")!r})
+        writer.add_points(points)
+        print(writer.close() is not None, [m for m in ("pyarrow", "numpy", "pandas") if m in sys.modules])
+        """,
+        cwd=tmp_path,
+    )
+    assert proc.stdout.split() == ["True", "[]"]
+
+
 def test_writer_stores_a_long_run_without_importing_pandas(tl_dir, tmp_path):
     """The writer builds the parquet copy of a long run from array buffers: `pyarrow.array()`
     would import pandas (~0.5 s of CPU taken from the training loop). The copy reads back whole."""

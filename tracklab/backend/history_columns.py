@@ -2,23 +2,28 @@
 writer next to MLflow's metrics so `Api().run(...).history()` reads a million points in a
 fraction of a second (MLflow's metrics table gives them back at ~40 k points/s per key).
 
-Long format, one row per point: key (MLflow's, escaped), step, value, timestamp (ms). The writer
-streams row groups, so its memory stays bounded; every writer session rebuilds the file from the
-whole run log. Exact values MLflow cannot hold (inf, big ints) come from the history-objects file.
+Long format, one row per point: key (MLflow's, escaped), step, value, timestamp (ms); within a
+row group the points are grouped by key, each key's in logged order. The writer streams row
+groups with `parquet_file` (no pyarrow or numpy in the writer process), so its memory stays
+bounded; every writer session rebuilds the file from the whole run log. Exact values MLflow
+cannot hold (inf, big ints) come from the history-objects file.
 """
 
 from __future__ import annotations
 
 import os
+from array import array
 from typing import Any
 
+from tracklab.backend.parquet_file import DOUBLE, INT64, STRING, ParquetWriter
 from tracklab.backend.points import HistoryPoints
 
 ARTIFACT = "tracklab/history.parquet"
-_ROW_GROUP = 262_144
+_ROW_GROUP = 131_072  # points: ~3 MB of arrays while a row group is built
 # Below this many points MLflow's metrics table reads back fast enough; skipping the file spares
-# short runs the pyarrow import at finish.
+# short runs the work at finish.
 MIN_POINTS = 50_000
+_SCHEMA = [("key", STRING), ("step", INT64), ("value", DOUBLE), ("timestamp", INT64)]
 
 
 class HistoryColumnsWriter:
@@ -28,8 +33,7 @@ class HistoryColumnsWriter:
         self.path = path
         self._pending: list[HistoryPoints] = []
         self._pending_count = 0
-        self._writer: Any = None
-        self.count = 0
+        self._writer: ParquetWriter | None = None
 
     def add_points(self, points: HistoryPoints) -> None:
         """Take a chunk's points (kept by reference: the writer never adds to a chunk it handed on)."""
@@ -44,46 +48,36 @@ class HistoryColumnsWriter:
     def _flush(self) -> None:
         if not self._pending_count:
             return
-        import numpy as np
-        import pyarrow as pa
-        import pyarrow.parquet as pq
-
-        codes: dict[str, int] = {}
-        parts = []  # per key of each chunk: key codes, row order, steps, values, timestamps
-        first_row = 0
+        by_key: dict[str, tuple[array, array, array]] = {}  # key -> steps, values, timestamps
         for chunk in self._pending:
-            steps = np.array(chunk.steps, dtype=np.int64)
-            times = np.array(chunk.times, dtype=np.int64)
-            for key, (rows, values) in chunk.by_key.items():
-                if not rows:
+            odd: dict[str, list[tuple[int, float, int, int]]] = {}  # key -> (row, value, step, ts)
+            for row, (key, value, ts_ms, step, is_nan) in zip(chunk.odd_rows, chunk.odd):
+                odd.setdefault(key, []).append((row, float("nan") if is_nan else value, step, ts_ms))
+            for key in {**chunk.by_key, **odd}:
+                steps, values, times = by_key.get(key) or by_key.setdefault(key, (array("q"), array("d"), array("q")))
+                rows, kept = chunk.by_key.get(key) or ((), ())
+                if key not in odd:
+                    steps.extend(map(chunk.steps.__getitem__, rows))
+                    times.extend(map(chunk.times.__getitem__, rows))
+                    values.extend(kept)
                     continue
-                index = np.array(rows, dtype=np.int64)
-                parts.append((np.full(len(index), codes.setdefault(key, len(codes)), dtype=np.int32),
-                              index + first_row, steps[index], np.array(values, dtype=np.float64), times[index]))
-            if chunk.odd:
-                keys, values, odd_times, odd_steps, nans = zip(*chunk.odd)
-                value_array = np.array(values, dtype=np.float64)
-                value_array[np.array(nans, dtype=bool)] = np.nan
-                parts.append((np.array([codes.setdefault(k, len(codes)) for k in keys], dtype=np.int32),
-                              np.array(chunk.odd_rows, dtype=np.int64) + first_row, np.array(odd_steps, dtype=np.int64),
-                              value_array, np.array(odd_times, dtype=np.int64)))
-            first_row += len(chunk.steps)
-        key_codes, order, steps, values, times = (np.concatenate(column) for column in zip(*parts))
-        # Logged order (rows), so a step logged twice keeps its last value on read-back.
-        logged = np.argsort(order, kind="stable")
-        table = pa.Table.from_arrays([
-            pa.DictionaryArray.from_arrays(_arrow_array(pa.int32(), key_codes[logged]), _arrow_strings(list(codes))),
-            _arrow_array(pa.int64(), steps[logged]),
-            _arrow_array(pa.float64(), values[logged]),
-            _arrow_array(pa.int64(), times[logged]),
-        ], names=["key", "step", "value", "timestamp"])
+                # Odd values (NaN, clamped inf, bools) go between the key's numbers in logged order.
+                points = sorted([*((row, value, chunk.steps[row], chunk.times[row]) for row, value in zip(rows, kept)),
+                                 *odd[key]], key=lambda point: point[0])
+                values.extend(point[1] for point in points)
+                steps.extend(point[2] for point in points)
+                times.extend(point[3] for point in points)
         if self._writer is None:
             os.makedirs(os.path.dirname(self.path) or ".", exist_ok=True)
-            self._writer = pq.ParquetWriter(self.path + ".tmp", table.schema)
-        elif not table.schema.equals(self._writer.schema):
-            table = table.cast(self._writer.schema)
-        self._writer.write_table(table)
-        self.count += self._pending_count
+            self._writer = ParquetWriter(self.path + ".tmp", _SCHEMA)
+        names = [key for key, (steps, _, _) in by_key.items() if steps]
+        columns = [by_key[key] for key in names]
+        self._writer.write_row_group(sum(len(steps) for steps, _, _ in columns), [
+            (names, [(code, len(steps)) for code, (steps, _, _) in enumerate(columns)]),
+            [steps for steps, _, _ in columns],
+            [values for _, values, _ in columns],
+            [times for _, _, times in columns],
+        ])
         self._pending = []
         self._pending_count = 0
 
@@ -100,26 +94,6 @@ class HistoryColumnsWriter:
         return self.path
 
 
-# Arrays are built from their buffers: `pa.array()` imports pandas to look for pandas objects,
-# which costs the writer ~0.5 s of CPU while the training loop runs.
-def _arrow_array(kind: Any, values: Any) -> Any:
-    import numpy as np
-    import pyarrow as pa
-
-    values = np.ascontiguousarray(values)
-    return pa.Array.from_buffers(kind, len(values), [None, pa.py_buffer(values)])
-
-
-def _arrow_strings(names: list[str]) -> Any:
-    import numpy as np
-    import pyarrow as pa
-
-    encoded = [name.encode("utf-8") for name in names]
-    offsets = np.zeros(len(encoded) + 1, dtype=np.int32)
-    np.cumsum([len(e) for e in encoded], out=offsets[1:])
-    return pa.Array.from_buffers(pa.string(), len(encoded), [None, pa.py_buffer(offsets), pa.py_buffer(b"".join(encoded))])
-
-
 def read_frame(data: bytes | str) -> Any:
     """The history (wide: one column per key, indexed by step) and the per-step timestamps (ms)."""
     import io
@@ -127,7 +101,7 @@ def read_frame(data: bytes | str) -> Any:
     import pyarrow.parquet as pq
 
     source = io.BytesIO(data) if isinstance(data, bytes) else data
-    long = pq.read_table(source).to_pandas()
+    long = pq.read_table(source, read_dictionary=["key"]).to_pandas()
     long = long.drop_duplicates(["key", "step"], keep="last")
     wide = long.pivot(index="step", columns="key", values="value")
     wide.columns = [str(c) for c in wide.columns]

@@ -20,7 +20,10 @@ from tracklab.backend.writer._store_calls import StoreCalls
 from tracklab.backend.writer._translate import RecordTranslator, keymap_tags
 from tracklab.backend.writer._uploads import RunUploads
 
-READ_CHUNK = 2 * 1024 * 1024  # ~15k rows: bounded writer memory, transactions still large
+# ~3,800 rows of 10 scalars: the parsed rows, their text and SQLite's parse of it are the
+# writer's largest buffers (two chunks live at once: one parsed, one inserting). 2 MB chunks
+# cost ~35 MB more at peak for ~3% less of the writer's CPU time.
+READ_CHUNK = 512 * 1024
 POLL_INTERVAL = 0.1  # the longest wait between looks at an idle log
 _FIRST_POLL = 0.01  # right after new records: a busy loop's next flush is already on its way
 UPLOAD_INTERVAL = 10.0
