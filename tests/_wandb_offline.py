@@ -5,8 +5,9 @@ under wandb 0.31 offline and under TrackLab, and the two records are compared.
 
 wandb 0.31 no longer ships a Python reader for its transaction log (the old
 `wandb.sdk.internal.datastore` went away with the Go core), so the small
-LevelDB-style log reader lives here; the records themselves are decoded with
-wandb's own protobuf classes (`wandb.proto.wandb_internal_pb2.Record`).
+LevelDB-style log reader lives in the product (`tracklab.wandb_import.run_file`);
+the records are decoded with the message schema the installed wandb ships
+(`wandb_internal.Record`), read from its files, not imported.
 
 Usage::
 

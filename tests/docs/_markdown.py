@@ -76,11 +76,14 @@ def quoted_messages(doc: str) -> list[str]:
 
 
 def message_pattern(quote: str) -> re.Pattern[str]:
-    """A quote as a pattern: `<placeholder>`, `…` and a lone `N` match whatever the program filled in."""
+    """A quote as a pattern: `<placeholder>`, `…` and a lone `N` match whatever the program filled
+    in, and a number any number (the quote shows the default, e.g. `within 60s`)."""
     pattern = ""
-    for piece in re.split(r"(<[^>]+>|…|\bN\b)", quote):
+    for piece in re.split(r"(<[^>]+>|…|\bN\b|\d+)", quote):
         if piece in ("…",) or (piece.startswith("<") and piece.endswith(">")) or piece == "N":
             pattern += ".+?"
+        elif piece.isdigit():
+            pattern += r"\d+"
         else:
             pattern += re.escape(piece)
     return re.compile(pattern)

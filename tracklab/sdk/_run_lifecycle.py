@@ -5,6 +5,7 @@ exception, a fork), and `finish`. `Run` (wandb_run) keeps the user API and calls
 from __future__ import annotations
 
 import atexit
+import logging
 import os
 import shutil
 import signal
@@ -15,7 +16,6 @@ import weakref
 from typing import TYPE_CHECKING, Any
 
 from tracklab.backend import runlog
-from tracklab.sdk._terminal import termwarn
 
 if TYPE_CHECKING:
     from tracklab.sdk.wandb_run import Run
@@ -236,11 +236,11 @@ def _wait_for_writer(run: Run) -> bool:
     timeout = float(run._settings.finish_timeout or 60)
     if not run._writer.wait_stored(timeout):  # the store is slow or down
         pending = run._folder.pending_bytes(run._settings.tracking_uri)
-        termwarn(
-            f"the store did not take everything within {timeout:.0f}s "
-            f"({pending} bytes of the run log pending); the writer keeps trying in the "
-            f"background, and `tracklab sync {run._folder.path}` completes it."
-        )
+        # Through the logger, so the terminal shows it as `tracklab: WARNING ...` and logging can silence it.
+        logging.getLogger("tracklab").warning(
+            "tracklab: the store did not take everything within %.0fs (%s bytes of the run log pending); the "
+            "writer keeps trying in the background, and `tracklab sync %s` completes it.",
+            timeout, pending, run._folder.path)
         return True
     return False
 
