@@ -132,7 +132,8 @@ EMPTY_KEY = """
     import tracklab
     if os.environ.get("VIA") == "logging":
         logging.getLogger("tracklab").setLevel(logging.ERROR)
-    tracklab.init(project="w", settings=tracklab.Settings(silent=os.environ.get("VIA") == "settings"))
+    via = os.environ.get("VIA")
+    tracklab.init(project="w", settings=tracklab.Settings(silent=via == "settings", show_warnings=via != "show"))
     tracklab.log({"": 1})
     tracklab.finish()
     tracklab.termwarn("direct warning")
@@ -140,7 +141,8 @@ EMPTY_KEY = """
 
 
 @pytest.mark.parametrize("env", [{"WANDB_SILENT": "true"}, {"TRACKLAB_SILENT": "1"}, {"VIA": "settings"},
-                                 {"VIA": "logging"}], ids=["WANDB_SILENT", "TRACKLAB_SILENT", "settings", "logging"])
+                                 {"VIA": "logging"}, {"VIA": "show"}],
+                         ids=["WANDB_SILENT", "TRACKLAB_SILENT", "settings.silent", "logging", "show_warnings"])
 def test_warnings_are_silenced_as_wandbs_are(env: dict[str, str], tl_dir: Path,
                                              monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.delenv("WANDB_SILENT")

@@ -25,6 +25,8 @@ _TRUE = ("1", "true", "yes", "on")
 _lock = threading.Lock()
 _printed: set[str] = set()
 _settings_silent = False
+#: settings.show_info / show_warnings / show_errors by level (wandb's per-kind switches).
+_shown = {logging.INFO: True, logging.WARNING: True, logging.ERROR: True}
 
 logger = logging.getLogger(NAME)
 
@@ -43,9 +45,13 @@ def is_silent() -> bool:
 
 
 def termsetup(settings: Any = None, logger: Any = None) -> None:  # noqa: ARG001 - wandb's signature
-    """Take `settings.silent` from the run's settings (wandb calls this at setup)."""
+    """Take `settings.silent` and `show_info` / `show_warnings` / `show_errors` from the run's
+    settings (wandb calls this at setup); no settings means the defaults."""
     global _settings_silent
     _settings_silent = bool(getattr(settings, "silent", False))
+    for level, name in ((logging.INFO, "show_info"), (logging.WARNING, "show_warnings"),
+                        (logging.ERROR, "show_errors")):
+        _shown[level] = getattr(settings, name, True) is not False
 
 
 def _style(text: str, code: str) -> str:
@@ -60,7 +66,7 @@ def _log(string: str, newline: bool, repeat: bool, prefix: bool, label: str, lev
                 return
             if len(_printed) < 1000:
                 _printed.add(string)
-    if is_silent():
+    if is_silent() or not _shown[level]:
         if level > logging.INFO:  # to the run's debug.log; the terminal handler skips it
             logger.log(level, "%s", string, extra={"tracklab_terminal": True})
         return
@@ -108,7 +114,8 @@ class TerminalHandler(logging.Handler):
     def emit(self, record: logging.LogRecord) -> None:
         if getattr(record, "tracklab_terminal", False) or record.name.startswith("tracklab.writer"):
             return
-        if is_silent():  # the record itself already went to the logger: nothing more to do
+        level = logging.ERROR if record.levelno >= logging.ERROR else logging.WARNING
+        if is_silent() or not _shown[level]:  # the record itself already went to the logger
             return
         try:
             text = record.getMessage()
