@@ -101,7 +101,7 @@ CONTENDERS: list[Contender] = [
                    "(primary key + 2 indexes, WAL, 16 KiB pages, synchronous=NORMAL)"),
     Contender("floor_pk", "floor_pk", "raw SQLite, primary key only", bulk=True, template_at="floor/template.db",
               note="one transaction of executemany into MLflow's metrics table with its primary key "
-                   "only, SQLite defaults (anchors.md's floor)"),
+                   "only, SQLite defaults (the anchors' floor)"),
     Contender("wandb", "wandb", "wandb offline", module="wandb"),
     Contender("trackio", "trackio", "trackio", module="trackio"),
     Contender("mlflow", "mlflow", "MLflow log_metrics", share=0.01, module="mlflow",
