@@ -160,3 +160,14 @@ def test_bold_code_headings_render(doc: str) -> None:
             assert spans is not None, f"{doc}:{number}: an unclosed code span in {bold[:60]!r}"
             for span in spans:
                 assert span == span.strip(), f"{doc}:{number}: the bold code span {bold[:60]!r} does not render"
+
+
+@pytest.mark.parametrize("doc", USER_DOCS)
+def test_files_the_user_docs_cite_exist(doc: str) -> None:
+    """A file named in a code span (`tracklab/backend/store_setup.py`) is there, from the repository root."""
+    for number, line in enumerate((REPO / doc).read_text(encoding="utf-8").splitlines(), 1):
+        for span in code_spans(line) or []:
+            for path in re.findall(r"[\w./-]+\.(?:py|md|toml|rs|sql|yaml)\b", span):
+                if "/" in path and not path.startswith(("/", "~", "http")):
+                    assert (REPO / path).exists() or ((REPO / doc).parent / path).exists(), \
+                        f"{doc}:{number} cites {path}, which is not in the repository"
