@@ -38,12 +38,12 @@ os.register_at_fork(after_in_child=_after_fork_in_child)
 def start(run: Run) -> None:
     """Open the run log, write the header and start what runs beside the training (init)."""
     from tracklab.sdk._metadata import program_path, user_name
-    from tracklab.sdk._run_logs import DebugLog, LoggerCapture
+    from tracklab.sdk._log_files import DebugLog, LoggerCapture
 
     settings = run._settings
     os.makedirs(run._folder.files_dir, exist_ok=True)
     run._runlog = runlog.RunLogWriter(run._folder.log_path)
-    run._run_logs.append(DebugLog(settings))
+    run._log_files.append(DebugLog(settings))
     run._runlog.on_flush(run._flush_summary)
     header = runlog.RunHeader(
         id=run._id, mlflow_run_id=run._mlflow_run_id, project=run._project, entity=run._entity, name=run._name,
@@ -65,7 +65,7 @@ def start(run: Run) -> None:
         run._console = ConsoleCapture(os.path.join(run._folder.files_dir, "output.log"))
         run._console.start()
     if settings.capture_loggers:
-        run._run_logs.append(LoggerCapture(settings.capture_loggers, run.write_logs))
+        run._log_files.append(LoggerCapture(settings.capture_loggers, run.write_logs))
     run._metadata_thread = threading.Thread(target=_write_metadata, args=(run,), name="tracklab-metadata",
                                             daemon=True)
     run._metadata_thread.start()
@@ -199,8 +199,8 @@ def finish(run: Run, exit_code: int | None, quiet: bool | None) -> None:
         if run._console is not None:
             run._console.stop()
         run._folder.release()
-        for run_log in run._run_logs:
-            run_log.close()
+        for log_file in run._log_files:
+            log_file.close()
         timed_out = _wait_for_writer(run)
         live_runs.discard(run)
         _remove_exit_hooks(run)

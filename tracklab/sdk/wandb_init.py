@@ -211,7 +211,7 @@ def init(
     if resume_path:
         _remember_for_auto_resume(resume_path, run)
     if resolved.symlink and resolved.root_dir and folder.files_dir.startswith(resolved.wandb_dir + os.sep):
-        from tracklab.sdk._run_logs import link_latest
+        from tracklab.sdk._log_files import link_latest
 
         link_latest(resolved, os.path.dirname(folder.files_dir))
     if reinit_mode != "create_new":

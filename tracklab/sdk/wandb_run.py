@@ -57,7 +57,7 @@ class Run:
         self._rules = MetricRules()
         self._lock = threading.RLock()
         self._runlog: runlog.RunLogWriter | None = None
-        self._run_logs: list[Any] = []  # debug.log and captured loggers, closed by finish()
+        self._log_files: list[Any] = []  # debug.log and captured loggers, closed by finish()
         self._stats_buffer: dict[str, Any] = {}
 
         self.config = Config()
