@@ -6,8 +6,8 @@ in-memory queue and a background thread writes them to the file every `FLUSH_INT
 seconds, so `log()` never waits on disk and a SIGKILL loses at most that interval.
 
 This module is the contract between the two sides: `RunLogWriter.write_*` encode each record
-kind (the Run never sees a prefix or a layout), and the readers decode a record's payload with
-the matching `decode_*` (`RunHeader`, `ExitRecord`, `FileRecord`, `SystemSample`).
+kind (the Run never sees a prefix or a layout), and readers decode a record's payload with the
+matching type (`decode_header`, `ExitRecord.decode`, `FileRecord.decode`, `SystemSample.decode`).
 """
 
 from __future__ import annotations
@@ -35,7 +35,6 @@ UPDATE = "u"      # run attribute changes (name, notes, tags, ...)
 FILE = "f"        # a file to upload: {"path": relative to files dir, "policy": ...}
 SYSTEM = "y"      # one system-metrics sample
 EXIT = "x"        # end of a session: {"exit_code", "state", "time"}
-
 
 
 class RunHeader(TypedDict, total=False):

@@ -37,8 +37,8 @@ os.register_at_fork(after_in_child=_after_fork_in_child)
 # -- start ---------------------------------------------------------------------------------
 def start(run: Run) -> None:
     """Open the run log, write the header and start what runs beside the training (init)."""
-    from tracklab.sdk._metadata import program_path, user_name
     from tracklab.sdk._log_files import DebugLog, LoggerCapture
+    from tracklab.sdk._metadata import program_path, user_name
 
     settings = run._settings
     os.makedirs(run._folder.files_dir, exist_ok=True)

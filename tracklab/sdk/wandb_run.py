@@ -60,12 +60,12 @@ class Run:
         self._log_files: list[Any] = []  # debug.log and captured loggers, closed by finish()
         self._stats_buffer: dict[str, Any] = {}
 
+        self._media_sink = RunMediaSink(self)
         self.config = Config()
         self.summary = Summary(serialize=self._serialize_summary_value)
         if prior:
             self.config._load(prior.get("config") or {})
             self.summary._load(prior.get("summary") or {})
-        self._media_sink = RunMediaSink(self)
         self._history = History(self._emit_row, self._start_time, start_step, self._media_sink,
                                 self._set_internal_config)
 

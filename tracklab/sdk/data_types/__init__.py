@@ -6,6 +6,7 @@ module here imports numpy, PIL, pandas, plotly, matplotlib or torch at import ti
 `serialize_value(value, files_dir, key, step, run=None)` is the one entry point
 the core calls from `log()` for any value that is not a plain int/float/str/bool/
 None; it returns the JSON-able form wandb stores in the history row and summary.
+Media write to `run`, a `MediaSink` (`_media_sink`) the Run provides.
 `from_descriptor(run, descriptor)` goes the other way, for values read back from a run.
 """
 

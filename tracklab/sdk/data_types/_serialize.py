@@ -14,7 +14,6 @@ import logging
 from collections.abc import Sequence
 from typing import Any
 
-from ._media_sink import FilesOnlySink, MediaSink
 from ._json import (
     _is_matplotlib,
     _is_ndarray,
@@ -23,6 +22,7 @@ from ._json import (
     dumps_history,
     json_friendly,
 )
+from ._media_sink import FilesOnlySink, MediaSink
 from .base_types.media import BatchableMedia, Media
 from .base_types.wb_value import WBValue
 
