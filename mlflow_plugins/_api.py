@@ -16,15 +16,9 @@ from typing import Any, NoReturn
 from flask import Blueprint, Response, abort, after_this_request, request, send_file
 
 from mlflow_plugins import _artifacts, _files, _sweeps
-from mlflow_plugins._series import ClientSeries, Series, SqliteSeries
-from mlflow_plugins._store import (
-    LruCache,
-    StoreView,
-    metric_defs,
-    mlflow_of,
-    step_metric_for,
-)
-from tracklab.backend import location, mapping
+from mlflow_plugins._store_view import LruCache, StoreView, metric_defs, step_metric_for
+from tracklab.backend import mapping
+from tracklab.backend.series import Series
 from tracklab.errors import CommError
 from tracklab.ui.registry import store_id
 
@@ -40,8 +34,7 @@ class Context:
     def __init__(self, tracking_uri: str) -> None:
         self.tracking_uri = tracking_uri
         self.view = StoreView(tracking_uri)
-        db = location.sqlite_path(tracking_uri)
-        self.series = SqliteSeries(db) if db and os.path.exists(db) else ClientSeries(self.view.client)
+        self.reader = self.view.reader
         self.series_cache = LruCache(512)
 
 
@@ -154,7 +147,7 @@ def series() -> Response:
     out = []
     for run_uuid in [r for r in _arg("runs").split(",") if r][:MAX_RUNS_PER_CHART]:
         run = _run(run_uuid)
-        if mlflow_key not in mlflow_of(run).data.metrics:
+        if mlflow_key not in run.mlflow_run.data.metrics:
             continue
         axis = (step_metric_for(key, metric_defs(run)) or "_step") if x_axis == "auto" else x_axis
         out.append({"run": run_uuid, "key": key, "x_axis": axis, **_with_x(run, _read(run, mlflow_key, points), axis)})
@@ -164,15 +157,15 @@ def series() -> Response:
 def _read(run: Any, mlflow_key: str, points: int) -> Series:
     """The reduced series, cached until it can have changed."""
     context = ctx()
-    info = mlflow_of(run).info
-    if not isinstance(context.series, SqliteSeries):
-        return context.series.read(info.run_id, mlflow_key, points)
+    info = run.mlflow_run.info
     if info.status == "RUNNING":
-        stamp: Any = context.series.stats(info.run_id, mlflow_key)  # changes as the run logs
+        stamp: Any = context.reader.series_version(info.run_id, mlflow_key)  # changes as the run logs
+        if stamp is None:  # the store cannot tell cheaply: read it every time
+            return context.reader.series(info.run_id, mlflow_key, points)
     else:
         stamp = (info.status, info.end_time)  # an ended run changes only if resumed (RUNNING again)
     return context.series_cache.get_or_make((info.run_id, mlflow_key, points, stamp),
-                                            lambda: context.series.read(info.run_id, mlflow_key, points))
+                                            lambda: context.reader.series(info.run_id, mlflow_key, points))
 
 
 def _with_x(run: Any, data: Series, axis: str) -> dict[str, Any]:
@@ -180,12 +173,12 @@ def _with_x(run: Any, data: Series, axis: str) -> dict[str, Any]:
     if axis == "_step":
         xs: list[Any] = list(steps)
     elif axis == "_runtime":
-        start = mlflow_of(run).info.start_time
+        start = run.mlflow_run.info.start_time
         xs = [(t - start) / 1000 for t in data.timestamps]
     elif axis == "_timestamp":
         xs = list(data.timestamps)
     else:
-        lookup = ctx().series.values_at(run.mlflow_run_id, mapping.escape_key(axis), steps)
+        lookup = ctx().reader.values_at(run.mlflow_run_id, mapping.escape_key(axis), steps)
         kept = [(lookup[s], v, s) for s, v in zip(steps, values) if s in lookup]
         xs, values, steps = [k[0] for k in kept], [k[1] for k in kept], [k[2] for k in kept]
     return {"x": xs, "y": values, "steps": steps, "total": data.total, "sampled": data.sampled}
@@ -224,7 +217,7 @@ def table() -> Response:
 def file(run_uuid: str, relative: str) -> Response:
     """One file of a run, never from outside its artifact folder."""
     run = _run(run_uuid)
-    local_root = StoreView.local_artifact_dir(run)
+    local_root = ctx().view.local_artifact_dir(run)
     try:
         if local_root is not None:
             target = _files.local_file(local_root, relative)
@@ -282,4 +275,4 @@ def sweep() -> Response:
     return _json({"project": project, "sweep_id": sweep_id, "params": params, "metrics": metrics, "metric": metric,
                   "goal": config.get("goal", "minimize"), "method": config.get("method"), "trials": rows,
                   "importance": _sweeps.importance(params, rows, metric) if metric else {},
-                  "experiment_id": mlflow_of(members[0]).info.experiment_id})
+                  "experiment_id": members[0].mlflow_run.info.experiment_id})

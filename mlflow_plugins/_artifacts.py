@@ -12,7 +12,7 @@ from tracklab.apis.public import Api
 def _run_ref(run: Any) -> dict[str, Any] | None:
     if run is None:
         return None
-    info = run._mlflow.info
+    info = run.mlflow_run.info
     return {"run_uuid": info.run_id, "id": run.id, "name": run.name, "project": run.project,
             "experiment_id": info.experiment_id, "state": run.state}
 

@@ -8,12 +8,12 @@ import json
 
 import tracklab
 from tests.helpers import mlflow_client, run_python
-from tracklab.apis import sqlite_runs
+from tracklab.backend import sqlite_reader
 
 
 def _view(run) -> dict:
     info = run.info
-    return {"info": {f.name: getattr(info, f.name) for f in dataclasses.fields(sqlite_runs.StoredRunInfo)},
+    return {"info": {f.name: getattr(info, f.name) for f in dataclasses.fields(sqlite_reader.StoredRunInfo)},
             "metrics": {k: repr(v) for k, v in run.data.metrics.items()},
             "params": dict(run.data.params), "tags": dict(run.data.tags)}
 
@@ -23,14 +23,16 @@ def test_sql_lookup_gives_what_mlflows_client_gives(tl_dir):
     for step in range(5):
         run.log({"loss": 1.0 / (step + 1), "nan": float("nan"), "big": float("inf"), "flag": True})
     run.finish()
-    found = sqlite_runs.find_run(str(tl_dir / "mlflow.db"), "reader", "same01")
+    db = str(tl_dir / "mlflow.db")
+    reader = sqlite_reader.SqliteReader("sqlite:///" + db, db)
+    found = reader.find_run("reader", "same01")
     theirs = mlflow_client(tl_dir).get_run(found.info.run_id)
     assert _view(found) == _view(theirs)
     assert found.info.run_uuid == found.info.run_id
-    by_mlflow_id = sqlite_runs.find_run(str(tl_dir / "mlflow.db"), "reader", found.info.run_id)
+    by_mlflow_id = reader.find_run("reader", found.info.run_id)
     assert _view(by_mlflow_id) == _view(found)
-    assert sqlite_runs.find_run(str(tl_dir / "mlflow.db"), "reader", "missing") is None
-    assert sqlite_runs.find_run(str(tl_dir / "mlflow.db"), "other-project", "same01") is None
+    assert reader.find_run("reader", "missing") is None
+    assert reader.find_run("other-project", "same01") is None
 
 
 def test_reading_history_in_a_fresh_process_imports_no_mlflow(tl_dir, tmp_path):
@@ -53,3 +55,61 @@ def test_reading_history_in_a_fresh_process_imports_no_mlflow(tl_dir, tmp_path):
     result = json.loads(out.stdout.strip().splitlines()[-1])
     assert result == {"mlflow": False, "rows": 50, "loss": 24.5, "state": "finished", "summary": 24.5,
                       "config": {}, "name": run.name}
+
+
+def _readers(tl_dir):
+    from tracklab.backend.reader import StoreReader
+
+    db = str(tl_dir / "mlflow.db")
+    return sqlite_reader.SqliteReader("sqlite:///" + db, db), StoreReader("sqlite:///" + db)
+
+
+def test_sqlite_reader_reads_what_the_client_reader_reads(tl_dir):
+    run = tracklab.init(project="parity", id="par01")
+    for step in range(3000):
+        run.log({"loss": ((step * 7919) % 1000) / 1000, "nan": float("nan") if step % 3 else 1.0})
+    run.finish()
+    sql, client = _readers(tl_dir)
+    found_sql, found_client = sql.find_run("parity", "par01"), client.find_run("parity", "par01")
+    assert _view(found_sql) == _view(found_client)
+    run_id = found_sql.info.run_id
+    assert _view(sql.get_run(run_id)) == _view(client.get_run(run_id))
+    assert sql.get_run("0" * 32) is None and client.get_run("0" * 32) is None
+    points_sql, points_client = sql.metric_points(found_sql), client.metric_points(found_client)
+    assert {k: [p[:2] for p in v] for k, v in points_sql.items() if k != "nan"} == \
+        {k: [p[:2] for p in v] for k, v in points_client.items() if k != "nan"}
+    for wanted in (100, 5000):
+        a, b = sql.series(run_id, "loss", wanted), client.series(run_id, "loss", wanted)
+        assert (a.total, a.sampled) == (b.total, b.sampled) == (3000, wanted == 100)
+        assert (a.steps[0], a.steps[-1]) == (b.steps[0], b.steps[-1]) == (0, 2999)
+        assert min(a.values) == min(b.values) and max(a.values) == max(b.values)
+    assert sql.values_at(run_id, "loss", [0, 5, 2999]) == client.values_at(run_id, "loss", [0, 5, 2999])
+    assert sql.series(run_id, "nan", 100).total == client.series(run_id, "nan", 100).total == 1000
+    assert sql.series_version(run_id, "loss") == (3000, 0, 2999) and client.series_version(run_id, "loss") is None
+    experiment = client.experiment_id("parity")
+    assert sql.experiment_id("parity") == sql.known_experiment_id("parity") == experiment
+    assert client.known_experiment_id("parity") is None and sql.known_experiment_id("nothing") is None
+    assert sql.experiment_name(experiment) == client.experiment_name(experiment) == "parity"
+
+
+def test_sqlite_reader_reads_through_mlflow_at_an_unknown_schema_revision(tl_dir, monkeypatch):
+    from tracklab.backend import store_setup
+
+    run = tracklab.init(project="revision", id="rev01")
+    run.log({"x": 1.0})
+    run.finish()
+    monkeypatch.setattr(store_setup, "KNOWN_REVISIONS", frozenset())
+    sql, _ = _readers(tl_dir)
+    found = sql.find_run("revision", "rev01")
+    assert type(found).__module__.startswith("mlflow.")  # MLflow's own entity: no SQL was run
+    assert sql.known_experiment_id("revision") is None
+    assert sql.series_version(found.info.run_id, "x") is None
+
+
+def test_local_path_of_artifact_locations(tmp_path):
+    from tracklab.backend.location import local_path
+
+    assert local_path("file:///tmp/a%20b/c") == "/tmp/a b/c"
+    assert local_path("/tmp/a%20b") == "/tmp/a%20b"  # a plain path is taken as it is
+    assert local_path("mlflow-artifacts:/1/x") is None and local_path("s3://b/k") is None
+    assert local_path("relative/path") is None and local_path(None) is None

@@ -183,3 +183,16 @@ def test_api_on_a_missing_store_says_so_and_creates_nothing(new_tl_dir):
     with pytest.raises(CommError, match="no TrackLab store"):
         tracklab.Api()
     assert not (new_tl_dir / "mlflow.db").exists()
+
+
+def test_restore_brings_a_saved_file_back(tl_dir, tmp_path):
+    (tmp_path / "work" / "model.txt").write_text("weights")
+    run = tracklab.init(project="files", id="restore1")
+    run.save("model.txt", policy="now")
+    run.finish()
+    target = tmp_path / "restored"
+    with tracklab.restore("model.txt", run_path="files/restore1", root=str(target)) as handle:
+        assert handle.read() == "weights"
+    assert tracklab.restore("missing.txt", run_path="me/files/restore1", root=str(target)) is None
+    with pytest.raises(CommError, match="Could not find run"):
+        tracklab.restore("model.txt", run_path="files/nobody", root=str(tmp_path / "elsewhere"))

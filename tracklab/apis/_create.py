@@ -13,9 +13,9 @@ from tracklab.backend.run_folder import RunFolder
 
 def create_project(tracking_uri: str, name: str) -> str:
     """The experiment of project `name`, made where TrackLab's writer would make it (kept if it exists)."""
-    from tracklab.artifacts import _store
+    from tracklab.artifacts import _locate
 
-    return str(_store.experiment_id(tracking_uri, name, create=True))
+    return str(_locate.reader(tracking_uri).experiment_id(name, create=True))
 
 
 def create_run(tracking_uri: str, project: str, run_id: str, entity: str | None) -> None:

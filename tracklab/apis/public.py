@@ -9,12 +9,10 @@ import os
 from typing import Any, Iterator, Mapping, Sequence
 
 from tracklab.apis import filters as _filters
-from tracklab.apis.store_reader import StoreReader
 from tracklab.backend import location, mapping
+from tracklab.backend.factory import open_reader
+from tracklab.backend.reader import StoreReader
 from tracklab.errors import CommError, UsageError
-
-_STATE_FOR_STATUS = {"RUNNING": "running", "FINISHED": "finished", "FAILED": "failed", "KILLED": "killed",
-                     "SCHEDULED": "pending"}
 
 
 class Api:
@@ -25,11 +23,12 @@ class Api:
         overrides = dict(overrides or {})
         self.tracking_uri = location.resolve_tracking_uri(tracking_uri or overrides.get("tracking_uri"))
         self.settings = {"entity": overrides.get("entity"), "project": overrides.get("project")}
-        db = location.sqlite_path(self.tracking_uri)
-        if db is not None and not os.path.exists(db):
-            raise CommError(f"There is no TrackLab store at {db}: nothing has been logged there yet "
-                            "(set TRACKLAB_DIR or TRACKLAB_TRACKING_URI to the store you mean)")
-        self._reader = StoreReader(self.tracking_uri)
+        self._reader = open_reader(self.tracking_uri, must_exist=True)
+
+    @property
+    def reader(self) -> StoreReader:
+        """The store reader behind this Api (`tracklab.backend.reader`)."""
+        return self._reader
 
     @property
     def default_entity(self) -> str | None:
@@ -42,15 +41,9 @@ class Api:
         return {"username": getpass.getuser(), "entity": self.default_entity}
 
     def _split(self, path: str | None, want_run: bool) -> tuple[str | None, str, str | None]:
-        parts = [p for p in (path or "").split("/") if p]
         if want_run:
-            if "runs" in parts:
-                parts.remove("runs")
-            if len(parts) == 1 and self.settings.get("project"):
-                return self.settings.get("entity"), self.settings["project"], parts[0]
-            if len(parts) < 2:
-                raise UsageError(f"run path {path!r} must be 'project/run_id' or 'entity/project/run_id'")
-            return (parts[-3] if len(parts) >= 3 else None), parts[-2], parts[-1]
+            return mapping.split_run_path(path or "", self.settings.get("project"))
+        parts = [p for p in (path or "").split("/") if p]
         if not parts:
             project = self.settings.get("project")
             if not project:
@@ -216,7 +209,7 @@ class Runs(Sequence["Run"]):
             runs: list[Run] = []
             if experiment is not None:
                 runs = [Run(self._api, r, self.project) for r in self._api._reader.search(experiment.experiment_id)
-                        if r.data.tags.get(mapping.TAG_KIND) != "sweep"]  # a sweep's parent is not a run
+                        if not mapping.is_sweep_parent(r.data.tags)]
             if self.filters:
                 runs = [r for r in runs if _filters.matches(r, self.filters)]
             key, reverse = _filters.sort_key(self.order or "+created_at")
@@ -283,23 +276,33 @@ class Run:
         self._api = api
         self._mlflow = mlflow_run
         self.project = project
-        tags = mlflow_run.data.tags
-        self._tags_raw = tags
-        self.id: str = tags.get(mapping.TAG_RUN_ID) or mlflow_run.info.run_id
-        self.name: str = tags.get(mapping.TAG_RUN_NAME) or mlflow_run.info.run_name or self.id
-        self.entity: str = tags.get(mapping.TAG_ENTITY) or ""
-        self.notes: str | None = tags.get(mapping.TAG_NOTE)
-        self.group: str | None = tags.get(mapping.TAG_GROUP)
-        self.job_type: str | None = tags.get(mapping.TAG_JOB_TYPE)
-        self.sweep_id: str | None = tags.get(mapping.TAG_SWEEP_ID)
-        self.tags: list[str] = json.loads(tags[mapping.TAG_USER_TAGS]) if mapping.TAG_USER_TAGS in tags else []
-        self.username: str | None = tags.get(mapping.TAG_USER)
+        self._tags_raw = mlflow_run.data.tags
+        fields = mapping.run_fields(self._tags_raw)
+        self.id: str = fields["id"] or mlflow_run.info.run_id
+        self.name: str = fields["name"] or mlflow_run.info.run_name or self.id
+        self.entity: str = fields["entity"] or ""
+        self.notes: str | None = fields["notes"]
+        self.group: str | None = fields["group"]
+        self.job_type: str | None = fields["job_type"]
+        self.sweep_id: str | None = fields["sweep_id"]
+        self.tags: list[str] = fields["tags"]
+        self.username: str | None = fields["user"]
         self._config: dict[str, Any] | None = None
         self._summary: dict[str, Any] | None = None
         self._keymap: dict[str, str] | None = None
         self._metadata: dict[str, Any] | None = None
 
     # -- identity ------------------------------------------------------------------------
+    @property
+    def mlflow_run(self) -> Any:
+        """The MLflow run entity behind this run (MLflow's `Run`, or the SQLite reader's look-alike)."""
+        return self._mlflow
+
+    @property
+    def api(self) -> Api:
+        """The Api this run was read through."""
+        return self._api
+
     @property
     def mlflow_run_id(self) -> str:
         return self._mlflow.info.run_id
@@ -324,11 +327,7 @@ class Run:
 
     @property
     def state(self) -> str:
-        tagged = self._tags_raw.get(mapping.TAG_STATE)
-        status = _STATE_FOR_STATUS.get(self._mlflow.info.status, "crashed")
-        if status == "running" or not tagged or tagged == "running":
-            return status
-        return tagged
+        return mapping.run_state(self._mlflow.info.status, self._tags_raw)
 
     @property
     def created_at(self) -> str:
@@ -348,23 +347,22 @@ class Run:
         return self.mlflow_run_id
 
     # -- config and summary -----------------------------------------------------------------
-    def _key(self, mlflow_key: str) -> str:
+    @property
+    def keymap(self) -> dict[str, str]:
+        """{MLflow key: original wandb key} for the keys the writer had to escape."""
         if self._keymap is None:
-            text = "".join(v for k, v in sorted(self._tags_raw.items(), key=lambda kv: _keymap_order(kv[0]))
-                           if k == mapping.TAG_KEYMAP or k.startswith(mapping.TAG_KEYMAP + "."))
-            self._keymap = json.loads(text) if text else {}
-        return self._keymap.get(mlflow_key, mlflow_key)
+            self._keymap = mapping.keymap_from_tags(self._tags_raw)
+        return self._keymap
+
+    def _key(self, mlflow_key: str) -> str:
+        return self.keymap.get(mlflow_key, mlflow_key)
 
     @property
     def config(self) -> dict[str, Any]:
         if self._config is None:
             data = self._api._reader.read_artifact(self._mlflow, mapping.CONFIG_ARTIFACT)
             if data:
-                import yaml
-
-                raw = yaml.safe_load(data) or {}
-                self._config = {k: (v.get("value") if isinstance(v, dict) and "value" in v else v)
-                                for k, v in raw.items() if k != "wandb_version"}
+                self._config = mapping.config_from_yaml(data)
             else:
                 self._config = {self._key(k): v for k, v in self._mlflow.data.params.items()}
         return self._config
@@ -414,7 +412,7 @@ class Run:
     @property
     def history_keys(self) -> dict[str, Any]:
         keys = [self._key(k) for k in self._mlflow.data.metrics if not k.startswith("system/")]
-        keys += json.loads(self._tags_raw.get(mapping.TAG_OBJECT_KEYS, "[]"))
+        keys += mapping.object_keys_from_tags(self._tags_raw) or []
         return {"keys": {k: {} for k in sorted(set(keys))}, "lastStep": self.lastHistoryStep}
 
     # -- history -------------------------------------------------------------------------
@@ -567,8 +565,7 @@ class Run:
         """Persist edits to name, tags, notes, config and summary."""
         reader = self._api._reader
         run_id = self.mlflow_run_id
-        tags = {mapping.TAG_RUN_NAME: self.name, mapping.TAG_NOTE: self.notes or ""}
-        tags.update(mapping.user_tag_tags(self.tags))
+        tags = mapping.update_tags({"name": self.name, "notes": self.notes, "tags": self.tags})
         old_user_tags = {k for k in self._tags_raw if k.startswith(mapping.USER_TAG_PREFIX)}
         for key in old_user_tags - set(tags):
             reader.client.delete_tag(run_id, key)
@@ -577,27 +574,28 @@ class Run:
         reader.client.log_batch(run_id, tags=[RunTag(k, v) for k, v in tags.items()])
         reader.client.update_run(run_id, name=self.name)
         if self._config is not None:
-            import yaml
-
-            data = {"wandb_version": 1, **{k: {"value": v} for k, v in self._config.items()}}
-            reader.write_artifact(self._mlflow, mapping.CONFIG_ARTIFACT,
-                                  yaml.safe_dump(data, sort_keys=False, allow_unicode=True).encode())
+            reader.write_artifact(self._mlflow, mapping.CONFIG_ARTIFACT, mapping.config_yaml(self._config).encode())
             new = {k: v for k, v in mapping.params_for_config(self._config).items() if k not in self._mlflow.data.params}
             if new:
                 reader.client.log_batch(run_id, params=[Param(k, v) for k, v in new.items()])
         if self._summary is not None:
             reader.write_artifact(self._mlflow, mapping.SUMMARY_ARTIFACT,
                                   json.dumps(self._summary, default=str).encode())
-        self._mlflow = reader.client.get_run(run_id)
-        self._tags_raw = self._mlflow.data.tags
+        self._reload()
 
     def delete(self, delete_artifacts: bool = False) -> None:
         """Delete the run (MLflow marks it deleted; `tracklab gc` removes its files)."""
         self._api._reader.client.delete_run(self.mlflow_run_id)
 
+    def _reload(self) -> None:
+        found = self._api._reader.get_run(self.mlflow_run_id)
+        if found is None:
+            raise CommError(f"run {self.id} ({self.mlflow_run_id}) is no longer in {self._api.tracking_uri}")
+        self._mlflow = found
+        self._tags_raw = found.data.tags
+
     def load(self, force: bool = False) -> None:
-        self._mlflow = self._api._reader.client.get_run(self.mlflow_run_id)
-        self._tags_raw = self._mlflow.data.tags
+        self._reload()
         self._config = self._summary = self._metadata = self._keymap = None
 
     def logged_artifacts(self, per_page: int = 100) -> Any:
@@ -611,6 +609,14 @@ class Run:
 
     def __repr__(self) -> str:
         return f"<Run {'/'.join(p for p in self.path if p)} ({self.state})>"
+
+
+def stored_run(api: Api, mlflow_run_id: str) -> Run | None:
+    """The run with this MLflow run id, whatever its project, or None when the store has none."""
+    found = api.reader.get_run(mlflow_run_id)
+    if found is None:
+        return None
+    return Run(api, found, api.reader.experiment_name(found.info.experiment_id))
 
 
 def _page(items: Sequence[Any], order: str | None, start: str | None, names: Any, method: str) -> list[Any]:
@@ -638,9 +644,8 @@ def _artifacts() -> Any:
     return public_api
 
 
-def _keymap_order(key: str) -> int:
-    suffix = key[len(mapping.TAG_KEYMAP) + 1:]
-    return int(suffix) if suffix.isdigit() else 0
+def _api_run(tracking_uri: str, mlflow_run_id: str) -> Run | None:
+    return stored_run(Api(tracking_uri=tracking_uri), mlflow_run_id)
 
 
 def _iso(ms: int | None) -> str:
@@ -654,3 +659,13 @@ def _sample(rows: list[dict[str, Any]], samples: int) -> list[dict[str, Any]]:
         return rows
     stride = (len(rows) - 1) / (samples - 1) if samples > 1 else 0
     return [rows[round(i * stride)] for i in range(samples)]
+
+
+def _register_with_artifacts() -> None:
+    """Artifacts (a layer below) answer `logged_by()` / `used_by()` with the runs Api returns."""
+    from tracklab.artifacts import _locate
+
+    _locate.set_api_run(_api_run)
+
+
+_register_with_artifacts()

@@ -17,8 +17,9 @@ import shutil
 import tempfile
 from typing import Any, Callable
 
-from tracklab.artifacts import _blobs, _cache, _digest, _names, _store
+from tracklab.artifacts import _blobs, _cache, _digest, _locate, _names
 from tracklab.artifacts.manifest import ArtifactManifest, ArtifactManifestEntry
+from tracklab.backend.location import local_path
 
 
 class VersionFiles:
@@ -26,7 +27,7 @@ class VersionFiles:
 
     def __init__(self, tracking_uri: str) -> None:
         self.tracking_uri = tracking_uri
-        self.objects = _store.objects_root(tracking_uri)
+        self.objects = _locate.objects_root(tracking_uri)
         self._locations: dict[str, str | None] = {}
         self._objects: dict[str, _blobs.RemoteObjects] = {}
 
@@ -36,7 +37,7 @@ class VersionFiles:
         """Put the files of `manifest` (read from `sources`: entry path -> local file, else from
         `fallback(entry)`) and the manifest into LoggedModel `model`'s folder. Sources not in
         `trusted` are re-hashed. Returns the blob root on a remote store, else None."""
-        folder = _store.local_path(model.artifact_location)
+        folder = local_path(model.artifact_location)
         manifest_json = manifest.to_manifest_json()
         if folder is not None:
             for entry in manifest:
@@ -53,13 +54,13 @@ class VersionFiles:
         with tempfile.TemporaryDirectory(prefix="tracklab-upload-") as staging:
             with open(os.path.join(staging, _names.RESERVED_ENTRY), "w") as handle:
                 json.dump(manifest_json, handle, indent=1)
-            _store.client(self.tracking_uri).log_model_artifacts(model.model_id, staging)
+            _locate.client(self.tracking_uri).log_model_artifacts(model.model_id, staging)
         return root
 
     def stores_blobs(self, experiment_id: str) -> bool:
         """Whether versions of this experiment keep their files in a remote blob root."""
         location = self._experiment_location(experiment_id)
-        return bool(location) and _store.local_path(location) is None
+        return bool(location) and local_path(location) is None
 
     def upload_blobs(self, experiment_id: str, manifest: ArtifactManifest, sources: dict[str, str],
                      trusted: set[str], fallback: Callable[[ArtifactManifestEntry], str] | None = None) -> str:
@@ -82,7 +83,7 @@ class VersionFiles:
 
     def _experiment_location(self, experiment_id: str) -> str | None:
         if experiment_id not in self._locations:
-            experiment = _store.client(self.tracking_uri).get_experiment(experiment_id)
+            experiment = _locate.client(self.tracking_uri).get_experiment(experiment_id)
             self._locations[experiment_id] = experiment.artifact_location
         return self._locations[experiment_id]
 
@@ -114,7 +115,7 @@ class VersionFiles:
     def remove(self, location: str, manifest: ArtifactManifest) -> None:
         """Delete a version folder of a local store, and the objects no other folder links to
         (with their cache copies, which are the same file)."""
-        folder = _store.local_path(location)
+        folder = local_path(location)
         if folder is None:
             return
         shutil.rmtree(folder, ignore_errors=True)
@@ -141,7 +142,7 @@ class VersionFiles:
     def read_manifest(self, location: str) -> dict[str, Any]:
         """The manifest of a version folder; for a model version MLflow made itself (no
         manifest), one built from the folder's files."""
-        folder = _store.local_path(location)
+        folder = local_path(location)
         if folder is not None:
             path = os.path.join(folder, _names.RESERVED_ENTRY)
             if not os.path.exists(path):
@@ -163,7 +164,7 @@ class VersionFiles:
     def fetch(self, location: str, entry: ArtifactManifestEntry, dst: str, objects: str | None = None) -> None:
         """Put the bytes of `entry` of a version at `dst` (from the blob root `objects`, when
         the version keeps its files there)."""
-        folder = _store.local_path(location)
+        folder = local_path(location)
         if folder is not None:
             _cache.link_or_copy(_names.safe_join(folder, entry.path), dst)
         elif objects:
@@ -172,7 +173,7 @@ class VersionFiles:
             self._download(location, entry.path, dst)
 
     def is_local(self, location: str) -> bool:
-        return _store.local_path(location) is not None
+        return local_path(location) is not None
 
     def _download(self, location: str, path: str, dst: str) -> None:
         import mlflow.artifacts

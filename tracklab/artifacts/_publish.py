@@ -17,9 +17,11 @@ import threading
 from concurrent.futures import Future, ThreadPoolExecutor
 from typing import Any, Callable, Iterator
 
-from tracklab.artifacts import _cache, _names, _registry, _store
+from tracklab.artifacts import _cache, _locate, _names, _registry
 from tracklab.artifacts._files import VersionFiles
 from tracklab.artifacts.manifest import ArtifactManifest
+from tracklab.backend.location import local_path
+from tracklab.backend.mapping import LM_DIGEST, LM_PROJECT
 
 
 @dataclasses.dataclass
@@ -91,9 +93,9 @@ def publish(req: LogRequest, tracking_uri: str) -> _registry.StoredVersion:
     """Store `req` as a new version, or move aliases to the version that has the same digest."""
     registry = _registry.Registry(tracking_uri)
     if req.run_id:
-        run_id, experiment = _store.wait_for_run(tracking_uri, req.project, req.run_id, req.run_hint)
+        run_id, experiment = _locate.wait_for_run(tracking_uri, req.project, req.run_id, req.run_hint)
     else:
-        run_id, experiment = None, _store.experiment_id(tracking_uri, req.project, create=True)
+        run_id, experiment = None, _locate.reader(tracking_uri).experiment_id(req.project, create=True)
     manifest = ArtifactManifest.from_manifest_json(req.manifest)
     inherited = dict(req.inherited)
     files = VersionFiles(tracking_uri)
@@ -135,7 +137,7 @@ def _create(registry: _registry.Registry, files: VersionFiles, rm: Any, req: Log
     client = registry.client
     model = client.create_logged_model(experiment, name=_names.logged_model_name(req.name), source_run_id=run_id,
                                        model_type=req.type,
-                                       tags={"tracklab.digest": digest, "tracklab.project": req.project})
+                                       tags={LM_DIGEST: digest, LM_PROJECT: req.project})
     try:
         objects = files.store(model, manifest, req.sources, set(req.trusted) | set(inherited),
                               lambda entry: _inherited_source(files, inherited[entry.path], entry))
@@ -155,7 +157,7 @@ def _create(registry: _registry.Registry, files: VersionFiles, rm: Any, req: Log
 def _inherited_source(files: VersionFiles, location: str, entry: Any) -> str:
     """A local file with the bytes of an entry stored in another version's folder (only asked
     for on a remote store when the blob root lacks it: versions stored before blobs existed)."""
-    local = _store.local_path(location)
+    local = local_path(location)
     if local is not None:
         return _names.safe_join(local, entry.path)
     return _cache.ArtifactCache().fill(entry.digest, lambda tmp: files.fetch(location, entry, tmp), check=True)
@@ -163,7 +165,7 @@ def _inherited_source(files: VersionFiles, location: str, entry: Any) -> str:
 
 def record_use(req: UseRequest, tracking_uri: str) -> _registry.StoredVersion:
     registry = _registry.Registry(tracking_uri)
-    run_id, _ = _store.wait_for_run(tracking_uri, req.project, req.run_id, req.run_hint)
+    run_id, _ = _locate.wait_for_run(tracking_uri, req.project, req.run_id, req.run_hint)
     version = registry.get(req.collection, req.number)
     registry.mark_used(version, run_id, f"{req.project}/{req.run_id}")
     return version
@@ -183,7 +185,7 @@ def apply_link(req: LinkRequest, tracking_uri: str) -> _registry.StoredVersion:
 def _collection_lock(tracking_uri: str, project: str, name: str) -> Iterator[None]:
     """Serialise dedup-and-create per collection between processes: a file lock on a local
     store, a registered-model lock on a server (`_remote_lock`)."""
-    root = _store.objects_root(tracking_uri)
+    root = _locate.objects_root(tracking_uri)
     if root is None:
         from tracklab.artifacts._remote_lock import collection_lock
 

@@ -16,27 +16,31 @@ import json
 import re
 from typing import Any
 
-from tracklab.artifacts import _names, _store
+from tracklab.artifacts import _locate, _names
+from tracklab.backend.location import is_remote
+from tracklab.backend.mapping import (
+    LM_COLLECTION,
+    LM_MODEL_VERSIONS,
+    LM_VERSION,
+    MV_DIGEST,
+    MV_EXPIRES,
+    MV_INFO,
+    MV_LINKED_FROM,
+    MV_METADATA,
+    MV_TAGS,
+    MV_TTL,
+    MV_TTL_INHERITED,
+    MV_USED_BY_PREFIX,
+    RM_ALIAS_PREFIX,
+    RM_DEFAULT_TTL,
+    RM_LATEST,
+    RM_NAME,
+    RM_PORTFOLIO,
+    RM_PROJECT,
+    RM_TYPE,
+)
 from tracklab.errors import CommError
 
-# Registered-model tags.
-RM_PROJECT = "tracklab.project"
-RM_NAME = "tracklab.artifact_name"
-RM_TYPE = "tracklab.artifact_type"
-RM_LATEST = "tracklab.latest"
-RM_ALIAS_PREFIX = "tracklab.alias."
-RM_PORTFOLIO = "tracklab.portfolio"
-RM_DEFAULT_TTL = "tracklab.default_ttl"  # seconds: the TTL of versions logged with ArtifactTTL.INHERIT
-# Model-version tags.
-MV_DIGEST = "tracklab.digest"
-MV_INFO = "tracklab.info"  # JSON: model_id, location, size, file_count, objects (remote blob root)
-MV_TTL = "tracklab.ttl"  # seconds
-MV_TTL_INHERITED = "tracklab.ttl_inherited"  # "true" when the TTL came from the collection default
-MV_EXPIRES = "tracklab.expires_at"  # ISO 8601 UTC: creation time + TTL
-MV_METADATA = "tracklab.metadata"
-MV_TAGS = "tracklab.tags"
-MV_LINKED_FROM = "tracklab.linked_from"
-MV_USED_BY_PREFIX = "tracklab.used_by."
 _ISO = "%Y-%m-%dT%H:%M:%S.%fZ"
 
 
@@ -82,7 +86,7 @@ class Registry:
 
     def __init__(self, tracking_uri: str) -> None:
         self.tracking_uri = tracking_uri
-        self.client = _store.client(tracking_uri)
+        self.client = _locate.client(tracking_uri)
 
     # -- collections -----------------------------------------------------------------------
     def _candidates(self, project: str | None, name: str, registry: bool) -> list[str]:
@@ -167,15 +171,15 @@ class Registry:
         if objects:
             info["objects"] = objects
         tags = {**tags, MV_INFO: json.dumps(info)}
-        source = f"models:/{model.model_id}" if _store.is_remote(self.tracking_uri) else model.artifact_location
+        source = f"models:/{model.model_id}" if is_remote(self.tracking_uri) else model.artifact_location
         mv = self.client.create_model_version(rm.name, source=source, run_id=run_id, tags=tags,
                                               description=description, model_id=model.model_id,
                                               await_creation_for=0)
-        links = json.loads(model.tags.get("mlflow.modelVersions") or "[]")
+        links = json.loads(model.tags.get(LM_MODEL_VERSIONS) or "[]")
         links.append({"name": rm.name, "version": int(mv.version)})
-        model_tags = {"mlflow.modelVersions": json.dumps(links)}
+        model_tags = {LM_MODEL_VERSIONS: json.dumps(links)}
         if MV_LINKED_FROM not in tags:
-            model_tags.update({"tracklab.collection": rm.name, "tracklab.version": f"v{int(mv.version) - 1}"})
+            model_tags.update({LM_COLLECTION: rm.name, LM_VERSION: f"v{int(mv.version) - 1}"})
         self.client.set_logged_model_tags(model.model_id, model_tags)
         return mv
 
@@ -310,7 +314,7 @@ class Registry:
         except MlflowException:
             return []
         out = []
-        for link in json.loads(model.tags.get("mlflow.modelVersions") or "[]"):
+        for link in json.loads(model.tags.get(LM_MODEL_VERSIONS) or "[]"):
             try:
                 self.client.get_model_version(link["name"], str(link["version"]))
             except MlflowException:

@@ -17,10 +17,11 @@ import time
 import uuid
 from typing import Any, Iterator
 
-from tracklab.artifacts import _store
+from tracklab.artifacts import _locate
+from tracklab.backend.mapping import RM_LOCK_OWNER
 
 LOCK_PREFIX = "tracklab-lock~"
-OWNER_TAG = "tracklab.lock_owner"
+OWNER_TAG = RM_LOCK_OWNER
 STALE_SECONDS = 120.0
 _MAX_POLL = 0.5
 
@@ -32,7 +33,7 @@ def lock_name(project: str, name: str) -> str:
 @contextlib.contextmanager
 def collection_lock(tracking_uri: str, project: str, name: str) -> Iterator[None]:
     """Hold the server-side lock of collection `project/name` for the duration of the block."""
-    client = _store.client(tracking_uri)
+    client = _locate.client(tracking_uri)
     lock = lock_name(project, name)
     owner = f"{socket.gethostname()}:{os.getpid()}:{uuid.uuid4().hex}"
     _acquire(client, lock, owner)

@@ -420,16 +420,16 @@ class Artifact(_Building, _Reading):
 
     def logged_by(self) -> Any:
         """The run that logged this version (a `tracklab.Api` Run), or None."""
-        from tracklab.artifacts import _store
+        from tracklab.artifacts import _locate
 
         stored = self._logged("logged_by")
-        return _store.public_run(self._tracking_uri, stored.run_id) if stored.run_id else None
+        return _locate.api_run(self._tracking_uri, stored.run_id) if stored.run_id else None
 
     def used_by(self) -> list[Any]:
         """The runs that used this version (read fresh from the store)."""
-        from tracklab.artifacts import _store
+        from tracklab.artifacts import _locate
 
-        runs = (_store.public_run(self._tracking_uri, run_id) for run_id in self._refreshed("used_by").used_by)
+        runs = (_locate.api_run(self._tracking_uri, run_id) for run_id in self._refreshed("used_by").used_by)
         return [r for r in runs if r is not None]
 
     def json_encode(self) -> dict[str, Any]:

@@ -46,3 +46,22 @@ def artifact_root_for(uri: str, root: str | None = None) -> str:
 def runs_dir(root: str | None = None) -> str:
     """Where run folders (run log, files) live."""
     return os.path.join(tracklab_dir(root), "runs")
+
+
+def is_remote(uri: str) -> bool:
+    """Whether a tracking URI is an MLflow server (which picks artifact locations itself)."""
+    return uri.startswith(("http://", "https://", "databricks"))
+
+
+def local_path(uri: str | None) -> str | None:
+    """The local path of a `file://` URI or an absolute path, else None (a remote location).
+
+    `file://` URIs are URL-decoded (MLflow writes `file:///a%20b` for `/a b`); a plain path is
+    taken as it is (TrackLab's own experiment locations)."""
+    if not uri:
+        return None
+    if uri.startswith("file://"):
+        from urllib.parse import unquote, urlparse
+
+        return unquote(urlparse(uri).path)
+    return uri if os.path.isabs(uri) else None

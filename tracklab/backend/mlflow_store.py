@@ -3,7 +3,6 @@ batch calls), and SQLite stores at a schema revision the bulk writer does not kn
 
 from __future__ import annotations
 
-import os
 from typing import Any
 
 from tracklab.backend import mapping
@@ -13,31 +12,18 @@ from tracklab.backend.store import Batch, log_artifact_as
 class MlflowClientStore:
     """The portable store: every write is an MLflow client call."""
 
-    def __init__(self, tracking_uri: str, artifact_root: str) -> None:
-        from mlflow.tracking import MlflowClient
+    def __init__(self, tracking_uri: str, artifact_root: str, tracklab_root: str | None = None) -> None:
+        from tracklab.backend import mlflow_client
 
         self.tracking_uri = tracking_uri
         self.artifact_root = artifact_root
-        self.client = MlflowClient(tracking_uri=tracking_uri)
-        self._remote = tracking_uri.startswith(("http://", "https://"))
+        self.tracklab_root = tracklab_root
+        self.client = mlflow_client.client(tracking_uri)
 
     def _experiment_id(self, name: str) -> str:
-        from mlflow.exceptions import MlflowException
+        from tracklab.backend import mlflow_client
 
-        experiment = self.client.get_experiment_by_name(name)
-        if experiment is not None:
-            if experiment.lifecycle_stage != "active":
-                self.client.restore_experiment(experiment.experiment_id)
-            return experiment.experiment_id
-        # A server picks its own artifact location; a direct database store gets one in our root.
-        location = None if self._remote else os.path.join(self.artifact_root, mapping.experiment_slug(name))
-        try:
-            return self.client.create_experiment(name, artifact_location=location)
-        except MlflowException:  # another writer created it first
-            experiment = self.client.get_experiment_by_name(name)
-            if experiment is None:
-                raise
-            return experiment.experiment_id
+        return mlflow_client.ensure_experiment(self.client, self.tracking_uri, name, self.tracklab_root)
 
     def ensure_run(self, header: dict[str, Any], known_run_id: str | None) -> str:
         from mlflow.entities import RunStatus

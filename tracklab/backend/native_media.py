@@ -21,9 +21,6 @@ import uuid
 from typing import Any, Callable, Iterable
 
 from tracklab.sdk.lib.hashutil import sha256_file
-
-LOGGED_IMAGES_TAG = "mlflow.loggedImages"
-LOGGED_ARTIFACTS_TAG = "mlflow.loggedArtifacts"  # tables MLflow's UI can show ("View as table")
 _THUMBNAIL = 256
 _KEY_BAD = re.compile(r"[^a-zA-Z0-9_\-./ ]")
 _WRITE_ONCE = ("media/", "images/")  # artifact folders whose files are never rewritten

@@ -1,8 +1,9 @@
-"""What the writer needs from a store, and picking one for a tracking URI.
+"""What the writer needs from a store (the write side; `backend/reader.py` is the read side).
 
 Two implementations: `SqliteStore` writes rows in bulk straight into MLflow's schema (local
 SQLite at a checked revision), `MlflowClientStore` goes through MLflow's client (PostgreSQL,
-`http://` servers, unknown schema revisions). Both take the same batches.
+`http://` servers, unknown schema revisions). Both take the same batches. `backend/factory.py`
+picks one for a tracking URI; a store for another database is one more class with these methods.
 """
 
 from __future__ import annotations
@@ -61,32 +62,6 @@ class Store(Protocol):
 
     def close(self) -> None:
         """Release connections."""
-
-
-def open_store(tracking_uri: str, tracklab_root: str | None = None) -> Store:
-    """The store for a tracking URI (creating a local SQLite store safely if needed)."""
-    from tracklab.backend import location
-
-    db_path = location.sqlite_path(tracking_uri)
-    if db_path is not None:
-        from tracklab.backend import store_setup
-
-        artifact_root = location.artifact_root_for(tracking_uri, tracklab_root)
-        revision = store_setup.ensure_sqlite_store(db_path, artifact_root)
-        if revision in store_setup.KNOWN_REVISIONS:
-            from tracklab.backend.sqlite_store import SqliteStore
-
-            return SqliteStore(db_path, artifact_root)
-    artifact_root = location.artifact_root_for(tracking_uri, tracklab_root)
-    from tracklab.backend import postgres_store, server_store
-
-    if postgres_store.is_postgres_uri(tracking_uri):
-        return postgres_store.open_postgres(tracking_uri, artifact_root)
-    if tracking_uri.startswith(("http://", "https://")):
-        return server_store.ServerStore(tracking_uri, artifact_root)
-    from tracklab.backend.mlflow_store import MlflowClientStore
-
-    return MlflowClientStore(tracking_uri, artifact_root)
 
 
 def log_artifact_as(log_artifact: Any, artifact_path: str, local_path: str) -> None:

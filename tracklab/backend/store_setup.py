@@ -32,14 +32,21 @@ def schema_revision(db_path: str) -> str | None:
     if not os.path.exists(db_path):
         return None
     try:
-        conn = sqlite3.connect(db_path, timeout=30)
-        try:
-            row = conn.execute("SELECT version_num FROM alembic_version").fetchone()
-        finally:
-            conn.close()
+        with contextlib.closing(sqlite3.connect(db_path, timeout=30)) as conn:
+            return revision_of(conn)
     except sqlite3.Error:
         return None
+
+
+def revision_of(conn: sqlite3.Connection) -> str | None:
+    """The alembic revision of an open MLflow database (raises sqlite3.Error when it has none)."""
+    row = conn.execute("SELECT version_num FROM alembic_version").fetchone()
     return row[0] if row else None
+
+
+def is_known(revision: str | None) -> bool:
+    """Whether TrackLab's SQL (the SQLite reader and writer) was checked against this schema revision."""
+    return revision in KNOWN_REVISIONS
 
 
 def ensure_sqlite_store(db_path: str, artifact_root: str) -> str:

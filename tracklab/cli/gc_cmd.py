@@ -64,14 +64,6 @@ def _size(path: str) -> int:
     return total
 
 
-def _local_dir(uri: str) -> str | None:
-    if uri.startswith("file://"):
-        from urllib.parse import unquote, urlparse
-
-        return unquote(urlparse(uri).path)
-    return uri if os.path.isabs(uri) else None
-
-
 def _all_runs(client: Any) -> Iterator[Any]:
     """Every run of every experiment, deleted ones included."""
     from mlflow.entities import ViewType
@@ -89,7 +81,7 @@ def _all_runs(client: Any) -> Iterator[Any]:
 
 
 def _deleted_runs_garbage(client: Any, uri: str) -> list[Garbage]:
-    from tracklab.backend import mapping
+    from tracklab.backend import location, mapping
     from tracklab.backend.run_folder import iter_run_folders
 
     found: list[Garbage] = []
@@ -104,7 +96,7 @@ def _deleted_runs_garbage(client: Any, uri: str) -> list[Garbage]:
     names = {e.experiment_id: e.name for e in client.search_experiments(view_type=ViewType.ALL, max_results=50000)}
     for run_id, run in deleted.items():
         label = f"{names.get(run.info.experiment_id, '?')}/{run.data.tags.get(mapping.TAG_RUN_ID, run_id)}"
-        folder = _local_dir(run.info.artifact_uri)
+        folder = location.local_path(run.info.artifact_uri)
         if folder and os.path.isdir(folder):
             found.append(Garbage("run files", folder, _size(folder), f"deleted run {label}"))
     for folder in iter_run_folders():
@@ -209,9 +201,7 @@ def gc(dry_run: bool, yes: bool) -> None:
 
     MLflow keeps the rows of deleted runs; `mlflow gc` purges those.
     """
-    from mlflow.tracking import MlflowClient
-
-    from tracklab.backend import location
+    from tracklab.backend import location, mlflow_client
 
     uri = location.resolve_tracking_uri()
     db = location.sqlite_path(uri)
@@ -220,7 +210,7 @@ def gc(dry_run: bool, yes: bool) -> None:
                                    "`mlflow gc` where that store's files live")
     if not os.path.exists(db):
         raise click.ClickException(f"there is no TrackLab store at {db} (set TRACKLAB_DIR to the store you mean)")
-    garbage = _expired_artifacts(uri) + _deleted_runs_garbage(MlflowClient(tracking_uri=uri), uri)
+    garbage = _expired_artifacts(uri) + _deleted_runs_garbage(mlflow_client.client(uri), uri)
     blobs, recent = _unreferenced_blobs(uri)
     garbage += blobs
     total = sum(g.size for g in garbage)

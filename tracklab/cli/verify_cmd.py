@@ -71,9 +71,9 @@ def _check_server(uri: str) -> Check:
         return Check("store", status == 200, f"{uri} answers /health with HTTP {status}",
                      "" if status == 200 else todo)
     try:
-        from mlflow.tracking import MlflowClient
+        from tracklab.backend.factory import open_reader
 
-        MlflowClient(tracking_uri=uri).search_experiments(max_results=1)
+        open_reader(uri).client.search_experiments(max_results=1)
     except Exception as exc:  # any backend's failure: report it, do not crash the other checks
         return Check("store", False, f"{uri} cannot be read ({type(exc).__name__}: {exc})", todo)
     return Check("store", True, f"{uri} answers")

@@ -114,21 +114,10 @@ def _read_prior(folder: RunFolder) -> dict[str, Any]:
 
 
 def _experiment_id(settings: Settings) -> str | None:
-    """The MLflow experiment id of the project, read from a local SQLite store if it has one."""
-    path = location.sqlite_path(settings.tracking_uri)
-    if not path or not os.path.exists(path):
-        return None
-    import sqlite3
+    """The MLflow experiment id of the project, when the store can tell cheaply (for links)."""
+    from tracklab.backend.factory import open_reader
 
-    try:
-        conn = sqlite3.connect(f"file:{path}?mode=ro", uri=True, timeout=0.05)
-        try:
-            row = conn.execute("SELECT experiment_id FROM experiments WHERE name = ?", (settings.project,)).fetchone()
-        finally:
-            conn.close()
-    except sqlite3.Error:
-        return None
-    return str(row[0]) if row else None
+    return open_reader(settings.tracking_uri).known_experiment_id(settings.project)
 
 
 def init(

@@ -29,9 +29,15 @@ def restore(name: str, run_path: str | None = None, replace: bool = False, root:
         return open(path)
     if disabled:
         return None
-    from tracklab.apis.public import Api
+    from tracklab.backend import location, mapping
+    from tracklab.backend.factory import open_reader
+    from tracklab.errors import CommError
 
-    files = Api().run(run_path).files([name])
-    if not files:
+    _, project, run_id = mapping.split_run_path(run_path)
+    reader = open_reader(location.resolve_tracking_uri(), must_exist=True)
+    stored = reader.find_run(project, run_id)
+    if stored is None:
+        raise CommError(f"Could not find run {run_path!r} in {reader.tracking_uri}")
+    if not any(info.path == name for info in reader.list_artifacts(stored)):
         return None
-    return files[0].download(root=root, replace=True)
+    return open(reader.download_artifact(stored, name, root))

@@ -28,7 +28,7 @@ def sweep(sweep: Mapping[str, Any] | Callable[[], Mapping[str, Any]], entity: st
     `prior_runs` are ids of runs of the project to count as trials already made (their config
     and metric feed the search; a grid skips their points).
     """
-    from tracklab.sweeps import _command, _mlflow, _term
+    from tracklab.sweeps import _command, _parent_run, _term
     from tracklab.sweeps._prior import add_prior_runs
     from tracklab.sweeps._state import SweepHandle
 
@@ -45,7 +45,7 @@ def sweep(sweep: Mapping[str, Any] | Callable[[], Mapping[str, Any]], entity: st
     for macro in _command.unknown_macros(spec.command):
         _term.warn(f"sweep config: command macro {macro} is unknown and expands to nothing")
     handle = SweepHandle.create(config, spec, project, entity)
-    parent = _mlflow.create_parent_run(handle.id, project, entity, spec.name, spec.description, config)
+    parent = _parent_run.create_parent_run(handle.id, project, entity, spec.name, spec.description, config)
     handle.save_record(parent_run_id=parent)
     skip = add_prior_runs(handle, prior_runs or ())
     if spec.method == "grid":

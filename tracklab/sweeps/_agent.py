@@ -19,7 +19,7 @@ import time
 import traceback
 from typing import Any, Callable, Mapping
 
-from tracklab.sweeps import _command, _mlflow, _term
+from tracklab.sweeps import _command, _parent_run, _term
 from tracklab.sweeps._state import CANCELED, HEARTBEAT_SECONDS, WAIT, Claim, SweepHandle
 from tracklab.sweeps._watch import RunLogWatcher
 
@@ -347,7 +347,7 @@ class Agent:
             monitor.finish()
         pruned = monitor.pruned and result.run_state == "killed"
         state = handle.finish(claim, result.run_state, pruned, watcher.objective(handle.spec.goal), watcher.started)
-        _mlflow.adopt_run(watcher.header.get("mlflow_run_id"), handle.parent_run_id)
+        _parent_run.adopt_run(watcher.header.get("mlflow_run_id"), handle.parent_run_id)
         self.trials.append((claim.run_id, state.name))
         _term.log(f"Agent Finished Run: {claim.run_id} ({state.name.lower()})")
         return result

@@ -7,7 +7,7 @@ from typing import Sequence
 import optuna
 
 from tracklab.errors import CommError, UsageError
-from tracklab.sweeps import _mlflow, _term
+from tracklab.sweeps import _parent_run, _term
 from tracklab.sweeps._state import MISSING, SweepHandle, lookup
 from tracklab.sweeps._watch import summary_value
 
@@ -26,7 +26,7 @@ def add_prior_runs(handle: SweepHandle, run_ids: Sequence[str]) -> set[str]:
             run = api.run(f"{handle.project}/{run_id}")
         except (CommError, UsageError) as exc:
             raise UsageError(f"prior run {run_id!r}: not found in project {handle.project!r} ({exc})") from exc
-        _mlflow.adopt_run(run.mlflow_run_id, handle.parent_run_id, sweep_id=handle.id)
+        _parent_run.adopt_run(run.mlflow_run_id, handle.parent_run_id, sweep_id=handle.id)
         config = dict(run.config)
         key = handle.config_key(config)
         if key is not None:

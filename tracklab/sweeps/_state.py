@@ -21,7 +21,7 @@ from optuna.trial import FrozenTrial, TrialState
 
 from tracklab.backend import liveness
 from tracklab.errors import UsageError
-from tracklab.sweeps import _mlflow, _optuna, _storage, _term
+from tracklab.sweeps import _optuna, _parent_run, _storage, _term
 from tracklab.sweeps._schema import SweepSpec, grid_size, parse
 
 RUNNING, PAUSED, FINISHED, CANCELED = "RUNNING", "PAUSED", "FINISHED", "CANCELED"
@@ -220,7 +220,7 @@ class SweepHandle:
         self.study.set_user_attr(_ATTR_STATE, state)
         self.study.set_user_attr(_ATTR_REASON, reason)
         if state in (FINISHED, CANCELED):
-            _mlflow.end_parent_run(self.parent_run_id, state)
+            _parent_run.end_parent_run(self.parent_run_id, state)
 
     def effective_state(self) -> str:
         """The stored state, or FINISHED once a grid is exhausted or run_cap is met and nothing runs."""

@@ -7,7 +7,6 @@ stopped and never duplicates rows.
 
 from __future__ import annotations
 
-import json
 import time
 
 from tracklab.backend import mapping, native_media, runlog
@@ -17,7 +16,7 @@ from tracklab.backend.points import HistoryPoints
 from tracklab.backend.run_folder import RunFolder
 from tracklab.backend.store import Batch
 from tracklab.backend.writer._store_calls import StoreCalls
-from tracklab.backend.writer._translate import RecordTranslator, keymap_tags
+from tracklab.backend.writer._translate import RecordTranslator
 from tracklab.backend.writer._uploads import RunUploads
 
 # ~3,800 rows of 10 scalars: the parsed rows, their text and SQLite's parse of it are the
@@ -100,7 +99,7 @@ class RunWriter:
         if batch is None:
             return len(records)
         if t.keymap_dirty:
-            batch.tags.update(keymap_tags(t.keymap))
+            batch.tags.update(mapping.keymap_tags(t.keymap))
             t.keymap_dirty = False
         self.drain(give_up_at)
         if batch and self.run_id is not None:
@@ -170,11 +169,11 @@ class RunWriter:
         run_id = self.run_id
         tags = {mapping.TAG_STATE: state}
         if t.tables:
-            tags[native_media.LOGGED_ARTIFACTS_TAG] = mapping.tag_value(native_media.logged_tables_tag(t.tables))
+            tags[mapping.TAG_LOGGED_ARTIFACTS] = mapping.tag_value(native_media.logged_tables_tag(t.tables))
         if t.metrics_defs:
-            tags["tracklab.metrics"] = json.dumps(list(t.metrics_defs.values()))
+            tags.update(mapping.metric_defs_tag(t.metrics_defs.values()))
         if t.object_keys:
-            tags[mapping.TAG_OBJECT_KEYS] = json.dumps(sorted(t.object_keys))
+            tags.update(mapping.object_keys_tag(t.object_keys))
         columns = t.columns.close()
         if columns is not None:
             self.store.retry("uploading the history columns",

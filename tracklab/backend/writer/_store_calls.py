@@ -12,7 +12,8 @@ import time
 from typing import Callable, TypeVar
 
 from tracklab.backend.liveness import process_alive
-from tracklab.backend.store import Store, open_store
+from tracklab.backend.factory import open_store
+from tracklab.backend.store import Store
 
 logger = logging.getLogger("tracklab.writer")
 

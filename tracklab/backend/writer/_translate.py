@@ -8,7 +8,6 @@ history-objects file and the parquet copy of the history.
 from __future__ import annotations
 
 import itertools
-import json
 import operator
 import os
 from typing import Any
@@ -234,18 +233,12 @@ class RecordTranslator:
 
     def _update(self, changes: dict[str, Any], batch: Batch | None) -> None:
         if self.header is not None:
-            self.header.update({k: v for k, v in changes.items() if k in ("name", "notes", "tags", "git_commit")})
+            self.header.update({k: v for k, v in changes.items() if k in mapping.UPDATABLE})
         if batch is None:
             return
         if changes.get("name"):
             batch.run_name = changes["name"]
-            batch.tags[mapping.TAG_RUN_NAME] = changes["name"]
-        if "notes" in changes:
-            batch.tags[mapping.TAG_NOTE] = changes["notes"] or ""
-        if "tags" in changes:
-            batch.tags.update(mapping.user_tag_tags(changes["tags"]))
-        if changes.get("git_commit"):
-            batch.tags[mapping.TAG_GIT_COMMIT] = changes["git_commit"]
+        batch.tags.update(mapping.update_tags(changes))
 
     def close(self) -> None:
         self._objects.close()
@@ -254,15 +247,3 @@ class RecordTranslator:
     def objects_path(self) -> str:
         self._objects.flush()
         return self._objects_path
-
-
-
-def keymap_tags(keymap: dict[str, str]) -> dict[str, str]:
-    """The key map as one JSON tag, spilled over numbered tags past MLflow's tag length."""
-    text = json.dumps(keymap, ensure_ascii=False)
-    limit = mapping.MAX_TAG_VALUE_LENGTH
-    parts = [text[i:i + limit] for i in range(0, len(text), limit)] or ["{}"]
-    tags = {mapping.TAG_KEYMAP: parts[0]}
-    for index, part in enumerate(parts[1:], start=1):
-        tags[f"{mapping.TAG_KEYMAP}.{index}"] = part
-    return tags

@@ -58,13 +58,9 @@ class RunUploads:
 
     def config(self, run_id: str, config: dict[str, Any], give_up_at: float | None) -> None:
         """`config.yaml` as wandb writes it."""
-        import yaml
-
-        data = {"wandb_version": 1}
-        data.update({k: {"value": v} for k, v in config.items()})
         path = os.path.join(self.folder.path, mapping.CONFIG_ARTIFACT)
         with open(path, "w") as handle:
-            yaml.safe_dump(data, handle, sort_keys=False, allow_unicode=True)
+            handle.write(mapping.config_yaml(config))
         self._put("uploading config.yaml", run_id, mapping.CONFIG_ARTIFACT, path, give_up_at)
 
     def native_images(self, run_id: str, files_dir: str, images: list[tuple[str, int, int, list[str]]],
@@ -79,7 +75,7 @@ class RunUploads:
             written += native_media.write_images(run_id, key, step, ts_ms, files_dir, paths, put)
         if written and not self._images_tagged:
             self.store.retry("tagging images", lambda: self.store.get().write(
-                run_id, Batch(tags={native_media.LOGGED_IMAGES_TAG: "True"})), give_up_at)
+                run_id, Batch(tags={mapping.TAG_LOGGED_IMAGES: "True"})), give_up_at)
             self._images_tagged = True
 
     def staged_artifacts(self) -> None:

@@ -16,7 +16,6 @@ from __future__ import annotations
 
 import json
 import os
-from types import SimpleNamespace
 from typing import Any, Callable
 
 from tracklab.errors import Error
@@ -99,7 +98,7 @@ def _fetcher(run: Any, root: str | None) -> Callable[[str], str]:
     """`fetch(relative path) -> local path` for the files of `run`."""
     if isinstance(run, (str, os.PathLike)):
         return _local(os.fspath(run))
-    if getattr(run, "_mlflow", None) is not None:  # a public API run: files are its MLflow artifacts
+    if getattr(run, "mlflow_run", None) is not None:  # a public API run: files are its MLflow artifacts
         return _downloaded(run, root)
     files_dir = getattr(run, "dir", None)
     if isinstance(files_dir, str):
@@ -118,8 +117,6 @@ def _local(files_dir: str) -> Callable[[str], str]:
 
 
 def _downloaded(run: Any, root: str | None) -> Callable[[str], str]:
-    from tracklab.apis.public import File
-
     from .base_types.media import _media_tmp_dir
 
     root = root or os.path.join(_media_tmp_dir(), "read-back", str(getattr(run, "id", "run")))
@@ -128,7 +125,7 @@ def _downloaded(run: Any, root: str | None) -> Callable[[str], str]:
         local = os.path.join(root, path)
         if not os.path.isfile(local):
             try:
-                File(run, SimpleNamespace(path=path, file_size=None)).download(root, exist_ok=True).close()
+                run.api.reader.download_artifact(run.mlflow_run, path, root)
             except Exception as e:  # MLflow raises its own exception types for a missing artifact
                 raise Error(f"from_descriptor: run {getattr(run, 'id', run)} has no file {path!r} ({e})") from e
         return local

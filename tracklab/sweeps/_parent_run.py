@@ -14,9 +14,6 @@ from tracklab.backend.store import Batch
 
 logger = logging.getLogger("tracklab")
 
-TAG_KIND = mapping.TAG_KIND          # "sweep" on a sweep's parent run
-TAG_SWEEP = "tracklab.sweep"          # the sweep id, on the parent run
-TAG_PARENT = mapping.TAG_PARENT_RUN   # MLflow's nesting tag, on each trial run
 _END_STATUS = {"FINISHED": "FINISHED", "CANCELED": "KILLED"}
 
 
@@ -34,8 +31,8 @@ def _offline() -> bool:
 
 
 @functools.lru_cache(maxsize=4)
-def _store(uri: str) -> Any:
-    from tracklab.backend.store import open_store
+def _write_store(uri: str) -> Any:
+    from tracklab.backend.factory import open_store
 
     return open_store(uri)
 
@@ -50,17 +47,17 @@ def create_parent_run(sweep_id: str, project: str, entity: str | None, name: str
     try:
         import yaml
 
-        store = _store(_tracking_uri())
+        store = _write_store(_tracking_uri())
         run_id = store.ensure_run(header, None)
-        store.write(run_id, Batch(tags={TAG_KIND: "sweep", TAG_SWEEP: sweep_id}))
+        store.write(run_id, Batch(tags=mapping.sweep_parent_tags(sweep_id)))
         import os
         import tempfile
 
         with tempfile.TemporaryDirectory() as tmp:
-            path = os.path.join(tmp, "sweep.yaml")
+            path = os.path.join(tmp, mapping.SWEEP_CONFIG_ARTIFACT)
             with open(path, "w") as handle:
                 yaml.safe_dump(dict(config), handle, sort_keys=False)
-            store.put_artifact(run_id, "sweep.yaml", path)
+            store.put_artifact(run_id, mapping.SWEEP_CONFIG_ARTIFACT, path)
         return run_id
     except Exception as exc:  # the sweep works without its MLflow parent
         logger.warning("tracklab: could not create the MLflow parent run of sweep %s: %s", sweep_id, exc)
@@ -73,7 +70,7 @@ def end_parent_run(run_id: str | None, state: str) -> None:
     if not run_id or status is None or _offline():
         return
     try:
-        store = _store(_tracking_uri())
+        store = _write_store(_tracking_uri())
         store.write(run_id, Batch(tags={mapping.TAG_STATE: state.lower()}))
         store.end_run(run_id, status, int(time.time() * 1000))
     except Exception as exc:
@@ -84,13 +81,13 @@ def adopt_run(mlflow_run_id: str | None, parent_run_id: str | None, sweep_id: st
     """Nest a run under the sweep's parent run (and tag it with the sweep id, for prior runs)."""
     tags = {}
     if parent_run_id and mlflow_run_id != parent_run_id:
-        tags[TAG_PARENT] = parent_run_id
+        tags[mapping.TAG_PARENT_RUN] = parent_run_id
     if sweep_id:
         tags[mapping.TAG_SWEEP_ID] = sweep_id
     if not mlflow_run_id or not tags or _offline():
         return False
     try:
-        _store(_tracking_uri()).write(mlflow_run_id, Batch(tags=tags))
+        _write_store(_tracking_uri()).write(mlflow_run_id, Batch(tags=tags))
         return True
     except Exception as exc:  # the run is not in the store (yet): leave it
         logger.debug("tracklab: could not tag run %s: %s", mlflow_run_id, exc)

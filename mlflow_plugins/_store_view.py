@@ -1,6 +1,6 @@
 """What the panels read from the store: projects, runs, their keys and their logged objects.
 
-Entities come from `tracklab.Api()` (which reads MLflow); per-run files that are read often
+Entities come from `tracklab.Api()` and its store reader (`tracklab.backend.reader`); per-run files that are read often
 (the history-objects index) are cached by the file's signature so a live run is re-read only
 when its writer uploads a new copy.
 """
@@ -8,14 +8,13 @@ when its writer uploads a new copy.
 from __future__ import annotations
 
 import fnmatch
-import json
 import os
 import threading
 from collections import OrderedDict
 from collections.abc import Callable
 from typing import Any
 
-from tracklab.apis.public import Api, Run
+from tracklab.apis.public import Api, Run, stored_run
 from tracklab.backend import mapping
 
 SYSTEM_PREFIX = "system/"
@@ -44,29 +43,9 @@ class LruCache:
         return value
 
 
-def mlflow_of(run: Run) -> Any:
-    """The MLflow run behind a `tracklab.Api` run (the one place that reaches for it)."""
-    return run._mlflow
-
-
-def keymap(run: Run) -> dict[str, str]:
-    """{MLflow key: original wandb key} for the keys the writer had to escape."""
-    tags = mlflow_of(run).data.tags
-    parts = sorted((k for k in tags if k == mapping.TAG_KEYMAP or k.startswith(mapping.TAG_KEYMAP + ".")),
-                   key=lambda k: int(k.rsplit(".", 1)[1]) if k[len(mapping.TAG_KEYMAP):].startswith(".") else 0)
-    text = "".join(tags[k] for k in parts)
-    try:
-        return json.loads(text) if text else {}
-    except ValueError:
-        return {}
-
-
 def metric_defs(run: Run) -> list[dict[str, Any]]:
     """The run's `define_metric` definitions (name may be a glob, e.g. `val/*`)."""
-    try:
-        return json.loads(mlflow_of(run).data.tags.get("tracklab.metrics", "[]"))
-    except ValueError:
-        return []
+    return mapping.metric_defs_from_tags(run.mlflow_run.data.tags)
 
 
 def step_metric_for(key: str, defs: list[dict[str, Any]]) -> str | None:
@@ -87,19 +66,18 @@ class StoreView:
     def __init__(self, tracking_uri: str) -> None:
         self.tracking_uri = tracking_uri
         self.api = Api(tracking_uri=tracking_uri)
-        self.client = self.api._reader.client
-        self.reader = self.api._reader
+        self.reader = self.api.reader
         self._objects = LruCache(64)
 
     # -- entities ------------------------------------------------------------------------
     def projects(self) -> list[dict[str, Any]]:
         out = []
         for experiment in self.reader.experiments():
-            runs = self.client.search_runs([experiment.experiment_id], max_results=1000)
-            if experiment.name == "Default" and not runs:
+            count = self.reader.count_runs(experiment.experiment_id)
+            if experiment.name == "Default" and not count:
                 continue
             out.append({"name": experiment.name, "experiment_id": experiment.experiment_id,
-                        "runs": len(runs), "last_update": experiment.last_update_time})
+                        "runs": count, "last_update": experiment.last_update_time})
         return out
 
     def runs(self, project: str) -> list[Run]:
@@ -107,19 +85,17 @@ class StoreView:
 
     def run(self, run_uuid: str) -> Run:
         """A run by its MLflow run id (raises KeyError when there is none)."""
-        try:
-            mlflow_run = self.client.get_run(run_uuid)
-        except Exception as exc:
-            raise KeyError(run_uuid) from exc
-        experiment = self.client.get_experiment(mlflow_run.info.experiment_id)
-        return Run(self.api, mlflow_run, experiment.name)
+        found = stored_run(self.api, run_uuid)
+        if found is None:
+            raise KeyError(run_uuid)
+        return found
 
     # -- a run's keys --------------------------------------------------------------------
     def describe(self, run: Run) -> dict[str, Any]:
         """What the workspace needs to list a run and chart its metrics."""
-        names = keymap(run)
+        names = run.keymap
         metrics, system = {}, []
-        entity = mlflow_of(run)
+        entity = run.mlflow_run
         for key in entity.data.metrics:
             if key.startswith(SYSTEM_PREFIX):
                 system.append(key)
@@ -138,12 +114,9 @@ class StoreView:
         }
 
     def object_keys(self, run: Run) -> list[str]:
-        tagged = mlflow_of(run).data.tags.get(mapping.TAG_OBJECT_KEYS)
-        if tagged:
-            try:
-                return sorted(json.loads(tagged))
-            except ValueError:
-                pass
+        tagged = mapping.object_keys_from_tags(run.mlflow_run.data.tags)
+        if tagged is not None:
+            return tagged
         keys: set[str] = set()
         for row in self.objects(run):
             keys.update(k for k in row if not k.startswith("_"))
@@ -154,23 +127,20 @@ class StoreView:
         """The run's history-objects rows (media descriptors, strings, ...), cached."""
         signature = self._objects_signature(run)
         key = (run.mlflow_run_id, signature)
-        return self._objects.get_or_make(key, lambda: self.reader.history_objects(mlflow_of(run)))
+        return self._objects.get_or_make(key, lambda: self.reader.history_objects(run.mlflow_run))
 
     def read_file(self, run: Run, path: str) -> bytes | None:
         """One of the run's files (`path` already checked by `_files.clean_relative`)."""
-        return self.reader.read_artifact(mlflow_of(run), path)
+        return self.reader.read_artifact(run.mlflow_run, path)
 
-    @staticmethod
-    def local_artifact_dir(run: Run) -> str | None:
+    def local_artifact_dir(self, run: Run) -> str | None:
         """The run's artifact folder when it is on this machine, else None."""
-        uri = mlflow_of(run).info.artifact_uri or ""
-        path = uri.removeprefix("file://")
-        return path if os.path.isabs(path) else None
+        return self.reader.artifact_dir(run.mlflow_run)
 
     def _objects_signature(self, run: Run) -> Any:
         root = self.local_artifact_dir(run)
         if root is None:
-            return mlflow_of(run).info.end_time  # remote artifact stores: re-read until the run ends
+            return run.mlflow_run.info.end_time  # remote artifact stores: re-read until the run ends
         try:
             stat = os.stat(os.path.join(root, mapping.OBJECTS_ARTIFACT))
         except OSError:
