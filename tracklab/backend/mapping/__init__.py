@@ -36,6 +36,7 @@ from tracklab.backend.mapping.keys import (
 )
 from tracklab.backend.mapping.names import *  # noqa: F403 - the names are this package's vocabulary
 from tracklab.backend.mapping.runs import (
+    UPDATABLE,
     experiment_slug,
     is_sweep_parent,
     metric_defs_from_tags,
@@ -53,6 +54,7 @@ from tracklab.backend.mapping.runs import (
 )
 
 __all__ = [
+    "UPDATABLE",
     "config_from_yaml", "config_yaml", "flatten_config", "param_value", "params_for_config",
     "metric_value", "needs_exact_copy",
     "escape_key", "is_valid_mlflow_key", "keymap_from_tags", "keymap_tags", "tag_value",
