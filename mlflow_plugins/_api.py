@@ -19,8 +19,8 @@ from mlflow_plugins import _artifacts, _files, _sweeps
 from mlflow_plugins._store_view import LruCache, StoreView, metric_defs, step_metric_for
 from tracklab.backend import mapping
 from tracklab.backend.series import Series
+from tracklab.backend.ui_registry import store_id
 from tracklab.errors import CommError
-from tracklab.ui.registry import store_id
 
 api = Blueprint("tracklab_api", __name__)
 

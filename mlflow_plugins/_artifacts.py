@@ -1,6 +1,6 @@
 """The artifact view's data: a project's collections, their versions (aliases, digests, sizes),
 one version's files and metadata, and its lineage (the run that logged it, the runs that used
-it), read through TrackLab's artifact API (`tracklab.artifacts.public_api`)."""
+it), read through TrackLab's artifact API (`tracklab.sdk.artifacts.api_artifacts`)."""
 
 from __future__ import annotations
 
@@ -27,10 +27,10 @@ def _version_summary(artifact: Any) -> dict[str, Any]:
 
 def collections(api: Api, project: str) -> list[dict[str, Any]]:
     """Every artifact collection of a project with its versions, newest last."""
-    from tracklab.artifacts import public_api
+    from tracklab.sdk.artifacts import api_artifacts
 
     out = []
-    for collection in public_api.artifact_collections(api, project):
+    for collection in api_artifacts.artifact_collections(api, project):
         rm = collection.registered_model_name
         out.append({"name": collection.name, "type": collection.type, "description": collection.description,
                     "aliases": collection.aliases, "registered_model": rm, "is_sequence": collection.is_sequence(),
@@ -40,9 +40,9 @@ def collections(api: Api, project: str) -> list[dict[str, Any]]:
 
 def version(api: Api, project: str, name: str, version_name: str) -> dict[str, Any]:
     """One version in full: metadata, files, lineage."""
-    from tracklab.artifacts import public_api
+    from tracklab.sdk.artifacts import api_artifacts
 
-    artifact = public_api.artifact(api, f"{project}/{name}:{version_name}")
+    artifact = api_artifacts.artifact(api, f"{project}/{name}:{version_name}")
     files = [{"path": e.path, "size": e.size, "digest": e.digest, "ref": e.ref}
              for e in sorted(artifact.manifest.entries.values(), key=lambda e: e.path)]
     return {**_version_summary(artifact), "name": artifact.name, "type": artifact.type,
@@ -53,11 +53,11 @@ def version(api: Api, project: str, name: str, version_name: str) -> dict[str, A
 
 def of_run(run: Any) -> dict[str, list[dict[str, Any]]]:
     """The versions a run logged and used."""
-    from tracklab.artifacts import public_api
+    from tracklab.sdk.artifacts import api_artifacts
 
     def ref(artifact: Any) -> dict[str, Any]:
         return {"name": artifact.name, "version": artifact.version, "type": artifact.type,
                 "project": artifact.project, "aliases": artifact.aliases}
 
-    return {"logged": [ref(a) for a in public_api.logged_artifacts(run)],
-            "used": [ref(a) for a in public_api.used_artifacts(run)]}
+    return {"logged": [ref(a) for a in api_artifacts.logged_artifacts(run)],
+            "used": [ref(a) for a in api_artifacts.used_artifacts(run)]}

@@ -124,9 +124,7 @@ class _SqliteWriter:
         from tracklab.backend.store import Batch
 
         with self._lock:
-            row = self.store._conn.execute(
-                "SELECT r.lifecycle_stage, t.value FROM runs r LEFT JOIN tags t ON t.run_uuid = r.run_uuid "
-                "AND t.key = ? WHERE r.run_uuid = ?", (bulk_wire.KEYS_TAG, batch.run_id)).fetchone()
+            row = self.store.run_tag(batch.run_id, bulk_wire.KEYS_TAG)
             _check_run(batch.run_id, row)
             if key in bulk_wire.seen_keys(row[1]):
                 return False

@@ -10,14 +10,13 @@ from __future__ import annotations
 import os
 from typing import Any
 
-TRACKING_URI_ENV = "TRACKLAB_UI_TRACKING_URI"
-
 
 def tracking_uri() -> str:
     """The backend store the server was started on."""
     from mlflow.server.constants import BACKEND_STORE_URI_ENV_VAR
 
     from tracklab.backend import location
+    from tracklab.backend.ui_registry import TRACKING_URI_ENV
 
     return (os.environ.get(BACKEND_STORE_URI_ENV_VAR) or os.environ.get(TRACKING_URI_ENV)
             or location.resolve_tracking_uri())

@@ -9,7 +9,7 @@ from __future__ import annotations
 import importlib
 from typing import Any
 
-from tracklab import errors
+from tracklab import _wiring, errors  # noqa: F401 - _wiring hands lower layers what they may not import
 from tracklab.errors import CommError, Error, UsageError
 from tracklab.sdk import _terminal
 from tracklab.sdk import wandb_setup as _setup
@@ -117,8 +117,8 @@ _LAZY = {
     "sweep": ("tracklab.sweeps", "sweep"),
     "agent": ("tracklab.sweeps", "agent"),
     "controller": ("tracklab.sweeps", "controller"),
-    "Artifact": ("tracklab.artifacts", "Artifact"),
-    "ArtifactTTL": ("tracklab.artifacts", "ArtifactTTL"),
+    "Artifact": ("tracklab.sdk.artifacts", "Artifact"),
+    "ArtifactTTL": ("tracklab.sdk.artifacts", "ArtifactTTL"),
     "enable_wandb_standin": ("tracklab.integration", "enable_wandb_standin"),
     "disable_wandb_standin": ("tracklab.integration", "disable_wandb_standin"),
     "integration": ("tracklab.integration", None),

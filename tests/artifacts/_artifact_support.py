@@ -38,6 +38,6 @@ def md5(data: bytes) -> str:
 
 def settle(run: Any) -> None:
     """Wait for the run's background artifact work (what Run.finish will do once hooked)."""
-    from tracklab.artifacts import run_api
+    from tracklab.sdk.artifacts import run_api
 
     run_api.finish_pending(run)

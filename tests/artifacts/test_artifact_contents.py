@@ -15,8 +15,9 @@ import pytest
 import tracklab
 from tests.artifacts._artifact_support import log_folder, read_tree, write_tree
 from tests.helpers import stored_run
-from tracklab.artifacts import _names, public_api
+from tracklab.backend.artifact_store import _names
 from tracklab.errors import CommError
+from tracklab.sdk.artifacts import api_artifacts
 
 
 @pytest.fixture
@@ -58,13 +59,13 @@ def test_new_file_and_references(tl_dir: Path, tmp_path: Path, http_folder) -> N
     config_ref.save(project="refs")
 
     api = tracklab.Api()
-    stored = public_api.artifact(api, "refs/mixed:latest")
+    stored = api_artifacts.artifact(api, "refs/mixed:latest")
     files = read_tree(stored.download(str(tmp_path / "dl")))
     assert files == {"notes.txt": b"written in place", "blob.bin": b"\x00\x01\x02", "train/a.txt": b"A",
                      "train/b.txt": b"B", "loose.txt": b"A", "remote.csv": b"r,1\n"}
     stored_files = {p.name for p in Path(tl_dir / "artifacts").rglob("*") if p.is_file()}
     assert "a.txt" not in stored_files and "remote.csv" not in stored_files  # references stay where they are
-    config = public_api.artifact(api, "refs/cfg:v0").download(str(tmp_path / "cfg"))
+    config = api_artifacts.artifact(api, "refs/cfg:v0").download(str(tmp_path / "cfg"))
     assert Path(config, "config.yaml").read_text().startswith("wandb_version: 1")
 
     (shared / "train/a.txt").write_bytes(b"changed")  # a checksummed reference notices, an unchecked one does not
@@ -88,7 +89,7 @@ def test_media_and_tables_round_trip(tl_dir: Path) -> None:
     run.log_artifact(art).wait()
     run.finish()
 
-    stored = public_api.artifact(tracklab.Api(), "media/preds_model.json:v0")
+    stored = api_artifacts.artifact(tracklab.Api(), "media/preds_model.json:v0")
     back = stored.get("preds")
     assert back.columns == ["id", "picture", "score"] and [row[0] for row in back.data] == [1, 2]
     assert [row[2] for row in back.data] == [0.5, 0.75]
@@ -103,7 +104,7 @@ def test_verify_checkout_and_corruption(tl_dir: Path, tmp_path: Path) -> None:
     run = tracklab.init(project="ver", id="verrun")
     logged = log_folder(run, "checked", data)
     run.finish()
-    stored = public_api.artifact(tracklab.Api(), "ver/checked:v0")
+    stored = api_artifacts.artifact(tracklab.Api(), "ver/checked:v0")
     root = Path(stored.download(str(tmp_path / "copy")))
     stored.verify(str(root))
     (root / "deep/b.txt").write_bytes(b"tampered")
@@ -115,7 +116,7 @@ def test_verify_checkout_and_corruption(tl_dir: Path, tmp_path: Path) -> None:
     stored.verify(str(root))
     # A file corrupted inside the store fails verify() with the entry's name.
     (Path(logged._stored.location) / "a.txt").write_bytes(b"bit rot")
-    fresh = Path(public_api.artifact(tracklab.Api(), "ver/checked:v0").download(str(tmp_path / "again")))
+    fresh = Path(api_artifacts.artifact(tracklab.Api(), "ver/checked:v0").download(str(tmp_path / "again")))
     with pytest.raises(ValueError, match="a.txt"):
         stored.verify(str(fresh))
 
@@ -143,7 +144,7 @@ def test_unsafe_names_and_paths_are_refused(tl_dir: Path, tmp_path: Path) -> Non
     run = tracklab.init(project="safe", id="saferun")
     run.log_artifact(art, aliases=["1.0"]).wait()  # '.' is fine for wandb, sanitised for MLflow
     run.finish()
-    stored = public_api.artifact(tracklab.Api(), "safe/safe:1.0")
+    stored = api_artifacts.artifact(tracklab.Api(), "safe/safe:1.0")
     assert stored.aliases == ["latest", "1.0"]
     root, outside = tmp_path / "root", tmp_path / "outside"
     root.mkdir()
@@ -158,7 +159,7 @@ def test_unsafe_names_and_paths_are_refused(tl_dir: Path, tmp_path: Path) -> Non
     manifest = Path(stored._stored.location) / "tracklab-manifest.json"
     manifest.write_text(manifest.read_text().replace('"sub/f.txt"', '"../../escape.txt"'))
     with pytest.raises(ValueError, match="escape"):
-        public_api.artifact(tracklab.Api(), "safe/safe:v0").download(str(tmp_path / "r2"))
+        api_artifacts.artifact(tracklab.Api(), "safe/safe:v0").download(str(tmp_path / "r2"))
     assert not (tmp_path / "escape.txt").exists()
 
 
@@ -170,11 +171,11 @@ def test_unknown_names_aliases_and_types_name_what_exists(tl_dir: Path, tmp_path
     clash.add_dir(str(data))
     with pytest.raises(ValueError, match="type 'dataset'"):
         run.log_artifact(clash).wait()
-    assert not tracklab.artifacts.has_staged(run.sync_dir)  # a refused request is not retried by sync
+    assert not tracklab.sdk.artifacts.has_staged(run.sync_dir)  # a refused request is not retried by sync
     with pytest.raises(CommError, match=r"'alpha:gold' not found.*versions v0.*aliases best, latest"):
         run.use_artifact("alpha:gold")
     with pytest.raises(CommError, match="artifacts there: alpha"):
         run.use_artifact("beta:latest")
     run.finish()
-    assert public_api.artifact_exists(tracklab.Api(), "known/alpha:best")
-    assert not public_api.artifact_exists(tracklab.Api(), "known/alpha:v7")
+    assert api_artifacts.artifact_exists(tracklab.Api(), "known/alpha:best")
+    assert not api_artifacts.artifact_exists(tracklab.Api(), "known/alpha:v7")

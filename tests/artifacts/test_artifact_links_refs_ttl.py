@@ -13,11 +13,11 @@ import pytest
 import tracklab
 from tests.artifacts._artifact_support import log_folder, read_tree, write_tree
 from tests.helpers import mlflow_client
-from tracklab.artifacts import (
+from tracklab.sdk.artifacts import (
     ArtifactNotLoggedError,
     ArtifactTTL,
     expired_versions,
-    public_api,
+    api_artifacts,
 )
 
 
@@ -47,8 +47,8 @@ def _check_links(tl_dir: Path, project: str, weights: Path, data: Path, tmp_path
         "model-registry/Datasets:latest": (data, "base/ds:v0"),
     }
     for spec, (folder, source) in expected.items():
-        linked = public_api.artifact(api, spec)
-        original = public_api.artifact(api, source)
+        linked = api_artifacts.artifact(api, spec)
+        original = api_artifacts.artifact(api, source)
         assert linked.is_link and linked.id == original.id, spec  # same LoggedModel: no files copied
         got = linked.download(str(tmp_path / spec.replace("/", "_").replace(":", "_")))
         assert read_tree(got) == read_tree(folder), spec
@@ -80,7 +80,7 @@ def test_offline_links_are_staged_and_made_by_sync_like_live_links(tl_dir: Path,
     kinds = [json.loads(p.read_text())["kind"] for p in staged]
     assert kinds == ["log", "link", "link", "log", "link", "use", "link"]
     assert sync_folder(RunFolder(offline.sync_dir), uri) == "synced"  # the run, then its staged artifact work
-    assert tracklab.artifacts.sync_staged(offline.sync_dir, uri) == 0
+    assert tracklab.sdk.artifacts.sync_staged(offline.sync_dir, uri) == 0
     _check_links(tl_dir, "offl", weights, data, tmp_path / "offline")
 
     # A live run makes the same links at once (each target gets version 2: another source).
@@ -94,9 +94,9 @@ def test_offline_links_are_staged_and_made_by_sync_like_live_links(tl_dir: Path,
     expected_base = tmp_path / "base-data"
     write_tree(expected_base, {"rows.csv": b"1,2\n"})
     api = tracklab.Api()
-    assert read_tree(public_api.artifact(api, "model-registry/Classifier:staging").download(
+    assert read_tree(api_artifacts.artifact(api, "model-registry/Classifier:staging").download(
         str(tmp_path / "live-clf"))) == read_tree(weights)
-    assert read_tree(public_api.artifact(api, "model-registry/Datasets:latest").download(
+    assert read_tree(api_artifacts.artifact(api, "model-registry/Datasets:latest").download(
         str(tmp_path / "live-ds"))) == read_tree(expected_base)
 
 
@@ -136,22 +136,22 @@ def test_wandb_artifact_references_resolve_on_download(tl_dir: Path, tmp_path: P
     assert entries["a.txt"].digest == base.get_entry("a.txt").digest
     assert chained.get_entry("deep.txt").ref == f"wandb-artifact://{base.id}/sub/b.txt"
 
-    from tracklab.artifacts._cache import ArtifactCache
+    from tracklab.backend.artifact_store._cache import ArtifactCache
 
     ArtifactCache().cleanup(0)
     api = tracklab.Api()
-    got = public_api.artifact(api, "wref/derived:latest")
+    got = api_artifacts.artifact(api, "wref/derived:latest")
     folder = got.download(str(tmp_path / "derived"))
     assert read_tree(folder) == {"a.txt": b"alpha", "renamed.txt": b"beta", "by-path.txt": b"alpha"}
     got.verify(folder)
     Path(folder, "renamed.txt").write_bytes(b"tampered")
     with pytest.raises(ValueError, match="renamed.txt"):
         got.verify(folder)
-    assert read_tree(public_api.artifact(api, "wref/chained:v0").download(str(tmp_path / "c"))) == {
+    assert read_tree(api_artifacts.artifact(api, "wref/chained:v0").download(str(tmp_path / "c"))) == {
         "deep.txt": b"beta"}
 
     # The referenced version deleted: the reference is missing, and may be skipped.
-    public_api.artifact(api, "wref/base:v0").delete(delete_aliases=True)
+    api_artifacts.artifact(api, "wref/base:v0").delete(delete_aliases=True)
     with pytest.raises(FileNotFoundError, match="a.txt"):
         got.download(str(tmp_path / "gone"))
     assert read_tree(got.download(str(tmp_path / "skip"), allow_missing_references=True)) == {}
@@ -194,7 +194,7 @@ def test_ttl_is_stored_read_back_and_expired_versions_are_found(tl_dir: Path, tm
     run.finish()
 
     api = tracklab.Api()
-    short = public_api.artifact(api, "ttl/short:v0")
+    short = api_artifacts.artifact(api, "ttl/short:v0")
     assert short.ttl == datetime.timedelta(days=2)
     created = datetime.datetime.strptime(short.created_at, "%Y-%m-%dT%H:%M:%SZ").replace(
         tzinfo=datetime.timezone.utc)
@@ -202,9 +202,9 @@ def test_ttl_is_stored_read_back_and_expired_versions_are_found(tl_dir: Path, tm
     tags = client.get_model_version("ttl.short", "1").tags
     assert tags["tracklab.ttl"] == "172800" and tags["tracklab.expires_at"].startswith(
         short.expires_at.strftime("%Y-%m-%dT%H:%M:%S"))
-    assert plain.ttl is None and public_api.artifact(api, "ttl/keep:v0").ttl is None
-    assert public_api.artifact(api, "ttl/keep:v1").ttl == datetime.timedelta(hours=1)
-    assert public_api.artifact(api, "ttl/keep:v2").ttl is None
+    assert plain.ttl is None and api_artifacts.artifact(api, "ttl/keep:v0").ttl is None
+    assert api_artifacts.artifact(api, "ttl/keep:v1").ttl == datetime.timedelta(hours=1)
+    assert api_artifacts.artifact(api, "ttl/keep:v2").ttl is None
 
     uri = _store_uri(tl_dir)
     now = datetime.datetime.now(datetime.timezone.utc)
@@ -217,10 +217,10 @@ def test_ttl_is_stored_read_back_and_expired_versions_are_found(tl_dir: Path, tm
     # Changing the TTL of a stored version: set it, then save().
     short.ttl = datetime.timedelta(hours=3)
     short.save()
-    assert public_api.artifact(api, "ttl/short:v0").ttl == datetime.timedelta(hours=3)
+    assert api_artifacts.artifact(api, "ttl/short:v0").ttl == datetime.timedelta(hours=3)
     short.ttl = None
     short.save()
-    assert public_api.artifact(api, "ttl/short:v0").expires_at is None
+    assert api_artifacts.artifact(api, "ttl/short:v0").expires_at is None
     assert [a.qualified_name for a in expired_versions(uri, now=now + datetime.timedelta(days=3))] == ["ttl/keep:v1"]
     # Identical content logged again with a TTL: no new version, the TTL moves to the existing one.
     rerun = tracklab.init(project="ttl", id="ttlrerun")

@@ -14,7 +14,7 @@ from click.testing import CliRunner
 import tracklab
 from tests.artifacts._artifact_support import log_folder, read_tree, settle, write_tree
 from tests.helpers import chromium, free_port, python_env, run_python, spawn, stop, stored_run, wait_until_up
-from tracklab.artifacts import public_api
+from tracklab.sdk.artifacts import api_artifacts
 
 HERE = Path(__file__).resolve().parent
 
@@ -27,7 +27,7 @@ def test_offline_runs_stage_artifacts_and_sync_loads_them(tl_dir: Path, tmp_path
     out = run_python(
         f"""
         import sys, tracklab
-        from tracklab.artifacts import ArtifactNotLoggedError
+        from tracklab.sdk.artifacts import ArtifactNotLoggedError
         run = tracklab.init(project="off", id="offrun", mode="offline")
         art = tracklab.Artifact("made-offline", "dataset")
         art.add_dir({str(data)!r})
@@ -50,23 +50,23 @@ def test_offline_runs_stage_artifacts_and_sync_loads_them(tl_dir: Path, tmp_path
     used = reader.use_artifact("base:stable")
     assert Path(used.download(), "train.csv").read_bytes() == b"a,b\n1,2\n"
     reader.finish()
-    from tracklab.artifacts._cache import ArtifactCache
+    from tracklab.backend.artifact_store._cache import ArtifactCache
     from tracklab.backend.run_folder import RunFolder
     from tracklab.backend.writer import sync_folder
 
     ArtifactCache().cleanup(0)  # the run folder keeps its own copies
     uri = f"sqlite:///{tl_dir / 'mlflow.db'}"
     for path in (folder, reader.sync_dir):
-        assert tracklab.artifacts.has_staged(path)
+        assert tracklab.sdk.artifacts.has_staged(path)
         assert sync_folder(RunFolder(path), uri) == "synced"  # also loads the staged artifact work
-        assert not tracklab.artifacts.has_staged(path)
-        assert tracklab.artifacts.sync_staged(path, uri) == 0
+        assert not tracklab.sdk.artifacts.has_staged(path)
+        assert tracklab.sdk.artifacts.sync_staged(path, uri) == 0
 
     api = tracklab.Api()
-    made = public_api.artifact(api, "off/made-offline:draft")
+    made = api_artifacts.artifact(api, "off/made-offline:draft")
     assert made.version == "v0" and made.logged_by().id == "offrun"
     assert read_tree(made.download(str(tmp_path / "m"))) == read_tree(data)
-    assert [r.id for r in public_api.artifact(api, "off/base:stable").used_by()] == ["offreader"]
+    assert [r.id for r in api_artifacts.artifact(api, "off/base:stable").used_by()] == ["offreader"]
 
 
 def test_command_line_put_get_ls_and_cache_cleanup(tl_dir: Path, tmp_path: Path) -> None:
@@ -91,7 +91,7 @@ def test_command_line_put_get_ls_and_cache_cleanup(tl_dir: Path, tmp_path: Path)
     assert read_tree(tmp_path / "got") == read_tree(data)
     missing = runner.invoke(artifact_cli, ["get", "cli/raw:nope"])
     assert missing.exit_code == 1 and "versions v0 and aliases fresh, latest" in missing.output
-    assert public_api.artifact(tracklab.Api(), "cli/raw:v0").description == "from the shell"
+    assert api_artifacts.artifact(tracklab.Api(), "cli/raw:v0").description == "from the shell"
     cleaned = runner.invoke(artifact_cli, ["cache", "cleanup", "0B", "--remove-temp"])
     assert cleaned.exit_code == 0 and "Reclaimed" in cleaned.output
     assert not any(p.is_file() for p in (tl_dir / "cache" / "artifacts" / "obj").rglob("*"))
@@ -178,7 +178,7 @@ def test_mlflow_ui_shows_versions_aliases_and_lineage_and_remote_stores_work(tl_
         remote = tracklab.init(project="remote-arts", id="remote", settings={"tracking_uri": url})
         log_folder(remote, "rds", data, aliases=["best"])
         remote.finish()
-        got = public_api.artifact(tracklab.Api(tracking_uri=url), "remote-arts/rds:best")
+        got = api_artifacts.artifact(tracklab.Api(tracking_uri=url), "remote-arts/rds:best")
         assert got._stored.location.startswith("mlflow-artifacts:/")
         assert read_tree(got.download(str(tmp_path / "remote"))) == read_tree(data)
         assert got.logged_by().id == "remote"

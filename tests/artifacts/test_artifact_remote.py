@@ -17,7 +17,7 @@ import pytest
 import tracklab
 from tests.artifacts._artifact_support import log_folder, read_tree, write_tree
 from tests.helpers import free_port, python_env, spawn, start_python, stop, wait_until, wait_until_up
-from tracklab.artifacts import public_api
+from tracklab.sdk.artifacts import api_artifacts
 
 HERE = Path(__file__).resolve().parent
 
@@ -65,13 +65,13 @@ def test_files_shared_between_versions_are_uploaded_once(tl_dir: Path, tmp_path:
     assert total < len(shared) + 64 * 1024
 
     # Each version still lists and downloads every file (from an empty local cache).
-    from tracklab.artifacts._cache import ArtifactCache
+    from tracklab.backend.artifact_store._cache import ArtifactCache
 
     ArtifactCache().cleanup(0)
     api = tracklab.Api(tracking_uri=url)
     for spec, notes in (("blobs/ckpt:v0", b"first"), ("blobs/ckpt:best", b"second"),
                         ("model-registry/Checkpoints:prod", b"second")):
-        version = public_api.artifact(api, spec)
+        version = api_artifacts.artifact(api, spec)
         assert sorted(e.path for e in version.files()) == ["notes.txt", "weights.bin"]
         folder = version.download(str(tmp_path / spec.replace("/", "_").replace(":", "_")))
         assert read_tree(folder) == {"notes.txt": notes, "weights.bin": shared}
@@ -137,7 +137,7 @@ def test_processes_logging_identical_content_at_once_make_one_version(tl_dir: Pa
 def test_a_lock_left_by_a_dead_process_is_broken(tl_dir: Path, tmp_path: Path, mlflow_server, monkeypatch) -> None:
     from mlflow.tracking import MlflowClient
 
-    from tracklab.artifacts import _remote_lock
+    from tracklab.backend.artifact_store import _remote_lock
 
     url, _ = mlflow_server
     client = MlflowClient(tracking_uri=url)

@@ -13,7 +13,7 @@ import pytest
 import tracklab
 from tests.artifacts._artifact_support import log_folder, md5, read_tree, settle, write_tree
 from tests.helpers import mlflow_client, run_python, stored_run
-from tracklab.artifacts import public_api
+from tracklab.sdk.artifacts import api_artifacts
 
 
 def test_versions_dedup_latest_aliases_and_downloads(tl_dir: Path, tmp_path: Path, monkeypatch) -> None:
@@ -30,20 +30,20 @@ def test_versions_dedup_latest_aliases_and_downloads(tl_dir: Path, tmp_path: Pat
     run.finish()
 
     api = tracklab.Api()
-    versions = {a.version: a.aliases for a in public_api.artifacts(api, "dataset", "arts/ds")}
+    versions = {a.version: a.aliases for a in api_artifacts.artifacts(api, "dataset", "arts/ds")}
     assert versions == {"v0": [], "v1": ["latest", "best", "candidate", "prod"]}  # best moved from v0 to v1
-    assert public_api.artifact(api, "arts/ds:latest").version == "v1"
-    collection = public_api.artifact_collection(api, "dataset", "arts/ds")
+    assert api_artifacts.artifact(api, "arts/ds:latest").version == "v1"
+    collection = api_artifacts.artifact_collection(api, "dataset", "arts/ds")
     assert (collection.name, collection.type, collection.is_sequence()) == ("ds", "dataset", True)
     assert [a.version for a in collection.versions()] == ["v0", "v1"]
-    assert [c.name for c in public_api.artifact_collections(api, "arts")] == ["ds"]
-    assert [t.name for t in public_api.artifact_types(api, "arts")] == ["dataset"]
-    assert [c.name for c in public_api.artifact_type(api, "dataset", "arts").collections()] == ["ds"]
-    first = public_api.artifact(api, "arts/ds:v0")
+    assert [c.name for c in api_artifacts.artifact_collections(api, "arts")] == ["ds"]
+    assert [t.name for t in api_artifacts.artifact_types(api, "arts")] == ["dataset"]
+    assert [c.name for c in api_artifacts.artifact_type(api, "dataset", "arts").collections()] == ["ds"]
+    first = api_artifacts.artifact(api, "arts/ds:v0")
     assert (first.description, first.metadata, first.file_count, first.size) == ("first", {"rows": 2}, 2, 4101)
 
     # The whole version, one file, and a prefix, byte for byte.
-    latest = public_api.artifact(api, "arts/ds:best")
+    latest = api_artifacts.artifact(api, "arts/ds:best")
     assert read_tree(latest.download(str(tmp_path / "whole"))) == read_tree(data)
     one = latest.get_entry("sub/b.bin").download(str(tmp_path / "one"))
     assert Path(one).read_bytes() == (data / "sub/b.bin").read_bytes()
@@ -79,7 +79,7 @@ def test_versions_dedup_latest_aliases_and_downloads(tl_dir: Path, tmp_path: Pat
     back = log_folder(rerun, "ds", data)
     rerun.finish()
     assert back.version == "v0" and back.aliases == ["latest"]
-    assert public_api.artifact(api, "arts/ds:latest").version == "v0"
+    assert api_artifacts.artifact(api, "arts/ds:latest").version == "v0"
     assert client.get_registered_model("arts.ds").tags["tracklab.latest"] == "1"
 
 
@@ -94,11 +94,11 @@ def test_use_in_a_second_process_by_alias_version_and_object_with_lineage(tl_dir
     out = run_python(
         """
         import json, tracklab
-        from tracklab.artifacts import public_api
+        from tracklab.sdk.artifacts import api_artifacts
         run = tracklab.init(project="lin", id="taker")
         by_alias = run.use_artifact("tbl:best")
         by_version = run.use_artifact("lin/tbl:v1", type="dataset")
-        by_object = run.use_artifact(public_api.artifact(tracklab.Api(), "lin/tbl:v0"))
+        by_object = run.use_artifact(api_artifacts.artifact(tracklab.Api(), "lin/tbl:v0"))
         files = {a.name: open(a.download() + "/x.csv").read() for a in (by_alias, by_version, by_object)}
         run.finish()
         print(json.dumps(files))
@@ -108,18 +108,18 @@ def test_use_in_a_second_process_by_alias_version_and_object_with_lineage(tl_dir
     assert json.loads(out.stdout.strip().splitlines()[-1]) == {"tbl:v0": "1,2\n", "tbl:v1": "5,6\n"}
 
     api = tracklab.Api()
-    v0 = public_api.artifact(api, "lin/tbl:v0")
+    v0 = api_artifacts.artifact(api, "lin/tbl:v0")
     assert v0.logged_by().id == "maker"
     assert [r.id for r in v0.used_by()] == ["taker"]
     taker, maker = api.run("lin/taker"), api.run("lin/maker")
-    assert sorted(a.name for a in public_api.used_artifacts(taker)) == ["tbl:v0", "tbl:v1"]
-    assert [a.name for a in public_api.logged_artifacts(maker)] == ["tbl:v0", "tbl:v1"]
-    assert public_api.logged_artifacts(taker) == [] and public_api.used_artifacts(maker) == []
+    assert sorted(a.name for a in api_artifacts.used_artifacts(taker)) == ["tbl:v0", "tbl:v1"]
+    assert [a.name for a in api_artifacts.logged_artifacts(maker)] == ["tbl:v0", "tbl:v1"]
+    assert api_artifacts.logged_artifacts(taker) == [] and api_artifacts.used_artifacts(maker) == []
 
     # Plain MLflow: the consuming run's model inputs, and a used-by tag on the version.
     client = mlflow_client(tl_dir)
     inputs = client.get_run(taker.mlflow_run_id).inputs.model_inputs
-    assert sorted(i.model_id for i in inputs) == sorted([v0.id, public_api.artifact(api, "lin/tbl:v1").id])
+    assert sorted(i.model_id for i in inputs) == sorted([v0.id, api_artifacts.artifact(api, "lin/tbl:v1").id])
     tags = client.get_model_version("lin.tbl", "1").tags
     assert tags[f"tracklab.used_by.{taker.mlflow_run_id}"] == "lin/taker"
 
@@ -141,7 +141,7 @@ def test_incremental_artifacts_and_new_drafts(tl_dir: Path, tmp_path: Path) -> N
     run.log_artifact(draft).wait()
     run.finish()
     assert draft.version == "v3"
-    files = read_tree(public_api.artifact(tracklab.Api(), "inc/shards:latest").download(str(tmp_path / "d")))
+    files = read_tree(api_artifacts.artifact(tracklab.Api(), "inc/shards:latest").download(str(tmp_path / "d")))
     assert files == {"extra.bin": b"\x00\xff", "shard-1.txt": b"rows of shard 1", "shard-2.txt": b"rows of shard 2"}
 
 
@@ -167,16 +167,16 @@ def test_links_models_and_deletion(tl_dir: Path, tmp_path: Path) -> None:
     assert client.get_model_version("Classifier", "1").run_id == stored_run(tl_dir, "mod", "trainer").info.run_id
 
     api = tracklab.Api()
-    clf = public_api.artifact(api, "mod/clf:good")
+    clf = api_artifacts.artifact(api, "mod/clf:good")
     with pytest.raises(ValueError, match="aliases"):
         clf.delete()
     # the registry link keeps the files alive; deleting the link and then the version frees them
-    public_api.artifact(api, "model-registry/Classifier:v0").unlink()
+    api_artifacts.artifact(api, "model-registry/Classifier:v0").unlink()
     location = Path(json.loads(client.get_model_version("mod.clf", "1").tags["tracklab.info"])["location"])
     assert (location / "weights.bin").exists()
     clf.delete(delete_aliases=True)
     assert not location.exists()
-    assert not public_api.artifact_exists(api, "mod/clf:v0")
+    assert not api_artifacts.artifact_exists(api, "mod/clf:v0")
     digest = md5(b"w" * 100)
     assert not (tl_dir / "artifacts" / ".tracklab-objects" / "md5" / digest[:2] / digest[2:]).exists()
 
@@ -185,6 +185,6 @@ def test_links_models_and_deletion(tl_dir: Path, tmp_path: Path) -> None:
     client.create_registered_model("native-model")
     client.create_model_version("native-model", source=str(native), await_creation_for=0)
     client.set_registered_model_alias("native-model", "champion", "1")
-    champion = public_api.artifact(api, "model-registry/native-model:champion")
+    champion = api_artifacts.artifact(api, "model-registry/native-model:champion")
     assert (champion.version, champion.file_count) == ("v0", 2)
     assert read_tree(champion.download(str(tmp_path / "champion"))) == read_tree(native)

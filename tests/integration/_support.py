@@ -69,7 +69,7 @@ def has_artifacts() -> bool:
     """Whether this build has artifacts (they come with their own issue)."""
     import importlib.util
 
-    return importlib.util.find_spec("tracklab.artifacts") is not None
+    return importlib.util.find_spec("tracklab.sdk.artifacts") is not None
 
 
 def stored_artifact(name: str, type: str | None = None) -> Any:
@@ -79,6 +79,6 @@ def stored_artifact(name: str, type: str | None = None) -> Any:
     api = tracklab.Api()
     if hasattr(api, "artifact"):
         return api.artifact(name, type=type)
-    from tracklab.artifacts import public_api
+    from tracklab.sdk.artifacts import api_artifacts
 
-    return public_api.artifact(api, name, type)
+    return api_artifacts.artifact(api, name, type)

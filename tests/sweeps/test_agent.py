@@ -15,7 +15,7 @@ from tests.helpers import mlflow_client, stored_run
 from tracklab.sweeps import parse
 from tracklab.sweeps._optuna import make_sampler
 from tracklab.sweeps._state import CANCELED, FINISHED, PAUSED, RUNNING, WAIT, SweepHandle
-from tracklab.sweeps.public import Sweep
+from tracklab.sweeps.api_sweep import Sweep
 
 
 def _states(sweep_id: str) -> list[str]:

@@ -13,7 +13,7 @@ from tracklab.backend.run_folder import RunFolder
 
 def create_project(tracking_uri: str, name: str) -> str:
     """The experiment of project `name`, made where TrackLab's writer would make it (kept if it exists)."""
-    from tracklab.artifacts import _locate
+    from tracklab.backend.artifact_store import _locate
 
     return str(_locate.reader(tracking_uri).experiment_id(name, create=True))
 
@@ -32,12 +32,11 @@ def create_run(tracking_uri: str, project: str, run_id: str, entity: str | None)
     folder.acquire()  # a live process holding this id gets RunInUseError
     try:
         log = runlog.RunLogWriter(folder.log_path)
-        log.append(runlog.HEADER, {
-            "id": run_id, "mlflow_run_id": uuid.uuid4().hex, "project": project, "entity": entity or "",
-            "name": _random_name(), "notes": None, "tags": [], "group": None, "job_type": None,
-            "sweep_id": None, "start_time": time.time(), "resumed": False, "mode": "online",
-            "files_dir": folder.files_dir, "pid": None, "user": user_name(), "program": None,
-        })
+        log.write_header(runlog.RunHeader(
+            id=run_id, mlflow_run_id=uuid.uuid4().hex, project=project, entity=entity or "", name=_random_name(),
+            notes=None, tags=[], group=None, job_type=None, sweep_id=None, start_time=time.time(), resumed=False,
+            mode="online", files_dir=folder.files_dir, pid=None, user=user_name(), program=None,
+        ))
         log.close()
         os.makedirs(folder.files_dir, exist_ok=True)
     finally:

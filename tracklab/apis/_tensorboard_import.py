@@ -36,16 +36,16 @@ def rows_by_step(root_dir: str) -> list[tuple[int, dict[str, Any]]]:
 
 def sync(root_dir: str, project: str, run_id: str, entity: str | None, tracking_uri: str) -> None:
     """Log the event files under `root_dir` as run `project/run_id` (global_step as wandb records it)."""
-    import tracklab
+    from tracklab.sdk.wandb_init import init
+    from tracklab.sdk.wandb_settings import Settings
 
     if not os.path.isdir(root_dir):
         raise ValueError(f"sync_tensorboard: root_dir={root_dir!r} is not a folder")
     rows = rows_by_step(root_dir)
     if not rows:
         raise ValueError(f"sync_tensorboard: no TensorBoard event files (*tfevents*) under {root_dir!r}")
-    settings = tracklab.Settings(quiet=True, x_disable_stats=True, console="off", tracking_uri=tracking_uri)
-    run = tracklab.init(project=project, id=run_id, entity=entity, reinit="create_new", resume="allow",
-                        settings=settings)
+    settings = Settings(quiet=True, x_disable_stats=True, console="off", tracking_uri=tracking_uri)
+    run = init(project=project, id=run_id, entity=entity, reinit="create_new", resume="allow", settings=settings)
     try:
         for step, values in rows:
             run.log({**values, "global_step": step})

@@ -8,6 +8,7 @@ import json
 import os
 from typing import Any, Iterator, Mapping, Sequence
 
+from tracklab.apis import _features
 from tracklab.apis import filters as _filters
 from tracklab.backend import location, mapping
 from tracklab.backend.factory import open_reader
@@ -77,7 +78,7 @@ class Api:
     def flush(self) -> None:
         """wandb caches queries; nothing is cached here."""
 
-    # -- artifacts (tracklab.artifacts.public_api does the work) --------------------------
+    # -- artifacts (tracklab.sdk.artifacts.api_artifacts does the work) --------------------------
     def artifact(self, name: str, type: str | None = None) -> Any:
         return _artifacts().artifact(self, name, type)
 
@@ -117,12 +118,10 @@ class Api:
     # -- sweeps ----------------------------------------------------------------------------
     def sweep(self, path: str = "") -> Any:
         """A sweep ('sweep_id' with the Api's project, 'project/sweep_id' or 'entity/project/sweep_id')."""
-        from tracklab.sweeps import public as sweeps_public
-
         if not path.strip("/ "):
             raise UsageError("sweep(): give the sweep's path: 'sweep_id' (with Api(overrides={'project': ...})), "
                              "'project/sweep_id' or 'entity/project/sweep_id'")
-        return sweeps_public.sweep(self, path.replace("/sweeps/", "/"))
+        return _features.call("sweep", self, path.replace("/sweeps/", "/"))
 
     # -- creating --------------------------------------------------------------------------
     def create_project(self, name: str, entity: str) -> None:
@@ -184,9 +183,7 @@ class Project:
         return self._api.runs(self.name, **kwargs)
 
     def sweeps(self) -> list[Any]:
-        from tracklab.sweeps.public import project_sweeps
-
-        return project_sweeps(self._api, self.name)
+        return _features.call("project_sweeps", self._api, self.name)
 
     def __repr__(self) -> str:
         return f"<Project {self.name}>"
@@ -639,13 +636,9 @@ def _page(items: Sequence[Any], order: str | None, start: str | None, names: Any
 
 
 def _artifacts() -> Any:
-    from tracklab.artifacts import public_api
+    from tracklab.sdk.artifacts import api_artifacts
 
-    return public_api
-
-
-def _api_run(tracking_uri: str, mlflow_run_id: str) -> Run | None:
-    return stored_run(Api(tracking_uri=tracking_uri), mlflow_run_id)
+    return api_artifacts
 
 
 def _iso(ms: int | None) -> str:
@@ -659,13 +652,3 @@ def _sample(rows: list[dict[str, Any]], samples: int) -> list[dict[str, Any]]:
         return rows
     stride = (len(rows) - 1) / (samples - 1) if samples > 1 else 0
     return [rows[round(i * stride)] for i in range(samples)]
-
-
-def _register_with_artifacts() -> None:
-    """Artifacts (a layer below) answer `logged_by()` / `used_by()` with the runs Api returns."""
-    from tracklab.artifacts import _locate
-
-    _locate.set_api_run(_api_run)
-
-
-_register_with_artifacts()

@@ -32,7 +32,7 @@ from tracklab.backend.store import Batch
 # that MLflow's CORS guard, which covers /api/ and /ajax-api/ paths only, covers it too.
 ROUTE = "/api/2.0/tracklab/bulk/v1"
 IDEMPOTENCY_HEADER = "Idempotency-Key"
-KEYS_TAG = "tracklab.bulk_keys"  # the last idempotency keys a run's batches were stored under
+KEYS_TAG = mapping.TAG_BULK_KEYS  # the last idempotency keys a run's batches were stored under
 KEYS_KEPT = 32
 MAGIC = b"TLB1"
 VERSION = 1

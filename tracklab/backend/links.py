@@ -22,7 +22,7 @@ def ui_base(settings: Any) -> str:
     running = _running_ui(uri)
     if running:
         return running
-    from tracklab.ui.spec import address
+    from tracklab.backend.ui_registry import address
 
     return address(settings.ui_host, int(settings.ui_port))
 
@@ -35,10 +35,9 @@ def ui_running(settings: Any) -> bool:
 
 def _running_ui(uri: str) -> str | None:
     try:
-        from tracklab.ui import registry
-        from tracklab.ui.spec import spec_for
+        from tracklab.backend import ui_registry
 
-        entry = registry.find(spec_for(tracking_uri=uri or None))
+        entry = ui_registry.find(ui_registry.spec_for(tracking_uri=uri or None))
     except Exception:  # a link must never fail a run
         return None
     return entry["url"] if entry else None

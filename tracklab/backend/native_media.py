@@ -20,7 +20,8 @@ import shutil
 import uuid
 from typing import Any, Callable, Iterable
 
-from tracklab.sdk.lib.hashutil import sha256_file
+from tracklab.backend.hashing import sha256_file
+
 _THUMBNAIL = 256
 _KEY_BAD = re.compile(r"[^a-zA-Z0-9_\-./ ]")
 _WRITE_ONCE = ("media/", "images/")  # artifact folders whose files are never rewritten

@@ -60,6 +60,7 @@ class RunHeader(TypedDict, total=False):
     program: str | None
     parent_run_id: NotRequired[str]  # a sweep trial nested under its sweep's MLflow run
     git_commit: NotRequired[str]  # merged in by readers from an `UPDATE`
+    imported_from: NotRequired[str]  # the wandb run file `tracklab import-wandb` read
 
 
 def decode_header(payload: Mapping[str, Any]) -> RunHeader:

@@ -12,7 +12,7 @@ import sqlite3
 import time
 from typing import Any
 
-from tracklab.backend import mapping, native_media
+from tracklab.backend import location, mapping, native_media
 from tracklab.backend.store import Batch, log_artifact_as
 
 _INSERT_METRIC = (
@@ -137,6 +137,12 @@ class SqliteStore:
             raise
         return run_id
 
+    def run_tag(self, run_id: str, key: str) -> tuple[str, str | None] | None:
+        """(lifecycle stage, value of tag `key` or None) of a run; None when there is no such run."""
+        return self._conn.execute(
+            "SELECT r.lifecycle_stage, t.value FROM runs r LEFT JOIN tags t ON t.run_uuid = r.run_uuid "
+            "AND t.key = ? WHERE r.run_uuid = ?", (key, run_id)).fetchone()
+
     def experiment_id_of(self, run_id: str) -> str | None:
         row = self._conn.execute("SELECT experiment_id FROM runs WHERE run_uuid = ?", (run_id,)).fetchone()
         return str(row[0]) if row else None
@@ -185,8 +191,8 @@ class SqliteStore:
 
     def put_artifact(self, run_id: str, artifact_path: str, local_path: str) -> None:
         uri = self.artifact_uri(run_id)
-        local_root = uri[len("file://"):] if uri.startswith("file://") else uri
-        if os.path.isabs(local_root):
+        local_root = location.local_path(uri)
+        if local_root is not None:
             target = os.path.join(local_root, artifact_path)
             os.makedirs(os.path.dirname(target), exist_ok=True)
             tmp = f"{target}.{os.getpid()}.tmp"

@@ -11,7 +11,7 @@ import click
 from tracklab.cli._progress import human_size, progress
 
 if TYPE_CHECKING:
-    from tracklab.artifacts import Artifact
+    from tracklab.sdk.artifacts import Artifact
 
 _UNITS = {"": 1, "B": 1, "KB": 1024, "MB": 1024**2, "GB": 1024**3, "TB": 1024**4}
 
@@ -43,7 +43,8 @@ def put(path: str, name: str | None, description: str | None, kind: str, aliases
         policy: str) -> None:
     """Store a file, folder or reference URI (`s3://...`, `file://...`) as a new artifact version."""
     import tracklab
-    from tracklab.artifacts import Artifact, _names
+    from tracklab.backend.artifact_store import _names
+    from tracklab.sdk.artifacts import Artifact
 
     spec = _names.parse_spec(name or os.path.basename(os.path.abspath(path.rstrip("/"))))
     project = spec.project or os.environ.get("TRACKLAB_PROJECT") or os.environ.get("WANDB_PROJECT") or "uncategorized"
@@ -85,10 +86,10 @@ def _add_dir(art: "Artifact", path: str, policy: str) -> None:
 def get(path: str, root: str | None, kind: str | None) -> None:
     """Download an artifact version: PATH is project/name[:alias|:vN]."""
     import tracklab
-    from tracklab.artifacts import public_api
+    from tracklab.sdk.artifacts import api_artifacts
 
     try:
-        art = public_api.artifact(tracklab.Api(), path, kind)
+        art = api_artifacts.artifact(tracklab.Api(), path, kind)
     except Exception as exc:  # unknown name or alias: show the message, not a traceback
         from tracklab.cli._messages import one_line
 
@@ -110,10 +111,10 @@ def get(path: str, root: str | None, kind: str | None) -> None:
 def ls(project: str, kind: str | None) -> None:
     """List the artifacts of PROJECT: type, last update, size, name:version and aliases of each version."""
     import tracklab
-    from tracklab.artifacts import public_api
+    from tracklab.sdk.artifacts import api_artifacts
 
     project = project.rstrip("/").split("/")[-1]
-    for collection in public_api.artifact_collections(tracklab.Api(), project, kind):
+    for collection in api_artifacts.artifact_collections(tracklab.Api(), project, kind):
         for art in collection.artifacts():
             click.echo(f"{art.type:<15} {art.updated_at:<21} {human_size(art.size):>10}  {art.name:<30} "
                        f"{','.join(art.aliases)}")
@@ -129,7 +130,7 @@ def cache() -> None:
 @click.option("--remove-temp", is_flag=True, help="Also delete temporary staging files.")
 def cleanup(target_size: str, remove_temp: bool) -> None:
     """Shrink the cache to TARGET_SIZE (e.g. 10GB), least recently used files first."""
-    from tracklab.artifacts._cache import ArtifactCache
+    from tracklab.backend.artifact_store._cache import ArtifactCache
 
     freed = ArtifactCache().cleanup(_parse_size(target_size), remove_temp=remove_temp)
     click.echo(f"Reclaimed {human_size(freed)} of space")

@@ -135,8 +135,8 @@ def _referenced_objects(artifact_root: str, objects: str) -> set[str]:
 
 def _unreferenced_blobs(uri: str) -> tuple[list[Garbage], int]:
     """Stored artifact files no version uses, and how many recent ones were left alone."""
-    from tracklab.artifacts._cache import ArtifactCache
     from tracklab.backend import location
+    from tracklab.backend.artifact_store._cache import ArtifactCache
 
     artifact_root = location.artifact_root_for(uri)
     objects = os.path.join(artifact_root, ".tracklab-objects")
@@ -169,7 +169,7 @@ def _unreferenced_blobs(uri: str) -> tuple[list[Garbage], int]:
 
 
 def _expired_artifacts(uri: str) -> list[Garbage]:
-    from tracklab.artifacts import expired_versions
+    from tracklab.sdk.artifacts import expired_versions
 
     return [Garbage("expired artifact version", art.qualified_name, art.size,
                     f"its TTL ran out at {art.expires_at:%Y-%m-%d %H:%M} UTC", artifact=art)

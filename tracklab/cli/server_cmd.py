@@ -79,7 +79,7 @@ def server(backend_store_uri: str, artifacts_destination: str, host: str, port: 
     Training machines then set only TRACKLAB_TRACKING_URI=http://HOST:PORT.
     """
     from tracklab.backend import location
-    from tracklab.ui.spec import address, printable_uri
+    from tracklab.backend.ui_registry import address, printable_uri
 
     db = location.sqlite_path(backend_store_uri)
     if db:  # a single-machine trial: TrackLab's own store set-up (WAL, page size)

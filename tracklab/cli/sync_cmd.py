@@ -31,9 +31,9 @@ def _is_wandb_run(path: str) -> bool:
 def sync(paths: tuple[str, ...], tracking_uri: str | None, include_synced: bool, project: str | None,
          dry_run: bool, yes: bool) -> None:
     """Load run folders (default: every run of the local store not yet fully in MLflow)."""
-    from tracklab.artifacts import has_staged
     from tracklab.backend import location
     from tracklab.backend.run_folder import RunFolder, iter_run_folders
+    from tracklab.backend.artifact_store._staging import has_staged
 
     uri = location.resolve_tracking_uri(tracking_uri)
     wandb_runs = [p for p in paths if _is_wandb_run(p)]

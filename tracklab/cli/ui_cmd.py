@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import click
 
-from tracklab.ui.spec import DEFAULT_HOST, DEFAULT_PORT, DEFAULT_WORKERS
+from tracklab.backend.ui_registry import DEFAULT_HOST, DEFAULT_PORT, DEFAULT_WORKERS
 
 
 @click.command()
@@ -18,9 +18,9 @@ from tracklab.ui.spec import DEFAULT_HOST, DEFAULT_PORT, DEFAULT_WORKERS
               help="Server worker processes.")
 def ui(host: str, port: int, store: str | None, tracking_uri: str | None, workers: int) -> None:
     """Start the MLflow UI with TrackLab's panels (reuses a server already on that store)."""
+    from tracklab.backend.ui_registry import spec_for
     from tracklab.errors import UsageError
     from tracklab.ui import serve
-    from tracklab.ui.spec import spec_for
 
     try:
         spec = spec_for(store=store, tracking_uri=tracking_uri, host=host, port=port, workers=workers)

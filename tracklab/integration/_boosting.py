@@ -38,7 +38,7 @@ def log_feature_importance(run: Any, pairs: Iterable[tuple[str, float]], commit:
 
 def log_model_file(run: Any, path: str, name: str, aliases: Sequence[str] | None = None) -> Any:
     """Log one model file as a `model` artifact version."""
-    from tracklab.artifacts import Artifact
+    from tracklab.sdk.artifacts import Artifact
 
     artifact = Artifact(name=name, type="model")
     artifact.add_file(path)

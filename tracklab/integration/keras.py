@@ -115,7 +115,7 @@ class WandbModelCheckpoint(keras.callbacks.ModelCheckpoint):
     def _log_checkpoint(self, path: str, aliases: list[str]) -> None:
         if not os.path.exists(path):  # save_best_only and no improvement yet
             return
-        from tracklab.artifacts import Artifact
+        from tracklab.sdk.artifacts import Artifact
 
         run = _run("logging a checkpoint")
         artifact = Artifact(f"run_{run.id}_model", type="model")
@@ -167,7 +167,7 @@ class WandbEvalCallback(keras.callbacks.Callback, abc.ABC):
         self.pred_table = Table(columns=column_names)
 
     def log_data_table(self, name: str = "val", type: str = "dataset", table_name: str = "val_data") -> None:
-        from tracklab.artifacts import Artifact
+        from tracklab.sdk.artifacts import Artifact
 
         artifact = Artifact(name, type=type)
         artifact.add(self.data_table, table_name)
@@ -177,7 +177,7 @@ class WandbEvalCallback(keras.callbacks.Callback, abc.ABC):
 
     def log_pred_table(self, type: str = "evaluation", table_name: str = "eval_data",
                        aliases: list[str] | None = None) -> None:
-        from tracklab.artifacts import Artifact
+        from tracklab.sdk.artifacts import Artifact
 
         run = _run("logging a table")
         artifact = Artifact(f"run_{run.id}_pred", type=type)

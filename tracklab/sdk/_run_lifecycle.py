@@ -190,7 +190,7 @@ def finish(run: Run, exit_code: int | None, quiet: bool | None) -> None:
             run._monitor.stop()
         if run._console is not None:
             run._console.flush()
-        artifacts = sys.modules.get("tracklab.artifacts.run_api")
+        artifacts = sys.modules.get("tracklab.sdk.artifacts.run_api")
         if artifacts is not None:  # artifact versions logged in the background belong to the run
             artifacts.finish_pending(run, timeout=float(settings.finish_timeout or 60))
         run._runlog.write_exit(runlog.ExitRecord(exit_code or 0, state, time.time()))

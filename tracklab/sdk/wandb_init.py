@@ -180,9 +180,9 @@ def init(
 
     resolved.tracking_uri = location.resolve_tracking_uri(resolved.tracking_uri, resolved.tracklab_dir)
     if resolved.ui == "auto" and resolved.mode != "offline":
-        from tracklab.ui import ensure_server  # TRACKLAB_UI=auto: a detached `tracklab ui` for this store
+        from tracklab.sdk import hooks  # TRACKLAB_UI=auto: a detached `tracklab ui` for this store
 
-        ensure_server(resolved)
+        hooks.ensure_ui(resolved)
     resume_mode = _normalize_resume(resolved.resume)
     resume_path = _take_auto_resume_id(resolved, id) if resume_mode == "auto" else None
     folder = RunFolder.for_run(resolved.project, resolved.run_id, resolved.tracklab_dir)

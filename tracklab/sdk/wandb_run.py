@@ -417,45 +417,45 @@ class Run:
     def __repr__(self) -> str:
         return f"<Run {self.path} ({self._name})>"
 
-    # -- artifacts, models and code (tracklab.artifacts.run_api does the work) -------------
+    # -- artifacts, models and code (tracklab.sdk.artifacts.run_api does the work) -------------
     def log_artifact(self, artifact_or_path: Any, name: str | None = None, type: str | None = None,
                      aliases: Sequence[str] | None = None, tags: Sequence[str] | None = None) -> Any:
         """Log a new artifact version produced by this run."""
-        from tracklab.artifacts import run_api
+        from tracklab.sdk.artifacts import run_api
 
         return run_api.log_artifact(self, artifact_or_path, name=name, type=type, aliases=aliases, tags=tags)
 
     def use_artifact(self, artifact_or_name: Any, type: str | None = None, aliases: Sequence[str] | None = None,
                      use_as: str | None = None) -> Any:
         """Declare an artifact version as an input of this run and return it."""
-        from tracklab.artifacts import run_api
+        from tracklab.sdk.artifacts import run_api
 
         return run_api.use_artifact(self, artifact_or_name, type=type, aliases=aliases, use_as=use_as)
 
     def link_artifact(self, artifact: Any, target_path: str, aliases: Sequence[str] | None = None) -> Any:
-        from tracklab.artifacts import run_api
+        from tracklab.sdk.artifacts import run_api
 
         return run_api.link_artifact(self, artifact, target_path, aliases=aliases)
 
     def log_model(self, path: str, name: str | None = None, aliases: Sequence[str] | None = None) -> Any:
-        from tracklab.artifacts import run_api
+        from tracklab.sdk.artifacts import run_api
 
         return run_api.log_model(self, path, name=name, aliases=aliases)
 
     def use_model(self, name: str) -> str:
-        from tracklab.artifacts import run_api
+        from tracklab.sdk.artifacts import run_api
 
         return run_api.use_model(self, name)
 
     def link_model(self, path: str, registered_model_name: str, name: str | None = None,
                    aliases: Sequence[str] | None = None) -> Any:
-        from tracklab.artifacts import run_api
+        from tracklab.sdk.artifacts import run_api
 
         return run_api.link_model(self, path, registered_model_name, name=name, aliases=aliases)
 
     def log_code(self, root: str | None = ".", name: str | None = None, include_fn: Any = None,
                  exclude_fn: Any = None) -> Any:
-        from tracklab.artifacts import run_api
+        from tracklab.sdk.artifacts import run_api
 
         return run_api.log_code(self, root, name=name, include_fn=include_fn, exclude_fn=exclude_fn)
 

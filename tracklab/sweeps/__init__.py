@@ -86,7 +86,7 @@ def _uses_no_program(command: Sequence[Any]) -> bool:
 
 def __getattr__(name: str) -> Any:
     if name in ("Sweep",):
-        from tracklab.sweeps.public import Sweep
+        from tracklab.sweeps.api_sweep import Sweep
 
         return Sweep
     if name in ("controller", "Controller"):

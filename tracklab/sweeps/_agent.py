@@ -80,7 +80,6 @@ class _FunctionRunner:
                     _async_raise(self._thread_id, _StopTrial)
 
     def run(self, claim: Claim, env: Mapping[str, str], handle: SweepHandle) -> TrialResult:
-        import tracklab
         from tracklab.sdk import wandb_init, wandb_setup
 
         self.stop_reason = None
@@ -88,7 +87,9 @@ class _FunctionRunner:
         self._thread_id = threading.get_ident()
         saved = {k: os.environ.get(k) for k in env}
         os.environ.update(env)
-        tracklab.teardown()  # each trial starts from no run, as wandb's agent does
+        previous = wandb_setup.current_run()
+        if previous is not None:  # each trial starts from no run, as wandb's agent does
+            previous.finish()
         wandb_init.pending_sweep_trial = {"sweep_id": handle.id, "params": claim.config}
         result = TrialResult("finished")
         try:

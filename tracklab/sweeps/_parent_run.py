@@ -9,7 +9,7 @@ import logging
 import time
 from typing import Any, Mapping
 
-from tracklab.backend import location, mapping
+from tracklab.backend import location, mapping, runlog
 from tracklab.backend.store import Batch
 
 logger = logging.getLogger("tracklab")
@@ -42,8 +42,9 @@ def create_parent_run(sweep_id: str, project: str, entity: str | None, name: str
     """Create the sweep's parent run; its MLflow run id, or None (offline, or the store refused)."""
     if _offline():
         return None
-    header = {"id": f"sweep-{sweep_id}", "project": project, "entity": entity, "name": name or f"sweep-{sweep_id}",
-              "notes": description, "start_time": time.time(), "user": getpass.getuser()}
+    header = runlog.RunHeader(id=f"sweep-{sweep_id}", project=project, entity=entity or "",
+                              name=name or f"sweep-{sweep_id}", notes=description, start_time=time.time(),
+                              user=getpass.getuser())
     try:
         import yaml
 

@@ -16,9 +16,9 @@ def add_prior_runs(handle: SweepHandle, run_ids: Sequence[str]) -> set[str]:
     """Tag prior runs with the sweep and give their results to optuna; returns their grid keys."""
     if not run_ids:
         return set()
-    import tracklab
+    from tracklab.apis.public import Api
 
-    api = tracklab.Api()
+    api = Api()
     spec = handle.spec
     keys = set()
     for run_id in run_ids:

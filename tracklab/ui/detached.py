@@ -13,8 +13,9 @@ import subprocess
 import sys
 from typing import Any
 
-from tracklab.ui import registry, server
-from tracklab.ui.spec import ServerSpec, spec_for
+from tracklab.backend import ui_registry as registry
+from tracklab.backend.ui_registry import ServerSpec, spec_for
+from tracklab.ui import server
 
 PORT_TRIES = 20
 

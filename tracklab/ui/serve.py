@@ -8,9 +8,10 @@ import subprocess
 from collections.abc import Callable
 from typing import IO
 
+from tracklab.backend import ui_registry as registry
+from tracklab.backend.ui_registry import ServerSpec, printable_uri
 from tracklab.errors import UsageError
-from tracklab.ui import orphans, registry, server
-from tracklab.ui.spec import ServerSpec, printable_uri
+from tracklab.ui import orphans, server
 
 READY_TIMEOUT = 120.0
 

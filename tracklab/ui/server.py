@@ -10,7 +10,7 @@ import subprocess
 import sys
 from typing import IO
 
-from tracklab.ui.spec import ServerSpec
+from tracklab.backend.ui_registry import TRACKING_URI_ENV, ServerSpec
 
 STOP_TIMEOUT = 10.0
 
@@ -43,8 +43,6 @@ def command(spec: ServerSpec) -> list[str]:
 
 def environment(spec: ServerSpec) -> dict[str, str]:
     """The server's environment: MLflow's job runner and telemetry off, our store named."""
-    from mlflow_plugins.tracklab_app import TRACKING_URI_ENV
-
     env = dict(os.environ)
     env.update({
         "MLFLOW_SERVER_ENABLE_JOB_EXECUTION": "false",  # no huey consumers writing to the SQLite file

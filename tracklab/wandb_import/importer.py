@@ -30,11 +30,12 @@ def find_run_files(paths: Iterable[str]) -> list[str]:
 def _records(data: dict[str, Any], project: str, files_dir: str, source: str) -> list[tuple[str, Any]]:
     meta = data["meta"]
     start = data["start_time"]
-    header = {"id": data["run_id"], "mlflow_run_id": uuid.uuid4().hex, "project": project,
-              "entity": meta.get("entity") or "", "name": meta.get("name") or data["run_id"],
-              "notes": meta.get("notes") or None, "tags": meta.get("tags") or [], "group": meta.get("group") or None,
-              "job_type": meta.get("job_type") or None, "start_time": start, "resumed": False, "mode": "online",
-              "files_dir": files_dir, "imported_from": source}
+    header = runlog.RunHeader(
+        id=data["run_id"], mlflow_run_id=uuid.uuid4().hex, project=project, entity=meta.get("entity") or "",
+        name=meta.get("name") or data["run_id"], notes=meta.get("notes") or None, tags=meta.get("tags") or [],
+        group=meta.get("group") or None, job_type=meta.get("job_type") or None, start_time=start, resumed=False,
+        mode="online", files_dir=files_dir, imported_from=source,
+    )
     # wandb's API hides the `_wandb` config entry (its own bookkeeping): so does the imported run.
     config = {k: v for k, v in data["config"].items() if k != "_wandb"}
     records: list[tuple[str, Any]] = [(runlog.HEADER, header), (runlog.CONFIG, config)]

@@ -25,6 +25,7 @@ TAG_OBJECT_KEYS = "tracklab.object_keys"
 TAG_METRICS = "tracklab.metrics"  # define_metric definitions (JSON list)
 TAG_KIND = "tracklab.kind"  # "sweep" on a sweep's parent run
 TAG_SWEEP = "tracklab.sweep"  # the sweep id, on a sweep's parent run
+TAG_BULK_KEYS = "tracklab.bulk_keys"  # the last idempotency keys a run's bulk batches were stored under
 TAG_PARENT_RUN = "mlflow.parentRunId"
 TAG_RUN_NAME = "mlflow.runName"
 TAG_NOTE = "mlflow.note.content"

@@ -42,7 +42,7 @@ def sync_folder(folder: RunFolder, tracking_uri: str, root: str | None = None,
         with writer_lock(folder, wait=False) as got:
             if got:
                 outcome = _sync_locked(folder, tracking_uri, root, give_up_after)
-                from tracklab.artifacts import sync_staged
+                from tracklab.backend.artifact_store._staging import sync_staged
 
                 sync_staged(folder.path, tracking_uri)  # artifacts an offline run logged
                 return outcome

@@ -83,7 +83,7 @@ class RunUploads:
         the training process could not store before it ended."""
         if not os.path.isdir(self.folder.staged_artifacts_dir):
             return  # the common case: spare the end of the run the artifacts package's import
-        from tracklab.artifacts import _staging
+        from tracklab.backend.artifact_store import _staging
 
         if not _staging.has_staged(self.folder.path):
             return

@@ -24,8 +24,8 @@ def log_table_version(run: Any, table_artifact: Any) -> None:
 
     The version is staged in the run folder and stored by the run's writer process when the run
     ends (offline: by `tracklab sync`), so logging tables never imports MLflow into training."""
-    from tracklab.artifacts import run_api
-    from tracklab.artifacts.artifact import Artifact
+    from tracklab.sdk.artifacts import run_api
+    from tracklab.sdk.artifacts.artifact import Artifact
 
     # wandb keeps the key as it is; names with other characters than wandb's artifact rule
     # allows (a key with "/") get wandb's sanitised form with its CRC suffix.

@@ -1,14 +1,8 @@
-"""File hashes as wandb's media descriptors and MLflow's image cache name them."""
+"""wandb's `wandb.sdk.lib.hashutil` name for the file hashes media descriptors use
+(`tracklab.backend.hashing` holds them: the writer names media files by them too)."""
 
 from __future__ import annotations
 
-import hashlib
+from tracklab.backend.hashing import sha256_file
 
-
-def sha256_file(path: str) -> str:
-    """The hex SHA-256 of a file, read in 1 MiB blocks."""
-    digest = hashlib.sha256()
-    with open(path, "rb") as handle:
-        for block in iter(lambda: handle.read(1 << 20), b""):
-            digest.update(block)
-    return digest.hexdigest()
+__all__ = ["sha256_file"]

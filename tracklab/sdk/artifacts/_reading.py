@@ -11,8 +11,9 @@ import os
 import shutil
 from typing import Any, Sequence
 
-from tracklab.artifacts import _cache, _digest, _names, _references
-from tracklab.artifacts.manifest import ArtifactManifestEntry
+from tracklab.backend.artifact_store import _cache, _digest, _names
+from tracklab.backend.artifact_store.manifest import ArtifactManifestEntry
+from tracklab.sdk.artifacts import _references
 
 
 def artifact_dir() -> str:
@@ -98,7 +99,7 @@ class _Reading:
         os.replace(tmp, target)
 
     def _cached(self, entry: ArtifactManifestEntry) -> str:
-        from tracklab.artifacts._files import VersionFiles
+        from tracklab.backend.artifact_store._files import VersionFiles
 
         stored = self._logged("download")
         files = VersionFiles(self._tracking_uri)

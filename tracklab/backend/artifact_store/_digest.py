@@ -12,7 +12,7 @@ import hashlib
 import os
 from typing import Iterable
 
-from tracklab.artifacts._progress import Progress
+from tracklab.backend.artifact_store._progress import Progress
 
 CHUNK = 4 * 1024 * 1024
 _MANIFEST_PREFIX = b"wandb-artifact-manifest-v1\n"

@@ -9,36 +9,23 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
-from tracklab.artifacts import _names
+from tracklab.backend.artifact_store import _names
 
 if TYPE_CHECKING:
-    from tracklab.artifacts.artifact import Artifact
-    from tracklab.artifacts.manifest import ArtifactManifestEntry
+    from tracklab.backend.artifact_store.manifest import ArtifactManifestEntry
+    from tracklab.sdk.artifacts.artifact import Artifact
 
-SCHEME = "wandb-artifact"
-PREFIX = SCHEME + "://"
-
-
-def url(artifact_id: str, path: str) -> str:
-    return f"{PREFIX}{artifact_id}/{path}"
-
-
-def split(uri: str) -> tuple[str, str]:
-    """(artifact id or `project/name:alias` spec, entry path) of a `wandb-artifact://` URI."""
-    parts = [p for p in uri[len(PREFIX):].split("/")]
-    head = next((i for i, part in enumerate(parts) if ":" in part), 0)
-    source, path = "/".join(parts[:head + 1]), "/".join(parts[head + 1:])
-    if not source or not path:
-        raise ValueError(f"reference {uri!r} must look like wandb-artifact://<artifact id>/<file> or "
-                         "wandb-artifact://<project>/<name>:<alias>/<file>")
-    return source, _names.entry_path(path)
+SCHEME = _names.REF_SCHEME
+PREFIX = _names.REF_PREFIX
+url = _names.ref_url
+split = _names.split_ref
 
 
 def resolve(uri: str, tracking_uri: str) -> tuple["Artifact", "ArtifactManifestEntry"] | None:
     """The stored artifact and entry a reference names, or None when that version is gone."""
-    from tracklab.artifacts._registry import Registry
-    from tracklab.artifacts.artifact import Artifact
+    from tracklab.backend.artifact_store._registry import Registry
     from tracklab.errors import CommError
+    from tracklab.sdk.artifacts.artifact import Artifact
 
     source, path = split(uri)
     registry = Registry(tracking_uri)
@@ -62,7 +49,7 @@ def resolve(uri: str, tracking_uri: str) -> tuple["Artifact", "ArtifactManifestE
 def entry_for(uri: str, name: str | None, tracking_uri: str) -> "ArtifactManifestEntry":
     """The manifest entry a `wandb-artifact://` reference adds: the target's digest and size,
     and the URI pinned to the id of the version that holds the file."""
-    from tracklab.artifacts.manifest import ArtifactManifestEntry
+    from tracklab.backend.artifact_store.manifest import ArtifactManifestEntry
 
     current = uri
     while True:  # a reference to a reference: point at the file itself, as wandb does

@@ -7,7 +7,7 @@ from __future__ import annotations
 import functools
 import os
 import time
-from typing import Any, Callable
+from typing import Any
 
 from tracklab.backend import location
 from tracklab.backend.reader import StoreReader
@@ -47,21 +47,3 @@ def wait_for_run(tracking_uri: str, project: str, wandb_id: str, hint: str | Non
         if time.monotonic() > deadline:
             raise TimeoutError(f"run {project}/{wandb_id} did not appear in {tracking_uri} within {timeout:.0f}s")
         time.sleep(0.1)
-
-
-# Turns (tracking URI, MLflow run id) into the run `tracklab.Api()` returns, or None if it is gone.
-# The apis layer sits above artifacts, so it hands this over (see `tracklab/__init__.py`).
-_api_run: Callable[[str, str], Any] | None = None
-
-
-def set_api_run(opener: Callable[[str, str], Any]) -> None:
-    """Say how `logged_by()` / `used_by()` turn a stored run into a `tracklab.Api` Run."""
-    global _api_run
-    _api_run = opener
-
-
-def api_run(tracking_uri: str, run_id: str) -> Any:
-    """The `tracklab.Api` Run of an MLflow run id, or None if it is gone."""
-    if _api_run is None:
-        raise RuntimeError("tracklab.apis has not registered how to read runs back (import tracklab first)")
-    return _api_run(tracking_uri, run_id)

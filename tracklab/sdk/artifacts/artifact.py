@@ -13,19 +13,20 @@ import json
 from concurrent.futures import Future
 from typing import TYPE_CHECKING, Any, Sequence
 
-from tracklab.artifacts import _names
-from tracklab.artifacts._building import _Building
-from tracklab.artifacts._reading import _Reading
-from tracklab.artifacts._registry import Registry, StoredVersion
-from tracklab.artifacts.exceptions import (
+from tracklab.backend.artifact_store import _names
+from tracklab.backend.artifact_store._registry import Registry, StoredVersion
+from tracklab.backend.artifact_store.manifest import ArtifactManifest
+from tracklab.backend.mapping import MV_LINKED_FROM
+from tracklab.sdk.artifacts._building import _Building
+from tracklab.sdk.artifacts._reading import _Reading
+from tracklab.sdk.artifacts.exceptions import (
     ArtifactFinalizedError,
     ArtifactNotLoggedError,
     WaitTimeoutError,
 )
-from tracklab.artifacts.manifest import ArtifactManifest
 
 if TYPE_CHECKING:
-    from tracklab.artifacts.artifact_ttl import ArtifactTTL
+    from tracklab.sdk.artifacts.artifact_ttl import ArtifactTTL
 
 
 class Artifact(_Building, _Reading):
@@ -180,7 +181,7 @@ class Artifact(_Building, _Reading):
 
     @property
     def collection(self) -> Any:
-        from tracklab.artifacts.public_api import ArtifactCollection
+        from tracklab.sdk.artifacts.api_artifacts import ArtifactCollection
 
         stored = self._logged("collection")
         return ArtifactCollection(self._tracking_uri, stored.collection)
@@ -230,7 +231,7 @@ class Artifact(_Building, _Reading):
 
     @property
     def ttl(self) -> datetime.timedelta | None:
-        """How long after its creation this version expires (see `tracklab.artifacts.expired_versions`);
+        """How long after its creation this version expires (see `tracklab.sdk.artifacts.expired_versions`);
         None for no TTL. A draft left on ArtifactTTL.INHERIT raises ArtifactNotLoggedError, as in wandb."""
         if not self._ttl_changed and (self._stored is not None or self._pending is not None):
             seconds = self._logged("ttl").ttl
@@ -242,7 +243,7 @@ class Artifact(_Building, _Reading):
 
     @ttl.setter
     def ttl(self, value: "datetime.timedelta | ArtifactTTL | None") -> None:
-        from tracklab.artifacts.artifact_ttl import ArtifactTTL
+        from tracklab.sdk.artifacts.artifact_ttl import ArtifactTTL
 
         if self._type == "wandb-history":
             raise ValueError("Cannot set artifact TTL for type wandb-history")
@@ -306,7 +307,7 @@ class Artifact(_Building, _Reading):
     @property
     def manifest(self) -> ArtifactManifest:
         if self._manifest is None:
-            from tracklab.artifacts._files import VersionFiles
+            from tracklab.backend.artifact_store._files import VersionFiles
 
             stored = self._logged("manifest")
             data = VersionFiles(self._tracking_uri).read_manifest(stored.location)
@@ -349,7 +350,7 @@ class Artifact(_Building, _Reading):
     def save(self, project: str | None = None, settings: Any = None) -> None:
         """Log a draft (with the current run, else a new run of job type 'auto'); for a stored
         version, persist edits to description, metadata, tags and aliases."""
-        from tracklab.artifacts import run_api
+        from tracklab.sdk.artifacts import run_api
 
         if self._stored is None and self._pending is None:
             run_api.log_without_run(self, project)
@@ -367,7 +368,7 @@ class Artifact(_Building, _Reading):
 
     def delete(self, delete_aliases: bool = False) -> None:
         """Delete this version (its files too, where nothing else uses them)."""
-        from tracklab.artifacts._files import VersionFiles
+        from tracklab.backend.artifact_store._files import VersionFiles
 
         stored = self._logged("delete")
         custom = [a for a in stored.aliases if a != "latest"]
@@ -385,12 +386,12 @@ class Artifact(_Building, _Reading):
     def link(self, target_path: str, aliases: Sequence[str] | None = None) -> "Artifact":
         """Link this version into another collection (e.g. `model-registry/<name>`); a draft is
         saved first. A version an offline run logged is linked when `tracklab sync` stores it."""
-        from tracklab.artifacts._links import link
+        from tracklab.backend.artifact_store._links import link
 
         if self.is_draft():
             self.save()
         if self._stored is None and self._pending is None and self._staged_log is not None:
-            from tracklab.artifacts.run_api import stage_link
+            from tracklab.sdk.artifacts.run_api import stage_link
 
             return stage_link(self, target_path, aliases)
         stored = self._logged("link")
@@ -420,16 +421,16 @@ class Artifact(_Building, _Reading):
 
     def logged_by(self) -> Any:
         """The run that logged this version (a `tracklab.Api` Run), or None."""
-        from tracklab.artifacts import _locate
+        from tracklab.sdk import hooks
 
         stored = self._logged("logged_by")
-        return _locate.api_run(self._tracking_uri, stored.run_id) if stored.run_id else None
+        return hooks.open_api_run(self._tracking_uri, stored.run_id) if stored.run_id else None
 
     def used_by(self) -> list[Any]:
         """The runs that used this version (read fresh from the store)."""
-        from tracklab.artifacts import _locate
+        from tracklab.sdk import hooks
 
-        runs = (_locate.api_run(self._tracking_uri, run_id) for run_id in self._refreshed("used_by").used_by)
+        runs = (hooks.open_api_run(self._tracking_uri, run_id) for run_id in self._refreshed("used_by").used_by)
         return [r for r in runs if r is not None]
 
     def json_encode(self) -> dict[str, Any]:
@@ -462,5 +463,5 @@ def _iso(ms: int | None) -> str:
 def _all_links(tracking_uri: str | None, stored: StoredVersion) -> list[Artifact]:
     registry = Registry(tracking_uri)
     source = f"{stored.collection}:{stored.number}"
-    found = registry.client.search_model_versions(f"tags.`tracklab.linked_from` = '{source}'")
+    found = registry.client.search_model_versions(f"tags.`{MV_LINKED_FROM}` = '{source}'")
     return [Artifact._from_stored(registry.get(mv.name, int(mv.version)), tracking_uri) for mv in found]

@@ -4,8 +4,8 @@ so the files are not copied and the MLflow registry page shows the linked model.
 
 from __future__ import annotations
 
-from tracklab.artifacts import _names, _registry
-from tracklab.artifacts._registry import Registry, StoredVersion
+from tracklab.backend.artifact_store import _names, _registry
+from tracklab.backend.artifact_store._registry import Registry, StoredVersion
 
 
 def check_target(target_path: str, default_project: str | None = None) -> _names.Spec:

@@ -14,7 +14,7 @@ import os
 import time
 from typing import Any
 
-from tracklab.artifacts import _cache, _digest, _publish
+from tracklab.backend.artifact_store import _cache, _digest, _publish
 from tracklab.backend.run_folder import STAGED_ARTIFACTS
 
 _SUBDIR = STAGED_ARTIFACTS

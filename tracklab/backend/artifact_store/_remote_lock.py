@@ -17,7 +17,7 @@ import time
 import uuid
 from typing import Any, Iterator
 
-from tracklab.artifacts import _locate
+from tracklab.backend.artifact_store import _locate
 from tracklab.backend.mapping import RM_LOCK_OWNER
 
 LOCK_PREFIX = "tracklab-lock~"

@@ -10,8 +10,9 @@ import json
 import os
 from typing import Any, Iterator
 
-from tracklab.artifacts import _cache, _digest, _names, _references
-from tracklab.artifacts.manifest import ArtifactManifestEntry
+from tracklab.backend.artifact_store import _cache, _digest, _names
+from tracklab.backend.artifact_store.manifest import ArtifactManifestEntry
+from tracklab.sdk.artifacts import _references
 
 
 class _Building:

@@ -140,3 +140,24 @@ def parse_spec(spec: str, default_project: str | None = None) -> Spec:
     entity = parts[-3] if len(parts) == 3 else None
     registry = bool(project) and project.startswith(_REGISTRY_PREFIXES)
     return Spec(name=name, alias=alias or None, project=project, entity=entity, registry=registry)
+
+
+# `wandb-artifact://` references: an entry that points at a file of another stored artifact.
+REF_SCHEME = "wandb-artifact"
+REF_PREFIX = REF_SCHEME + "://"
+
+
+def ref_url(artifact_id: str, path: str) -> str:
+    """`wandb-artifact://<artifact id>/<path>`."""
+    return f"{REF_PREFIX}{artifact_id}/{path}"
+
+
+def split_ref(uri: str) -> tuple[str, str]:
+    """(artifact id or `project/name:alias` spec, entry path) of a `wandb-artifact://` URI."""
+    parts = [p for p in uri[len(REF_PREFIX):].split("/")]
+    head = next((i for i, part in enumerate(parts) if ":" in part), 0)
+    source, path = "/".join(parts[:head + 1]), "/".join(parts[head + 1:])
+    if not source or not path:
+        raise ValueError(f"reference {uri!r} must look like wandb-artifact://<artifact id>/<file> or "
+                         "wandb-artifact://<project>/<name>:<alias>/<file>")
+    return source, entry_path(path)

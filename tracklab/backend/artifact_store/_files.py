@@ -17,8 +17,8 @@ import shutil
 import tempfile
 from typing import Any, Callable
 
-from tracklab.artifacts import _blobs, _cache, _digest, _locate, _names
-from tracklab.artifacts.manifest import ArtifactManifest, ArtifactManifestEntry
+from tracklab.backend.artifact_store import _blobs, _cache, _digest, _locate, _names
+from tracklab.backend.artifact_store.manifest import ArtifactManifest, ArtifactManifestEntry
 from tracklab.backend.location import local_path
 
 

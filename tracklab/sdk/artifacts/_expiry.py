@@ -5,10 +5,10 @@ from __future__ import annotations
 import datetime
 from typing import TYPE_CHECKING
 
-from tracklab.artifacts import _registry
+from tracklab.backend.artifact_store import _registry
 
 if TYPE_CHECKING:
-    from tracklab.artifacts.artifact import Artifact
+    from tracklab.sdk.artifacts.artifact import Artifact
 
 
 def expired_versions(tracking_uri: str | None = None, now: datetime.datetime | None = None) -> list["Artifact"]:
@@ -17,8 +17,8 @@ def expired_versions(tracking_uri: str | None = None, now: datetime.datetime | N
 
     `tracking_uri` defaults to TrackLab's store. Nothing is deleted here: `tracklab gc` calls
     `artifact.delete(delete_aliases=True)` on each, which also frees their files."""
-    from tracklab.artifacts.artifact import Artifact
     from tracklab.backend import location
+    from tracklab.sdk.artifacts.artifact import Artifact
 
     uri = location.resolve_tracking_uri(tracking_uri)
     moment = now or datetime.datetime.now(datetime.timezone.utc)

@@ -16,7 +16,7 @@ import json
 import re
 from typing import Any
 
-from tracklab.artifacts import _locate, _names
+from tracklab.backend.artifact_store import _locate, _names
 from tracklab.backend.location import is_remote
 from tracklab.backend.mapping import (
     LM_COLLECTION,

@@ -6,10 +6,10 @@ from __future__ import annotations
 
 from typing import Any
 
-from tracklab.artifacts import _names, _registry
-from tracklab.artifacts._registry import Registry
-from tracklab.artifacts.artifact import Artifact, _iso
+from tracklab.backend.artifact_store import _names, _registry
+from tracklab.backend.artifact_store._registry import Registry
 from tracklab.errors import CommError
+from tracklab.sdk.artifacts.artifact import Artifact, _iso
 
 
 class ArtifactCollection:

@@ -11,8 +11,9 @@ import tempfile
 import urllib.parse
 import urllib.request
 
-from tracklab.artifacts import _artifact_refs, _digest, _names
-from tracklab.artifacts.manifest import ArtifactManifestEntry
+from tracklab.backend.artifact_store import _digest, _names
+from tracklab.backend.artifact_store.manifest import ArtifactManifestEntry
+from tracklab.sdk.artifacts import _artifact_refs
 
 
 def entries_for(uri: str, name: str | None, checksum: bool, max_objects: int | None,
@@ -72,10 +73,10 @@ def _http_checksum(uri: str) -> tuple[str, int | None]:
 
 def _default_tracking_uri() -> str:
     """The current run's store, else TrackLab's default store."""
-    import tracklab
     from tracklab.backend import location
+    from tracklab.sdk import wandb_setup
 
-    run = getattr(tracklab, "run", None)
+    run = wandb_setup.current_run()
     return run.settings.tracking_uri if run is not None else location.resolve_tracking_uri()
 
 

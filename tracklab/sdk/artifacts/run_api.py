@@ -13,9 +13,9 @@ import weakref
 from concurrent.futures import Future
 from typing import Any, Callable, Sequence
 
-from tracklab.artifacts import _names, _publish, _staging
-from tracklab.artifacts._registry import Registry
-from tracklab.artifacts.artifact import Artifact
+from tracklab.backend.artifact_store import _names, _publish, _staging
+from tracklab.backend.artifact_store._registry import Registry
+from tracklab.sdk.artifacts.artifact import Artifact
 
 _pending: "weakref.WeakKeyDictionary[Any, list[Future]]" = weakref.WeakKeyDictionary()
 _CODE_SKIP_DIRS = {".git", ".hg", "wandb", "artifacts", ".venv", "venv", "__pycache__", "node_modules",
@@ -136,16 +136,17 @@ def _log_request(artifact: Artifact, project: str, aliases: list[str], run_id: s
 
 def log_without_run(artifact: Artifact, project: str | None) -> None:
     """`artifact.save()` outside a run: use the current run, else a short run of job type 'auto'."""
-    import tracklab
+    from tracklab.sdk import wandb_setup
+    from tracklab.sdk.wandb_init import init
 
-    current = tracklab.run
+    current = wandb_setup.current_run()
     if current is not None and not current.disabled:
         log_artifact(current, artifact)
         if not current.offline:
             artifact.wait()
         return
-    run = tracklab.init(project=project or artifact._project or "uncategorized", job_type="auto",
-                        reinit="create_new", settings={"silent": True, "console": "off"})
+    run = init(project=project or artifact._project or "uncategorized", job_type="auto",
+               reinit="create_new", settings={"silent": True, "console": "off"})
     try:
         log_artifact(run, artifact)
         if not run.offline:
@@ -204,8 +205,8 @@ def stage_link(artifact: Artifact, target_path: str, aliases: Sequence[str] | No
     A stored version is named directly (staged in `run_folder`); a version an offline run
     logged is named by its staged log request, in that run's folder, so sync links it after
     storing it."""
-    from tracklab.artifacts import _links
-    from tracklab.artifacts.exceptions import ArtifactNotLoggedError
+    from tracklab.backend.artifact_store import _links
+    from tracklab.sdk.artifacts.exceptions import ArtifactNotLoggedError
 
     target = _links.check_target(target_path)
     aliases = [_names.check_alias(a) for a in (aliases or []) if a != "latest"]

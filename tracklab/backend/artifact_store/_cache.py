@@ -8,7 +8,7 @@ import shutil
 import uuid
 from typing import Callable
 
-from tracklab.artifacts import _digest
+from tracklab.backend.artifact_store import _digest
 
 
 def cache_dir() -> str:

@@ -7,16 +7,16 @@ registered-model aliases, used-by -> the consuming run's model inputs.
 
 from __future__ import annotations
 
-from tracklab.artifacts._expiry import expired_versions
-from tracklab.artifacts._staging import has_staged, sync_staged
-from tracklab.artifacts.artifact import Artifact
-from tracklab.artifacts.artifact_ttl import ArtifactTTL
-from tracklab.artifacts.exceptions import (
+from tracklab.backend.artifact_store._staging import has_staged, sync_staged
+from tracklab.backend.artifact_store.manifest import ArtifactManifest, ArtifactManifestEntry
+from tracklab.sdk.artifacts._expiry import expired_versions
+from tracklab.sdk.artifacts.artifact import Artifact
+from tracklab.sdk.artifacts.artifact_ttl import ArtifactTTL
+from tracklab.sdk.artifacts.exceptions import (
     ArtifactFinalizedError,
     ArtifactNotLoggedError,
     WaitTimeoutError,
 )
-from tracklab.artifacts.manifest import ArtifactManifest, ArtifactManifestEntry
 
 __all__ = [
     "Artifact", "ArtifactTTL", "ArtifactManifest", "ArtifactManifestEntry", "ArtifactNotLoggedError", "ArtifactFinalizedError",

@@ -9,7 +9,7 @@ from __future__ import annotations
 import dataclasses
 from typing import Any, Callable, Iterator
 
-from tracklab.artifacts import _digest, _names
+from tracklab.backend.artifact_store import _digest, _names
 
 STORAGE_POLICY = "tracklab-mlflow-v1"
 
@@ -51,8 +51,6 @@ class ArtifactManifestEntry:
     def ref_url(self) -> str:
         """`wandb-artifact://<artifact id>/<path>`: how other artifacts point at this entry
         (waits for a parent artifact that is still being stored)."""
-        from tracklab.artifacts import _artifact_refs
-
         if self._parent is None:
             raise ValueError("Parent artifact is not set")
         if getattr(self._parent, "_pending", None) is not None:
@@ -61,7 +59,7 @@ class ArtifactManifestEntry:
         if parent_id is None:
             raise ValueError(f"Parent artifact ID is not set: artifact {self._parent._name!r} is not stored yet "
                              "(log it first; offline runs store it at `tracklab sync`)")
-        return _artifact_refs.url(parent_id, self.path)
+        return _names.ref_url(parent_id, self.path)
 
     def to_json(self) -> dict[str, Any]:
         data: dict[str, Any] = {"digest": self.digest}

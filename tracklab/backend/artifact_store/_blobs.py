@@ -14,7 +14,7 @@ import tempfile
 import urllib.parse
 from typing import Any
 
-from tracklab.artifacts import _digest
+from tracklab.backend.artifact_store import _digest
 
 OBJECTS_FOLDER = ".tracklab-objects"
 

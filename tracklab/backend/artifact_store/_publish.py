@@ -17,9 +17,9 @@ import threading
 from concurrent.futures import Future, ThreadPoolExecutor
 from typing import Any, Callable, Iterator
 
-from tracklab.artifacts import _cache, _locate, _names, _registry
-from tracklab.artifacts._files import VersionFiles
-from tracklab.artifacts.manifest import ArtifactManifest
+from tracklab.backend.artifact_store import _cache, _locate, _names, _registry
+from tracklab.backend.artifact_store._files import VersionFiles
+from tracklab.backend.artifact_store.manifest import ArtifactManifest
 from tracklab.backend.location import local_path
 from tracklab.backend.mapping import LM_DIGEST, LM_PROJECT
 
@@ -173,7 +173,7 @@ def record_use(req: UseRequest, tracking_uri: str) -> _registry.StoredVersion:
 
 def apply_link(req: LinkRequest, tracking_uri: str) -> _registry.StoredVersion:
     """Link the stored version `req` names into `req.target`."""
-    from tracklab.artifacts._links import link
+    from tracklab.backend.artifact_store._links import link
 
     if req.collection is None or req.number is None:
         raise ValueError(f"the artifact to link into {req.target!r} was never stored (its log request failed)")
@@ -187,7 +187,7 @@ def _collection_lock(tracking_uri: str, project: str, name: str) -> Iterator[Non
     store, a registered-model lock on a server (`_remote_lock`)."""
     root = _locate.objects_root(tracking_uri)
     if root is None:
-        from tracklab.artifacts._remote_lock import collection_lock
+        from tracklab.backend.artifact_store._remote_lock import collection_lock
 
         with collection_lock(tracking_uri, project, name):
             yield
