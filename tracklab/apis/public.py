@@ -78,7 +78,7 @@ class Api:
     def flush(self) -> None:
         """wandb caches queries; nothing is cached here."""
 
-    # -- artifacts (tracklab.sdk.artifacts.api_artifacts does the work) --------------------------
+    # -- artifacts (tracklab.sdk.artifacts.api_artifacts does the work) --------------
     def artifact(self, name: str, type: str | None = None) -> Any:
         return _artifacts().artifact(self, name, type)
 
