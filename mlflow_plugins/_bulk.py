@@ -1,7 +1,7 @@
 """The bulk write route: a TrackLab writer's batch in one request, into the server's own store.
 
-`GET  /tracklab/api/bulk/v1` says the route exists (the writer probes it once per run);
-`POST /tracklab/api/bulk/v1/runs/<run_id>/batches` takes one body (`tracklab.backend.bulk_wire`)
+`GET  /api/2.0/tracklab/bulk/v1` says the route exists (the writer probes it once per run);
+`POST /api/2.0/tracklab/bulk/v1/batches?run_id=ID` takes one body (`tracklab.backend.bulk_wire`)
 with an `Idempotency-Key` header and writes it in one transaction: with COPY on PostgreSQL
 (`postgres_store.write_points`), with the SQLite bulk writer on SQLite (both at a schema
 revision TrackLab checked), else through MLflow's own store. A key the run already recorded is
@@ -42,8 +42,9 @@ def describe() -> Any:
                     "backend": _writer().kind})
 
 
-@bulk.post(_ROUTE + "/runs/<run_id>/batches")
-def write_batch(run_id: str) -> Any:
+@bulk.post(bulk_wire.BATCHES_ROUTE)
+def write_batch() -> Any:
+    run_id = request.args.get("run_id", "")
     if request.content_length is not None and request.content_length > bulk_wire.MAX_BODY_BYTES:
         return _error(413, f"the body has {request.content_length} bytes, over the limit of {bulk_wire.MAX_BODY_BYTES}")
     try:
@@ -53,6 +54,21 @@ def write_batch(run_id: str) -> Any:
     except bulk_wire.BulkPayloadError as exc:
         return _error(exc.status, str(exc))
     return jsonify({"stored": len(batch.records) if stored else 0, "duplicate": not stored})
+
+
+def register_auth_validators(prefix: str) -> None:
+    """On a server with MLflow's basic-auth app: its before-request hook authorises our routes
+    as it does its own (it refuses routes it has no check for, admins aside). Writing a batch
+    needs what MLflow's log-batch needs: update permission on the run (EDIT on its experiment);
+    the probe any logged-in user."""
+    from mlflow.server import auth
+
+    def can_update_run() -> bool:
+        run_id = request.args.get("run_id")
+        return bool(run_id) and auth._authorize_run_id(run_id, "update")
+
+    auth.BEFORE_REQUEST_VALIDATORS[(prefix + bulk_wire.BATCHES_ROUTE, "POST")] = can_update_run
+    auth.BEFORE_REQUEST_VALIDATORS[(prefix + bulk_wire.ROUTE, "GET")] = lambda: True
 
 
 def _writer() -> Any:

@@ -10,6 +10,13 @@ from __future__ import annotations
 import os
 from typing import Any
 
+# Set by `tracklab server --auth`: MLflow's basic-auth app wraps ours (logins, permissions).
+AUTH_ENV = "TRACKLAB_SERVER_AUTH"
+
+
+def auth_enabled() -> bool:
+    return os.environ.get(AUTH_ENV) == "1"
+
 
 def tracking_uri() -> str:
     """The backend store the server was started on."""
@@ -46,6 +53,15 @@ def create_app(app: Any = None) -> Any:
         flask_app.register_blueprint(_api.api, url_prefix=prefix)
         flask_app.register_blueprint(bulk, url_prefix=static_prefix() or None)
         _inject.install(flask_app)
+    if auth_enabled():
+        # MLflow's own auth factory, on the app that now holds our routes: every request then
+        # needs a login, and MLflow's permission checks run before every handler (ours too).
+        from mlflow.server.auth import create_app as create_auth_app
+
+        from mlflow_plugins._bulk import register_auth_validators
+
+        register_auth_validators(static_prefix())
+        return create_auth_app(flask_app)
     if _MLFLOW_SGI_NAME.get() == "uvicorn":
         from mlflow.server.fastapi_app import create_fastapi_app
 

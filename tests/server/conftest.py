@@ -63,20 +63,22 @@ def _reset_sigint() -> None:
     signal.signal(signal.SIGINT, signal.SIG_DFL)
 
 
-def start_team_server(backend_uri: str, folder: Path, *extra: str, workers: int = 2) -> TeamServer:
+def start_team_server(backend_uri: str, folder: Path, *extra: str, workers: int = 2,
+                      env: dict[str, str] | None = None) -> TeamServer:
     """Start `tracklab server` on a free port in its own process group and wait until it answers."""
     port = free_port()
     artifacts = folder / "artifacts"
     log = folder / "server.log"
-    env = python_env({"HOME": str(folder), "TRACKLAB_DIR": str(folder / "tracklab")})
-    for name in list(env):
+    server_env = python_env({"HOME": str(folder), "TRACKLAB_DIR": str(folder / "tracklab")})
+    for name in list(server_env):
         if name.startswith(("MLFLOW_", "TRACKLAB_TRACKING_URI")):
-            env.pop(name)
+            server_env.pop(name)
+    server_env.update(env or {})
     with open(log, "wb") as out:
         proc = subprocess.Popen(
             [sys.executable, "-m", "tracklab.cli", "server", "--backend-store-uri", backend_uri,
              "--artifacts-destination", str(artifacts), "--port", str(port), "--workers", str(workers), *extra],
-            cwd=str(folder), env=env, stdin=subprocess.DEVNULL, stdout=out, stderr=subprocess.STDOUT,
+            cwd=str(folder), env=server_env, stdin=subprocess.DEVNULL, stdout=out, stderr=subprocess.STDOUT,
             start_new_session=True, preexec_fn=_reset_sigint)
     server = TeamServer(f"http://127.0.0.1:{port}", backend_uri, artifacts, proc, log)
     try:

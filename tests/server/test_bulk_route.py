@@ -42,7 +42,7 @@ def _send(server: TeamServer, run_id: str, body: bytes, key: str | None = "defau
         key = bulk_wire.idempotency_key(body)
     if key is not None:
         headers[bulk_wire.IDEMPOTENCY_HEADER] = key
-    return _post(server, f"{bulk_wire.ROUTE}/runs/{to_run or run_id}/batches", body, headers)
+    return _post(server, f"{bulk_wire.BATCHES_ROUTE}?run_id={to_run or run_id}", body, headers)
 
 
 def _batch(steps: range, keys: int = 3, offset: float = 0.0) -> Batch:

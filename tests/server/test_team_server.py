@@ -60,7 +60,7 @@ def test_a_run_logged_over_http_reads_back_on_another_machine(team_server: TeamS
     assert got["rows"] == 200 and got["last_step"] == 199 and got["last_loss"] == pytest.approx(1 / 200)
     assert got["mlflow"] == [["FINISHED", pytest.approx(1 / 200), "0.01"]]
     # The points went through the plugin's bulk route.
-    assert "POST /api/2.0/tracklab/bulk/v1/runs/" in team_server.output()
+    assert "POST /api/2.0/tracklab/bulk/v1/batches?run_id=" in team_server.output()
     # The run's files went through the server into its artifact destination.
     assert list(team_server.artifacts.rglob("config.yaml"))
 

@@ -28,9 +28,11 @@ import numpy as np
 from tracklab.backend import mapping
 from tracklab.backend.store import Batch
 
-# GET: what the server takes; POST ROUTE/runs/<run_id>/batches: a body. Under MLflow's /api/ so
-# that MLflow's CORS guard, which covers /api/ and /ajax-api/ paths only, covers it too.
+# GET ROUTE: what the server takes; POST BATCHES_ROUTE?run_id=ID: a body. Under MLflow's /api/ so
+# that MLflow's CORS guard, which covers /api/ and /ajax-api/ paths only, covers them too; fixed
+# paths (the run in the query) so MLflow's auth app can hold a permission check for them.
 ROUTE = "/api/2.0/tracklab/bulk/v1"
+BATCHES_ROUTE = ROUTE + "/batches"
 IDEMPOTENCY_HEADER = "Idempotency-Key"
 KEYS_TAG = mapping.TAG_BULK_KEYS  # the last idempotency keys a run's batches were stored under
 KEYS_KEPT = 32

@@ -57,7 +57,7 @@ class ServerStore(MlflowClientStore):
         if not self._bulk:
             super().write(run_id, batch)
             return
-        path = f"{bulk_wire.ROUTE}/runs/{run_id}/batches"
+        path = f"{bulk_wire.BATCHES_ROUTE}?run_id={run_id}"
         for body in bulk_wire.encode(run_id, batch):
             headers = {bulk_wire.IDEMPOTENCY_HEADER: bulk_wire.idempotency_key(body),
                        "Content-Type": "application/octet-stream"}

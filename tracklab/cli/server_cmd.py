@@ -42,8 +42,17 @@ def command(host: str, port: int, workers: int, artifacts_destination: str, allo
     return argv
 
 
-def environment(backend_store_uri: str, jobs: bool) -> dict[str, str]:
+def environment(backend_store_uri: str, jobs: bool, auth: bool) -> dict[str, str]:
+    from mlflow_plugins.tracklab_app import AUTH_ENV
+
     env = dict(os.environ)
+    env[AUTH_ENV] = "1" if auth else "0"
+    if auth and not env.get("MLFLOW_FLASK_SERVER_SECRET_KEY"):
+        # MLflow's auth app signs its sign-up form with it; every worker of this server gets the
+        # same one from here. Several servers behind one address need one key set by hand.
+        import secrets
+
+        env["MLFLOW_FLASK_SERVER_SECRET_KEY"] = secrets.token_hex(32)
     # The URI may hold the database password: MLflow reads it from here, so `ps` never shows it.
     env["MLFLOW_BACKEND_STORE_URI"] = backend_store_uri
     env.setdefault("MLFLOW_SERVER_ENABLE_JOB_EXECUTION", "true" if jobs else "false")
@@ -70,10 +79,13 @@ def environment(backend_store_uri: str, jobs: bool) -> dict[str, str]:
                    "MLflow's default allows localhost and private addresses only.")
 @click.option("--cors-allowed-origins", default=None,
               help="Comma-separated origins whose pages may call the server (MLflow's default: localhost).")
+@click.option("--auth", is_flag=True,
+              help="Require MLflow's basic authentication: users, passwords and experiment permissions in the "
+                   "database named by MLflow's auth config (MLFLOW_AUTH_CONFIG_PATH; see docs/team-server.md).")
 @click.option("--jobs/--no-jobs", default=False, show_default=True,
               help="MLflow's background job runner (GenAI evaluation jobs); TrackLab needs none.")
 def server(backend_store_uri: str, artifacts_destination: str, host: str, port: int, workers: int,
-           allowed_hosts: str | None, cors_allowed_origins: str | None, jobs: bool) -> None:
+           allowed_hosts: str | None, cors_allowed_origins: str | None, auth: bool, jobs: bool) -> None:
     """Start the team's tracking server: MLflow's server with TrackLab's panels and bulk writes.
 
     Training machines then set only TRACKLAB_TRACKING_URI=http://HOST:PORT.
@@ -96,4 +108,4 @@ def server(backend_store_uri: str, artifacts_destination: str, host: str, port: 
     click.echo(f"On each training machine: export TRACKLAB_TRACKING_URI=http://<this host>:{port}", err=True)
     sys.stderr.flush()
     argv = command(host, port, workers, destination, allowed_hosts, cors_allowed_origins)
-    os.execve(argv[0], argv, environment(backend_store_uri, jobs))
+    os.execve(argv[0], argv, environment(backend_store_uri, jobs, auth))
