@@ -4,7 +4,7 @@ PYTHON ?= python3
 # rustup installs cargo under ~/.cargo/bin, which is not always on PATH.
 CARGO ?= $(shell command -v cargo 2>/dev/null || echo $$HOME/.cargo/bin/cargo)
 
-.PHONY: setup test bench gpu_stats
+.PHONY: setup test test-fast bench gpu_stats
 
 setup:
 	apt-get update && apt-get install -y chromium postgresql-15
@@ -17,6 +17,10 @@ gpu_stats:
 
 test:
 	$(PYTHON) -m pytest -q tests
+
+# The quick loop while developing: everything but slow, browser and server tests (a few minutes).
+test-fast:
+	$(PYTHON) -m pytest -q -m "not slow and not browser and not server" tests
 
 bench:
 	$(PYTHON) bench/run.py

@@ -208,6 +208,18 @@ def start_python(code: str, cwd: Path | str, env: dict[str, str] | None = None, 
                  stdout=subprocess.PIPE, text=True, **popen)
 
 
+def require(*modules: str) -> None:
+    """Fail, never skip, when a dev dependency is missing: `make setup` installs every one, so a
+    skip would read a broken set-up (or a test that stopped running) as fine."""
+    import importlib.util
+
+    missing = [name for name in modules if importlib.util.find_spec(name) is None]
+    if missing:
+        import pytest
+
+        pytest.fail(f"missing dev dependencies {missing}: run `make setup` (pip install -e '.[dev]')", pytrace=False)
+
+
 CHROMIUM = "/usr/bin/chromium"
 
 

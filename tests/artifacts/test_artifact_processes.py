@@ -9,6 +9,7 @@ import subprocess
 import sys
 from pathlib import Path
 
+import pytest
 from click.testing import CliRunner
 
 import tracklab
@@ -99,6 +100,7 @@ def test_command_line_put_get_ls_and_cache_cleanup(tl_dir: Path, tmp_path: Path)
     assert again.exit_code == 0 and read_tree(tmp_path / "again") == read_tree(data)
 
 
+@pytest.mark.slow
 def test_one_gigabyte_file_streams_with_bounded_memory(tl_dir: Path, tmp_path: Path) -> None:
     out = run_python(
         """
@@ -136,6 +138,8 @@ def test_one_gigabyte_file_streams_with_bounded_memory(tl_dir: Path, tmp_path: P
         assert f"{step} [{'#' * 30}] 100% 1024/1024 MB" in out.stderr
 
 
+@pytest.mark.browser
+@pytest.mark.server
 def test_mlflow_ui_shows_versions_aliases_and_lineage_and_remote_stores_work(tl_dir: Path, tmp_path: Path) -> None:
     import playwright.sync_api as sync_api
 

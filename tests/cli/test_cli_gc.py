@@ -6,6 +6,8 @@ import os
 import time
 from pathlib import Path
 
+import pytest
+
 from tests.cli._cli import make_run, tl
 from tests.helpers import mlflow_client, run_python, stored_run, wait_until
 
@@ -28,6 +30,7 @@ def _orphan(objects: Path, name: str, size: int, age_s: float) -> Path:
     return path
 
 
+@pytest.mark.slow
 def test_gc_dry_run_then_remove(tl_dir: Path, tmp_path: Path) -> None:
     keep_id = make_run(Path.cwd(), extra=_LOG_ARTIFACT)
     gone_id = make_run(Path.cwd())

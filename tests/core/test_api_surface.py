@@ -289,8 +289,8 @@ def test_artifact_paging(tl_dir: Path, tmp_path: Path) -> None:
     assert types == ["dataset", "model"] and [t.name for t in api.artifact_types("surface", start="dataset")] == ["model"]
 
 
+@pytest.mark.slow
 def test_sync_tensorboard(tl_dir: Path, tmp_path: Path) -> None:
-    pytest.importorskip("torch.utils.tensorboard")
     from torch.utils.tensorboard import SummaryWriter
 
     for sub in ("train", "eval"):

@@ -6,6 +6,8 @@ import json
 import subprocess
 import sys
 
+import pytest
+
 import tracklab
 from tests import helpers
 from tests.helpers import python_env
@@ -50,6 +52,7 @@ def test_offline_and_init_defaults_are_honoured_by_init(tl_dir):
     tl("init", "--reset", cwd=os.getcwd())
 
 
+@pytest.mark.slow
 def test_demo_then_runs_ls_and_show(tl_dir, tmp_path):
     tl("demo", "--steps", "30", cwd=tmp_path)
     listing = tl("runs", "ls", "tracklab-demo", cwd=tmp_path).stdout

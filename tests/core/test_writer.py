@@ -239,6 +239,8 @@ def _start_mlflow_server(root: Path, port: int) -> subprocess.Popen:
     return proc
 
 
+@pytest.mark.server
+@pytest.mark.slow
 def test_remote_mlflow_server_stopped_and_restarted_mid_run(tl_dir, tmp_path):
     port = free_port()
     uri = f"http://127.0.0.1:{port}"
@@ -292,6 +294,8 @@ def test_remote_mlflow_server_stopped_and_restarted_mid_run(tl_dir, tmp_path):
         stop(server, timeout=30)
 
 
+@pytest.mark.server
+@pytest.mark.slow
 def test_finish_waits_a_bounded_time_when_the_server_is_down_then_sync_completes(tl_dir, tmp_path):
     port = free_port()
     uri = f"http://127.0.0.1:{port}"

@@ -9,6 +9,8 @@ from typing import Any
 
 import pytest
 
+from tests import helpers
+
 HERE = Path(__file__).resolve().parent
 sys.path.insert(0, str(HERE))  # so `_dt_cases` imports the same way in both processes
 if str(HERE.parent.parent) not in sys.path:
@@ -29,7 +31,7 @@ def assets(tmp_path_factory: pytest.TempPathFactory) -> str:
 @pytest.fixture(scope="session")
 def oracle(tmp_path_factory: pytest.TempPathFactory, assets: str) -> dict[str, Any]:
     """Every case of `_cases` logged by real wandb 0.31 offline, parsed."""
-    pytest.importorskip("wandb")
+    helpers.require("wandb")
     import _dt_cases as _cases
     from tests._wandb_offline import run_wandb_offline
 

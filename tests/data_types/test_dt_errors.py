@@ -29,7 +29,7 @@ def _sorted_tokens(message: str) -> Any:
 
 @pytest.fixture(scope="module")
 def wandb_errors(assets: str) -> dict[str, Any]:
-    pytest.importorskip("wandb")
+    helpers.require("wandb")
     from _dt_support import HERE
 
     env = {k: v for k, v in os.environ.items() if not k.startswith("WANDB_")}

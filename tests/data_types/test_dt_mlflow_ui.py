@@ -9,6 +9,7 @@ from pathlib import Path
 
 import numpy as np
 import playwright.sync_api as sync_api
+import pytest
 
 import tracklab
 from tests.helpers import chromium, free_port, python_env, spawn, stop, stored_run, wait_until_up
@@ -16,6 +17,8 @@ from tests.helpers import chromium, free_port, python_env, spawn, stop, stored_r
 MLFLOW_UI = Path(__file__).resolve().parent.parent / "artifacts" / "_mlflow_ui.py"
 
 
+@pytest.mark.browser
+@pytest.mark.server
 def test_mlflow_ui_shows_logged_images_with_a_step_slider_and_tables_as_tables(tl_dir: Path, tmp_path: Path) -> None:
     executable = chromium()
     run = tracklab.init(project="mediaui", id="ui001")

@@ -8,10 +8,12 @@ from typing import Any
 
 import pytest
 
+from tests import helpers
+
 
 @pytest.fixture(scope="module")
 def parsed(tmp_path_factory: pytest.TempPathFactory) -> dict[str, Any]:
-    pytest.importorskip("wandb")
+    helpers.require("wandb")
     from tests._wandb_offline import run_wandb_offline
 
     return run_wandb_offline(
@@ -46,7 +48,7 @@ def test_summary_config_and_paths(parsed: dict) -> None:
 
 
 def test_snippet_failure_is_reported(tmp_path: Any) -> None:
-    pytest.importorskip("wandb")
+    helpers.require("wandb")
     from tests._wandb_offline import WandbOfflineError, run_wandb_offline
 
     with pytest.raises(WandbOfflineError, match="ZeroDivisionError"):

@@ -21,6 +21,7 @@ from pathlib import Path
 
 import pytest
 
+from tests import helpers
 from tests.docs._markdown import REPO, SKIP_MARK, Block, code_blocks, code_spans
 from tests.helpers import python_env
 
@@ -101,7 +102,7 @@ def _run(block: Block, folder: Path) -> subprocess.CompletedProcess:
         script = folder / f"block_{block.line}.sh"
         argv = ["bash", "-e", str(script)]
     script.write_text(block.text)
-    return subprocess.run(argv, cwd=folder, env=_env(folder), capture_output=True, text=True, timeout=300)
+    return helpers.run(argv, cwd=folder, env=_env(folder), capture_output=True, text=True, timeout=300)
 
 
 @pytest.mark.parametrize("chain", CHAINS, ids=[chain[0].name for chain in CHAINS])

@@ -2,9 +2,9 @@
 
 from __future__ import annotations
 
-import pytest
+from tests import helpers
 
-pytest.importorskip("accelerate")
+helpers.require("accelerate")
 
 from tests.integration._support import only_run, rows, run_standin  # noqa: E402
 

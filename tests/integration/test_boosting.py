@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-import pytest
+from tests import helpers
 
 from tests.integration._support import has_artifacts, only_run, rows, run_standin, stored_artifact
 
@@ -26,7 +26,7 @@ wandb.finish()
 
 
 def test_xgboost_wandb_callback(tl_dir):
-    pytest.importorskip("xgboost")
+    helpers.require("xgboost")
     log_model = has_artifacts()
     run_standin(DATA + XGB.format(log_model=log_model), tl_dir.parent / "work")
     run = only_run("xgb")
@@ -45,7 +45,7 @@ def test_xgboost_wandb_callback(tl_dir):
 
 
 def test_lightgbm_callback_and_summary(tl_dir):
-    pytest.importorskip("lightgbm")
+    helpers.require("lightgbm")
     log_model = has_artifacts()
     run_standin(DATA + f"""
 import wandb, lightgbm as lgb

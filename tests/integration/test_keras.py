@@ -3,14 +3,14 @@ TensorFlow backends, and Keras' own TensorBoard callback copied by `sync_tensorb
 
 from __future__ import annotations
 
-import importlib.util
-
 import pytest
 
+from tests import helpers
 from tests.integration._support import has_artifacts, only_run, rows, run_standin, stored_artifact
 
 # Importing keras here would pick its default (TensorFlow) backend: only check it is installed.
-pytestmark = pytest.mark.skipif(importlib.util.find_spec("keras") is None, reason="keras is not installed")
+helpers.require("keras")
+pytestmark = pytest.mark.slow  # trains real models in fresh interpreters (20-80 s each on 2 cores)
 
 TRAIN = """
 import numpy as np, keras, wandb
@@ -42,8 +42,7 @@ wandb.finish()
 
 @pytest.mark.parametrize("backend", ["torch", "tensorflow"])
 def test_keras_callbacks(tl_dir, backend):
-    if importlib.util.find_spec(backend) is None:
-        pytest.skip(f"{backend} is not installed")
+    helpers.require(backend)
     log_artifacts = has_artifacts()
     run_standin(TRAIN.replace("LOG_ARTIFACTS", repr(log_artifacts)), tl_dir.parent / "work",
                 {"KERAS_BACKEND": backend})
@@ -80,8 +79,7 @@ wandb.finish()
 
 def test_keras_tensorboard_callback_on_tensorflow_matches_wandb_offline(tl_dir, tmp_path):
     """Keras' TensorBoard callback writes with TensorFlow's C++ writer; its epochs reach the run."""
-    if importlib.util.find_spec("tensorflow") is None:
-        pytest.skip("tensorflow is not installed")
+    helpers.require("tensorflow")
     from tests._wandb_offline import run_wandb_offline
     from tests.integration.test_tensorboard import _series
 

@@ -4,7 +4,10 @@ from __future__ import annotations
 
 import pytest
 
-pytest.importorskip("lightning")
+from tests import helpers
+
+helpers.require("lightning")
+pytestmark = pytest.mark.slow  # trains real models in fresh interpreters (20-80 s each on 2 cores)
 
 from tests.integration._support import (  # noqa: E402
     has_artifacts, histogram_keys, only_run, rows, run_standin, stored_artifact,

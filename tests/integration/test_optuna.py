@@ -4,7 +4,9 @@ from __future__ import annotations
 
 import pytest
 
-pytest.importorskip("optuna_integration")
+from tests import helpers
+
+helpers.require("optuna_integration")
 
 from tests.integration._support import only_run, project_runs, rows, run_standin  # noqa: E402
 

@@ -4,7 +4,10 @@ from __future__ import annotations
 
 import pytest
 
-pytest.importorskip("sklearn")
+from tests import helpers
+
+helpers.require("sklearn")
+pytestmark = pytest.mark.slow  # trains real models in fresh interpreters (20-80 s each on 2 cores)
 
 from tests.integration._support import only_run, rows, run_standin  # noqa: E402
 

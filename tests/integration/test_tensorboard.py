@@ -4,7 +4,9 @@ from __future__ import annotations
 
 import pytest
 
-pytest.importorskip("torch.utils.tensorboard")
+from tests import helpers
+
+helpers.require("torch", "tensorboard")
 
 import tracklab  # noqa: E402
 from tests.integration._support import only_run, rows, run_standin  # noqa: E402
@@ -28,6 +30,7 @@ def _plain(row: dict) -> dict:
     return {k: v for k, v in row.items() if k not in ("_runtime", "_timestamp")}
 
 
+@pytest.mark.slow
 def test_patch_matches_wandb_offline(tl_dir, tmp_path):
     from tests._wandb_offline import run_wandb_offline
 
@@ -101,9 +104,10 @@ wandb.finish()
 """
 
 
+@pytest.mark.slow
 def test_tensorflow2_native_writer_matches_wandb_offline(tl_dir, tmp_path):
     """tf.summary writes from C++: its log dirs are learned and their event files tailed."""
-    pytest.importorskip("tensorflow")
+    helpers.require("tensorflow")
     from tests._wandb_offline import run_wandb_offline
 
     oracle = run_wandb_offline(TF2_SCRIPT, tmp_path / "oracle")
@@ -117,9 +121,10 @@ def test_tensorflow2_native_writer_matches_wandb_offline(tl_dir, tmp_path):
     assert any(f.name.startswith("train/events.out.tfevents") for f in run.files())
 
 
+@pytest.mark.slow
 def test_patch_before_tensorflow_is_imported(tl_dir):
     """patch() never imports TensorFlow itself; it patches TensorFlow when the script imports it."""
-    pytest.importorskip("tensorflow")
+    helpers.require("tensorflow")
     run_standin(
         """
         import sys, wandb

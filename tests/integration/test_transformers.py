@@ -6,7 +6,10 @@ import os
 
 import pytest
 
-pytest.importorskip("transformers")
+from tests import helpers
+
+helpers.require("transformers")
+pytestmark = pytest.mark.slow  # trains real models in fresh interpreters (20-80 s each on 2 cores)
 
 from tests.integration._support import has_artifacts, only_run, rows, run_standin, stored_artifact  # noqa: E402
 

@@ -7,8 +7,7 @@ import time
 from pathlib import Path
 
 import pytest
-
-torch = pytest.importorskip("torch")
+import torch
 
 import tracklab  # noqa: E402
 from tests.integration._support import histogram_keys, only_run, rows  # noqa: E402
@@ -60,6 +59,7 @@ def _hook_count(model: torch.nn.Module) -> int:
     return forward + backward
 
 
+@pytest.mark.slow
 def test_histograms_and_graph_match_wandb_offline(tl_dir, tmp_path):
     from tests._wandb_offline import run_wandb_offline
 

@@ -30,6 +30,8 @@ from tests.ui.conftest import free_port, wait_for_line
 
 _LEAKY = ("WANDB_", "TRACKLAB_", "MLFLOW_", "PYTHONPATH", "CARGO_TARGET_DIR")
 
+pytestmark = pytest.mark.slow  # builds the sdist and the wheel, and a venv per check
+
 
 def _cargo_available() -> bool:
     return shutil.which("cargo") is not None or (Path.home() / ".cargo" / "bin" / "cargo").is_file()
@@ -189,6 +191,7 @@ def test_installed_console_script_and_verify(install: Install) -> None:
     assert "gpu_stats" in verified.stdout + verified.stderr
 
 
+@pytest.mark.server
 def test_installed_ui_serves_mlflow_and_tracklab_pages(install: Install, tmp_path: Path) -> None:
     install.python_snippet("""
         import tracklab

@@ -4,10 +4,7 @@ fresh database per test, removed afterwards, pass or fail."""
 
 from __future__ import annotations
 
-import contextlib
 import itertools
-import os
-import signal
 import subprocess
 import sys
 from collections.abc import Iterator
@@ -15,7 +12,7 @@ from pathlib import Path
 
 import pytest
 
-from tests.helpers import free_port, python_env, wait_until_up
+from tests.helpers import free_port, python_env, spawn, stop, wait_until_up
 from tests.server._postgres import Cluster, available
 
 _numbers = itertools.count()
@@ -59,10 +56,6 @@ class TeamServer:
         return self.log.read_text(errors="replace")
 
 
-def _reset_sigint() -> None:
-    signal.signal(signal.SIGINT, signal.SIG_DFL)
-
-
 def start_team_server(backend_uri: str, folder: Path, *extra: str, workers: int = 2,
                       env: dict[str, str] | None = None) -> TeamServer:
     """Start `tracklab server` on a free port in its own process group and wait until it answers."""
@@ -75,11 +68,10 @@ def start_team_server(backend_uri: str, folder: Path, *extra: str, workers: int 
             server_env.pop(name)
     server_env.update(env or {})
     with open(log, "wb") as out:
-        proc = subprocess.Popen(
+        proc = spawn(
             [sys.executable, "-m", "tracklab.cli", "server", "--backend-store-uri", backend_uri,
              "--artifacts-destination", str(artifacts), "--port", str(port), "--workers", str(workers), *extra],
-            cwd=str(folder), env=server_env, stdin=subprocess.DEVNULL, stdout=out, stderr=subprocess.STDOUT,
-            start_new_session=True, preexec_fn=_reset_sigint)
+            cwd=str(folder), env=server_env, stdin=subprocess.DEVNULL, stdout=out, stderr=subprocess.STDOUT)
     server = TeamServer(f"http://127.0.0.1:{port}", backend_uri, artifacts, proc, log)
     try:
         wait_until_up(port, proc, what="tracklab server")
@@ -91,16 +83,7 @@ def start_team_server(backend_uri: str, folder: Path, *extra: str, workers: int 
 
 def stop_team_server(server: TeamServer) -> None:
     """SIGTERM the server's process group, SIGKILL what is left, pass or fail."""
-    with contextlib.suppress(ProcessLookupError):
-        os.killpg(server.proc.pid, signal.SIGTERM)
-    try:
-        server.proc.wait(15)
-    except subprocess.TimeoutExpired:
-        pass
-    with contextlib.suppress(ProcessLookupError, PermissionError):
-        os.killpg(server.proc.pid, signal.SIGKILL)  # workers that outlived the parent
-    with contextlib.suppress(subprocess.TimeoutExpired):
-        server.proc.wait(15)
+    stop(server.proc, timeout=15)
 
 
 @pytest.fixture(scope="module")

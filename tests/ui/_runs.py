@@ -1,13 +1,12 @@
 """The TrackLab scripts that fill the UI tests' store (each runs in its own interpreter)."""
 
 VISION = """
-import time
 import numpy as np
 import plotly.graph_objects as go
 import tracklab as wandb
 
 run = wandb.init(project="vision", id="vision01", name="vision-run", config={"lr": 0.01, "arch": "cnn"},
-                 settings=wandb.Settings(x_stats_sampling_interval=0.2))
+                 settings=wandb.Settings(x_stats_sampling_interval=0.2, x_stats_buffer_size=10))
 wandb.define_metric("epoch")
 wandb.define_metric("val/*", step_metric="epoch")
 rng = np.random.default_rng(0)
@@ -43,7 +42,9 @@ wandb.log({"curves": wandb.plot.line_series(xs=[0, 1, 2, 3], ys=[[0, 1, 4, 9], [
                                             title="Curves")})
 wandb.log({"fig": go.Figure(go.Bar(x=["a", "b"], y=[3, 5]))})
 wandb.log({"movie": wandb.Video(rng.integers(0, 255, (3, 3, 16, 16), dtype=np.uint8), fps=2, format="gif")})
-time.sleep(1.5)  # a few system-metrics samples
+from tests.helpers import wait_until
+wait_until(lambda: len(run._system_metrics.get("system/cpu_utilization_percentage", [])) >= 3,
+           what="a few system-metrics samples")
 run.finish()
 """
 

@@ -21,7 +21,7 @@ from tests import helpers
 from tests.helpers import wait_until
 from tests.ui.conftest import clean_env, free_port, get_json, start_ui
 
-pytestmark = pytest.mark.timeout(400)
+pytestmark = [pytest.mark.timeout(400), pytest.mark.server]  # every test here is about `tracklab ui`
 
 
 def _run(server: Any, project: str, wandb_id: str) -> dict[str, Any]:
