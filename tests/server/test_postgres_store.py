@@ -5,13 +5,13 @@ from __future__ import annotations
 
 import json
 import math
-import subprocess
 import sys
 import textwrap
 from pathlib import Path
 
 import pytest
 
+from tests import helpers
 from tests.server._postgres import Cluster
 from tests.server.conftest import machine
 
@@ -28,8 +28,8 @@ def test_a_run_logged_straight_to_postgresql(pg_cluster: Cluster, pg_uri: str, t
         run.log({"loss": math.nan})
         run.finish()
     """
-    proc = subprocess.run([sys.executable, "-c", textwrap.dedent(code)], cwd=str(Path(env["HOME"]) / "work"),
-                          env=env, capture_output=True, text=True, timeout=300)
+    proc = helpers.run([sys.executable, "-c", textwrap.dedent(code)], cwd=str(Path(env["HOME"]) / "work"),
+                       env=env, capture_output=True, text=True, timeout=300)
     assert proc.returncode == 0, proc.stdout + proc.stderr
 
     from mlflow.tracking import MlflowClient
@@ -44,10 +44,10 @@ def test_a_run_logged_straight_to_postgresql(pg_cluster: Cluster, pg_uri: str, t
     assert run.data.metrics["acc"] == 2999 / 3000 and run.data.metrics["flag"] == 0.0
     assert len(client.get_metric_history(run.info.run_id, "flag")) == 3000
     reader = machine(tmp_path, "reader", pg_uri)
-    out = subprocess.run([sys.executable, "-c", "import json, tracklab; r = tracklab.Api().run('direct/direct01'); "
-                          "h = list(r.scan_history()); print(json.dumps([len(h), h[10]['loss'], r.state]))"],
-                         cwd=str(Path(reader["HOME"]) / "work"), env=reader, capture_output=True, text=True,
-                         timeout=300)
+    out = helpers.run([sys.executable, "-c", "import json, tracklab; r = tracklab.Api().run('direct/direct01'); "
+                       "h = list(r.scan_history()); print(json.dumps([len(h), h[10]['loss'], r.state]))"],
+                      cwd=str(Path(reader["HOME"]) / "work"), env=reader, capture_output=True, text=True,
+                      timeout=300)
     assert out.returncode == 0, out.stderr
     assert json.loads(out.stdout.strip().splitlines()[-1]) == [3001, pytest.approx(1 / 11), "finished"]
 
