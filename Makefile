@@ -18,7 +18,7 @@ gpu_stats:
 test:
 	$(PYTHON) -m pytest -q tests
 
-# The quick loop while developing: everything but slow, browser and server tests (a few minutes).
+# The quick loop while developing: everything but the slow, browser and server tests.
 test-fast:
 	$(PYTHON) -m pytest -q -m "not slow and not browser and not server" tests
 
