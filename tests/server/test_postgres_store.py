@@ -67,3 +67,25 @@ def test_the_copy_path_only_at_a_checked_schema_revision(pg_cluster: Cluster, pg
     conn.close()
     store = postgres_store.open_postgres(pg_uri, str(tmp_path / "artifacts"))
     assert type(store) is MlflowClientStore
+
+
+def test_a_project_whose_artifacts_live_on_a_server_is_refused_and_no_run_starts(pg_uri: str, tmp_path: Path) -> None:
+    from mlflow.tracking import MlflowClient
+
+    client = MlflowClient(pg_uri)
+    # What `tracklab server` (proxied artifacts) gives every experiment it creates.
+    experiment_id = client.create_experiment("served", artifact_location="mlflow-artifacts:/served")
+    env = machine(tmp_path, "direct", pg_uri)
+    code = """
+        import tracklab
+        run = tracklab.init(project="served", id="served01", settings={"finish_timeout": 5})
+        run.log({"loss": 1.0})
+        run.finish()
+        print("dir", run.dir)
+    """
+    proc = helpers.run([sys.executable, "-c", textwrap.dedent(code)], cwd=str(Path(env["HOME"]) / "work"),
+                       env=env, capture_output=True, text=True, timeout=300)
+    assert proc.returncode == 0, proc.stderr
+    assert client.search_runs([experiment_id]) == []  # never created, so never left RUNNING
+    logs = list(Path(env["TRACKLAB_DIR"]).rglob("writer.log"))
+    assert logs and "Set TRACKLAB_TRACKING_URI to that server's address" in logs[0].read_text()

@@ -152,8 +152,31 @@ def write_points(conn: Any, run_id: str, keys: list[str], records: np.ndarray, p
     return True
 
 
+class ArtifactLocationError(RuntimeError):
+    """The run's artifacts live where a direct database connection cannot put them."""
+
+    retryable = False  # the writer stops instead of retrying (writer/_store_calls.py)
+
+
 class PostgresStore(MlflowClientStore):
     """A `postgresql://` tracking URI at a checked schema revision: points by COPY."""
+
+    def ensure_run(self, header: dict[str, Any], known_run_id: str | None) -> str:
+        # Checked before the run is created or marked RUNNING: a run the writer could never
+        # finish (its files have nowhere to go) is never started.
+        if known_run_id is not None:
+            location = self.client.get_run(known_run_id).info.artifact_uri
+        else:
+            experiment = self.client.get_experiment_by_name(header["project"])
+            location = experiment.artifact_location if experiment is not None else ""
+        if location.startswith("mlflow-artifacts:"):
+            from tracklab.backend.ui_registry import printable_uri
+
+            raise ArtifactLocationError(
+                f"project {header['project']!r} keeps its artifacts on a tracking server ({location}); a machine "
+                f"that writes to the database directly ({printable_uri(self.tracking_uri)}) cannot store them. "
+                "Set TRACKLAB_TRACKING_URI to that server's address (http://HOST:PORT) instead")
+        return super().ensure_run(header, known_run_id)
 
     def __init__(self, tracking_uri: str, artifact_root: str, conn: Any = None) -> None:
         super().__init__(tracking_uri, artifact_root)

@@ -44,6 +44,8 @@ class StoreCalls:
             try:
                 return action()
             except Exception as exc:  # the store is down, locked or refusing: wait and retry
+                if not getattr(exc, "retryable", True):
+                    raise  # a wrong configuration: retrying cannot help, the message says the fix
                 if give_up_at is None and self.parent_pid and not process_alive(self.parent_pid):
                     # Nobody waits for us any more: keep trying a while, then leave it to `tracklab sync`.
                     give_up_at = time.time() + ORPHAN_LINGER
