@@ -96,23 +96,32 @@ def _open(uri: str) -> Any:
 
 
 class _PostgresWriter:
-    """COPY into MLflow's tables; one connection per server thread."""
+    """COPY into MLflow's tables, on a few connections shared by the server's threads (a
+    connection per thread would reach PostgreSQL's max_connections with a few workers)."""
 
     kind = "postgresql"
+    CONNECTIONS = 4  # per server worker process; a writer sends one batch at a time
 
     def __init__(self, uri: str, first: Any) -> None:
         self.uri = uri
-        self._local = threading.local()
-        self._local.conn = first
+        self._idle = [first]
+        self._slots = threading.BoundedSemaphore(self.CONNECTIONS)
+        self._lock = threading.Lock()
 
     def write(self, batch: bulk_wire.BulkBatch, key: str) -> bool:
         from tracklab.backend import postgres_store
 
-        conn = getattr(self._local, "conn", None)
-        if conn is None or conn.closed or conn.broken:  # a new thread, or the database restarted
-            conn = self._local.conn = postgres_store.connect(self.uri)
-        return postgres_store.write_points(conn, batch.run_id, batch.keys, batch.records, batch.params, batch.tags,
-                                           batch.run_name, idempotency_key=key)
+        with self._slots:
+            with self._lock:
+                conn = self._idle.pop() if self._idle else None
+            if conn is None or conn.closed or conn.broken:  # none idle yet, or the database restarted
+                conn = postgres_store.connect(self.uri)
+            try:
+                return postgres_store.write_points(conn, batch.run_id, batch.keys, batch.records, batch.params,
+                                                   batch.tags, batch.run_name, idempotency_key=key)
+            finally:
+                with self._lock:
+                    self._idle.append(conn)
 
 
 def _points_max_last(batch: bulk_wire.BulkBatch) -> list[tuple[str, float, int, int, int]]:
