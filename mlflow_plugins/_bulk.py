@@ -29,7 +29,7 @@ _backend_lock = threading.Lock()
 
 
 def _error(status: int, message: str) -> Any:
-    code = {404: "RESOURCE_DOES_NOT_EXIST", 413: "INVALID_PARAMETER_VALUE"}.get(status, "INVALID_PARAMETER_VALUE")
+    code = "RESOURCE_DOES_NOT_EXIST" if status == 404 else "INVALID_PARAMETER_VALUE"  # MLflow's error codes
     response = jsonify({"error_code": code, "message": message})
     response.status_code = status
     return response

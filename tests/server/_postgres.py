@@ -95,7 +95,7 @@ class Cluster:
         """initdb, then start on a free port and wait until it accepts connections."""
         self._run("initdb", "-D", self.data, "-U", SUPERUSER, "--auth=trust", "--encoding=UTF8",
                   f"--locale={self.locale}", "--no-instructions")
-        options = [f"-c listen_addresses=127.0.0.1", f"-c unix_socket_directories='{self.folder}'"]
+        options = ["-c listen_addresses=127.0.0.1", f"-c unix_socket_directories='{self.folder}'"]
         options += [f"-c {name}={value}" for name, value in self.settings.items()]
         deadline = time.time() + timeout
         while True:
@@ -138,15 +138,6 @@ class Cluster:
         finally:
             self._postmaster_pid = None
             shutil.rmtree(self.folder, ignore_errors=True)
-
-    def restart(self, timeout: float = 60) -> None:
-        """Stop and start the same cluster on the same port (a database restart mid-run)."""
-        self._run("pg_ctl", "-D", self.data, "-m", "fast", "-w", "stop", timeout=timeout)
-        options = " ".join([f"-p {self.port}", "-c listen_addresses=127.0.0.1",
-                            f"-c unix_socket_directories='{self.folder}'",
-                            *[f"-c {k}={v}" for k, v in self.settings.items()]])
-        self._run("pg_ctl", "-D", self.data, "-l", self.log, "-w", "-o", options, "start", timeout=timeout)
-        self._postmaster_pid = self._read_postmaster_pid()
 
     # -- databases ---------------------------------------------------------------------------
     def uri(self, database: str = "postgres", driver: str = "") -> str:

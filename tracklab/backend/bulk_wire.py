@@ -43,7 +43,6 @@ RECORD = np.dtype([("key", "<i4"), ("value", "<f8"), ("timestamp", "<i8"), ("ste
 MAX_POINTS_PER_BODY = 500_000
 MAX_BODY_BYTES = 64 * 1024 * 1024
 MAX_HEADER_BYTES = 8 * 1024 * 1024
-_RUN_ID = re.compile(r"^[0-9a-zA-Z_-]{1,64}$")
 _IDEMPOTENCY_KEY = re.compile(r"^[0-9a-zA-Z_.:-]{8,128}$")
 
 
