@@ -5,7 +5,6 @@ exception, a fork), and `finish`. `Run` (wandb_run) keeps the user API and calls
 from __future__ import annotations
 
 import atexit
-import logging
 import os
 import shutil
 import signal
@@ -236,11 +235,12 @@ def _wait_for_writer(run: Run) -> bool:
     timeout = float(run._settings.finish_timeout or 60)
     if not run._writer.wait_stored(timeout):  # the store is slow or down
         pending = run._folder.pending_bytes(run._settings.tracking_uri)
-        # Through the logger, so the terminal shows it as `tracklab: WARNING ...` and logging can silence it.
-        logging.getLogger("tracklab").warning(
-            "tracklab: the store did not take everything within %.0fs (%s bytes of the run log pending); the "
-            "writer keeps trying in the background, and `tracklab sync %s` completes it.",
-            timeout, pending, run._folder.path)
+        from tracklab.sdk import _terminal
+
+        _terminal.data_at_risk(
+            f"the store did not take everything within {timeout:.0f}s ({pending} bytes of the run log "
+            f"pending); the writer keeps trying in the background, and `tracklab sync {run._folder.path}` "
+            "completes it.")
         return True
     return False
 

@@ -58,7 +58,8 @@ def _style(text: str, code: str) -> str:
     return f"\033[{code}m{text}\033[0m"
 
 
-def _log(string: str, newline: bool, repeat: bool, prefix: bool, label: str, level: int) -> None:
+def _log(string: str, newline: bool, repeat: bool, prefix: bool, label: str, level: int,
+         always: bool = False) -> None:
     string = str(string)
     with _lock:
         if not repeat:
@@ -66,7 +67,7 @@ def _log(string: str, newline: bool, repeat: bool, prefix: bool, label: str, lev
                 return
             if len(_printed) < 1000:
                 _printed.add(string)
-    if is_silent() or not _shown[level]:
+    if not always and (is_silent() or not _shown[level]):
         if level > logging.INFO:  # to the run's debug.log; the terminal handler skips it
             logger.log(level, "%s", string, extra={"tracklab_terminal": True})
         return
@@ -100,6 +101,13 @@ def termwarn(string: str, newline: bool = True, repeat: bool = True, prefix: boo
 def termerror(string: str, newline: bool = True, repeat: bool = True, prefix: bool = True) -> None:
     """An error on stderr (`tracklab: ERROR ...`)."""
     _log(string, newline, repeat, prefix, "ERROR", logging.ERROR)
+
+
+def data_at_risk(string: str) -> None:
+    """A warning that logged data is not (yet) in the store, shown even when silenced: silence
+    hides chatter, never the news that a run needs `tracklab sync` to be complete."""
+    logger.warning("%s", string, extra={"tracklab_terminal": True})
+    _log(string, True, True, True, "WARNING", logging.WARNING, always=True)
 
 
 class TerminalHandler(logging.Handler):
