@@ -95,15 +95,50 @@ class HistoryColumnsWriter:
 
 
 def read_frame(data: bytes | str) -> Any:
-    """The history (wide: one column per key, indexed by step) and the per-step timestamps (ms)."""
+    """The history (wide: one column per key, indexed by step) and the per-step timestamps (ms).
+
+    Built a key at a time from the grouped points rather than with a pivot: for the usual run,
+    where every key has the same steps, the frame is assembled from arrays without realigning
+    (a pivot factorizes and sorts a million (key, step) pairs: 3x the time).
+    """
     import io
 
+    import numpy as np
+    import pandas as pd
     import pyarrow.parquet as pq
 
     source = io.BytesIO(data) if isinstance(data, bytes) else data
-    long = pq.read_table(source, read_dictionary=["key"]).to_pandas()
-    long = long.drop_duplicates(["key", "step"], keep="last")
-    wide = long.pivot(index="step", columns="key", values="value")
-    wide.columns = [str(c) for c in wide.columns]
-    times = long.groupby("step")["timestamp"].max()
+    table = pq.read_table(source, read_dictionary=["key"])
+    keys = table.column("key").combine_chunks()
+    names = [str(name) for name in keys.dictionary.to_pylist()]
+    codes = keys.indices.to_numpy(zero_copy_only=False)
+    steps = table.column("step").to_numpy()
+    values = table.column("value").to_numpy()
+    stamps = table.column("timestamp").to_numpy()
+    order = np.argsort(codes, kind="stable")  # grouped by key, each key's points in logged order
+    bounds = np.flatnonzero(np.diff(codes[order])) + 1
+    series: dict[str, tuple[Any, Any, Any]] = {}
+    for part in np.split(order, bounds) if len(order) else []:
+        key_steps = steps[part]
+        if len(key_steps) > 1 and not bool((np.diff(key_steps) > 0).all()):
+            # A step logged twice keeps its last value, as the metric's history does.
+            last = ~pd.Index(key_steps).duplicated(keep="last")
+            part = part[last]
+            part = part[np.argsort(steps[part], kind="stable")]
+            key_steps = steps[part]
+        series[names[codes[part[0]]]] = (key_steps, values[part], stamps[part])
+    columns = sorted(series)
+    if not columns:
+        return pd.DataFrame(index=pd.Index([], dtype=np.int64, name="step")), pd.Series(dtype=float)
+    first = series[columns[0]][0]
+    if all(np.array_equal(series[name][0], first) for name in columns):
+        index = pd.Index(first, name="step")
+        wide = pd.DataFrame({name: series[name][1] for name in columns}, index=index)
+        times = pd.Series(np.maximum.reduce([series[name][2] for name in columns]), index=index)
+        return wide, times
+    wide = pd.DataFrame({name: pd.Series(series[name][1], index=series[name][0]) for name in columns})
+    wide.index.name = "step"
+    all_steps = np.concatenate([series[name][0] for name in columns])
+    all_stamps = np.concatenate([series[name][2] for name in columns])
+    times = pd.Series(all_stamps).groupby(all_steps).max()
     return wide, times
