@@ -58,7 +58,7 @@ def patch(save: bool = True, tensorboard_x: bool | None = None, pytorch: bool | 
     """Copy TensorBoard summaries into the current run from now on."""
     import importlib
 
-    import tracklab
+    from tracklab.sdk._terminal import termerror
 
     if _patched:
         raise ValueError("Tensorboard already patched. Call `wandb.tensorboard.unpatch()` first; remove "
@@ -77,7 +77,7 @@ def patch(save: bool = True, tensorboard_x: bool | None = None, pytorch: bool | 
             _tf["hook"] = _AfterImport(_TF_WRITER_OPS, _patch_tensorflow)
             sys.meta_path.insert(0, _tf["hook"])
     if not _patched and not _tf:
-        tracklab.termerror("Unsupported tensorboard configuration: install tensorboard or tensorboardX")
+        termerror("Unsupported tensorboard configuration: install tensorboard or tensorboardX")
 
 
 def unpatch() -> None:
@@ -100,10 +100,10 @@ def flush_pending() -> None:
     watcher = _tf.get("watcher")
     if watcher is None:
         return
-    import tracklab
+    from tracklab.sdk import wandb_setup
 
     watcher.poll()
-    run = tracklab.run
+    run = wandb_setup.current_run()
     if run is not None and _tf.get("save"):
         for path in watcher.event_files():
             _save_events(run, path, os.path.dirname(path), _tf.get("root_logdir", ""))
@@ -160,9 +160,9 @@ def _patch_class(cls: type, save: bool, root_logdir: str) -> None:
         try:
             _on_event(self.get_logdir(), event, root_logdir)
         except Exception as exc:  # never break the user's TensorBoard logging
-            import tracklab
+            from tracklab.sdk._terminal import termwarn
 
-            tracklab.termwarn(f"could not copy a TensorBoard event into the run: {exc!r}")
+            termwarn(f"could not copy a TensorBoard event into the run: {exc!r}")
 
     def close(self: Any) -> None:
         originals["close"](self)
@@ -182,9 +182,9 @@ def _namespace(logdir: str, root_logdir: str) -> str:
 
 
 def _on_event(logdir: str, event: Any, root_logdir: str) -> None:
-    import tracklab
+    from tracklab.sdk import wandb_setup
 
-    run = tracklab.run
+    run = wandb_setup.current_run()
     if run is None or not event.HasField("summary"):
         return
     namespace = _namespace(logdir, root_logdir)
@@ -202,9 +202,9 @@ def _on_event(logdir: str, event: Any, root_logdir: str) -> None:
 
 
 def _save_event_file(writer: Any, root_logdir: str) -> None:
-    import tracklab
+    from tracklab.sdk import wandb_setup
 
-    run = tracklab.run
+    run = wandb_setup.current_run()
     path = getattr(writer, "_file_name", None) or getattr(getattr(writer, "_ev_writer", None), "_file_name", None)
     if run is None or not path or not os.path.exists(path):
         return

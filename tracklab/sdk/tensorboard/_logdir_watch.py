@@ -60,9 +60,9 @@ class LogdirWatcher:
             try:
                 self.poll()
             except Exception as exc:  # never break training over TensorBoard copying
-                import tracklab
+                from tracklab.sdk._terminal import termwarn
 
-                tracklab.termwarn(f"could not read TensorBoard events: {exc!r}")
+                termwarn(f"could not read TensorBoard events: {exc!r}")
 
     def stop(self) -> None:
         self._stop.set()

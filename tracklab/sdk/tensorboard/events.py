@@ -72,9 +72,9 @@ def _add_histo(values: dict[str, Any], tag: str, histo: Any) -> None:
     edges = list(histo.bucket_limit)
     counts = list(histo.bucket)
     if len(edges) < 2:
-        import tracklab
+        from tracklab.sdk._terminal import termwarn
 
-        tracklab.termwarn(f"Not logging key {tag!r}. Found a histogram with only {len(edges)} bins.")
+        termwarn(f"Not logging key {tag!r}. Found a histogram with only {len(edges)} bins.")
         return
     counts = [counts[0] + counts[1], *counts[2:]]
     _add_histogram(values, tag, counts, edges)
@@ -90,9 +90,9 @@ def _add_histogram(values: dict[str, Any], tag: str, counts: list[Any], bins: li
     try:
         values[tag] = Histogram(np_histogram=([float(c) for c in counts], [float(b) for b in bins]))
     except ValueError:
-        import tracklab
+        from tracklab.sdk._terminal import termwarn
 
-        tracklab.termwarn(f"Not logging key {tag!r}. Histograms must have fewer than {Histogram.MAX_LENGTH} bins")
+        termwarn(f"Not logging key {tag!r}. Histograms must have fewer than {Histogram.MAX_LENGTH} bins")
 
 
 def _add_images(values: dict[str, Any], tag: str, namespace: str, encoded: list[bytes]) -> None:
