@@ -40,30 +40,22 @@ def run_state(status: str, tags: Mapping[str, str]) -> str:
     return tagged
 
 
+# Header fields stored as one MLflow tag each, verbatim.
+_HEADER_TAGS = (("name", n.TAG_RUN_NAME), ("entity", n.TAG_ENTITY), ("group", n.TAG_GROUP),
+                ("job_type", n.TAG_JOB_TYPE), ("sweep_id", n.TAG_SWEEP_ID),
+                ("parent_run_id", n.TAG_PARENT_RUN), ("user", n.TAG_USER),
+                ("git_commit", n.TAG_GIT_COMMIT))
+
+
 def run_tags(header: Mapping[str, Any]) -> dict[str, str]:
     """MLflow tags for a run header record (identity, notes, group, job type, user tags)."""
     tags: dict[str, str] = {n.TAG_RUN_ID: header["id"], n.TAG_STATE: "running"}
-    if header.get("name"):
-        tags[n.TAG_RUN_NAME] = header["name"]
-    if header.get("entity"):
-        tags[n.TAG_ENTITY] = header["entity"]
+    tags.update({tag: header[field] for field, tag in _HEADER_TAGS if header.get(field)})
     if header.get("notes"):
         tags[n.TAG_NOTE] = tag_value(header["notes"])
-    if header.get("group"):
-        tags[n.TAG_GROUP] = header["group"]
-    if header.get("job_type"):
-        tags[n.TAG_JOB_TYPE] = header["job_type"]
-    if header.get("sweep_id"):
-        tags[n.TAG_SWEEP_ID] = header["sweep_id"]
-    if header.get("parent_run_id"):
-        tags[n.TAG_PARENT_RUN] = header["parent_run_id"]
-    if header.get("user"):
-        tags[n.TAG_USER] = header["user"]
     if header.get("program"):
         tags[n.TAG_SOURCE_NAME] = header["program"]
         tags[n.TAG_SOURCE_TYPE] = "LOCAL"
-    if header.get("git_commit"):
-        tags[n.TAG_GIT_COMMIT] = header["git_commit"]
     tags.update(user_tag_tags(header.get("tags") or ()))
     return tags
 
