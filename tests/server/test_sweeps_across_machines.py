@@ -41,6 +41,7 @@ print(json.dumps({
     "runs": sorted([[r.config["a"], r.config["b"], r.state] for r in sweep.runs]),
     "trials": sorted([[t.user_attrs["config"]["a"], t.user_attrs["config"]["b"], t.state.name] for t in trials]),
     "best": sweep.best_run().config["a"] if sweep.best_run() else None,
+    "hosts": sorted({t.user_attrs["host"] for t in trials}),
 }))
 """
 
@@ -110,22 +111,48 @@ def test_two_machines_share_one_grid_sweep_through_the_server(team_server: TeamS
         assert not list(Path(env["TRACKLAB_DIR"]).rglob("*.journal"))
 
 
+def _on_host(name: str, args: list[str]) -> list[str]:
+    """`args` run under their own host name (a UTS namespace) where this account may make one,
+    so the agents cannot see each other's processes as local; else on this host as they are."""
+    probe = subprocess.run(["unshare", "--uts", "true"], capture_output=True)
+    if probe.returncode != 0:
+        return args
+    return ["unshare", "--uts", "sh", "-c", f'hostname {name} && exec "$@"', "sh", *args]
+
+
 def test_an_agent_killed_mid_trial_leaves_it_failed_and_the_other_goes_on(team_server: TeamServer,
                                                                          tmp_path: Path) -> None:
     doomed, survivor, reader = (_machine(tmp_path, name, team_server) for name in ("doomed", "survivor", "reader"))
+    for env in (doomed, survivor, reader):  # beat every 2 s; silent for 6 s: dead
+        env["TRACKLAB_SWEEP_STALE_SECONDS"] = "6"
     doomed["GATE"] = str(tmp_path / "never")  # its trial runs until the agent is killed
     sweep_id = _create(doomed, {**GRID, "parameters": {"a": {"values": [1, 2, 3]}, "b": {"value": 0}}})
-    agent = _agent(doomed, sweep_id)
+    agent = helpers.spawn(_on_host("machine-a", [sys.executable, "-m", "tracklab.cli", "agent",
+                                                 f"team-sweep/{sweep_id}"]),
+                          cwd=str(Path(doomed["HOME"]) / "work"), env=doomed, stdin=subprocess.DEVNULL,
+                          stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
     helpers.wait_until(lambda: _started(doomed), timeout=180, what="the first machine's trial to start")
     agent.kill()  # SIGKILL: no chance to tell the server anything
     agent.communicate(timeout=30)
 
-    _finish(_agent(survivor, sweep_id))
-    seen = _read_back(reader, sweep_id)
+    survived = helpers.spawn(_on_host("machine-b", [sys.executable, "-m", "tracklab.cli", "agent",
+                                                    f"team-sweep/{sweep_id}"]),
+                             cwd=str(Path(survivor["HOME"]) / "work"), env=survivor, stdin=subprocess.DEVNULL,
+                             stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
+    _finish(survived)
     killed = json.loads(_started(doomed)[0].read_text())["a"]
-    assert sorted(seen["trials"]) == sorted([[a, 0, "FAIL" if a == killed else "COMPLETE"] for a in (1, 2, 3)])
+    expected = sorted([[a, 0, "FAIL" if a == killed else "COMPLETE"] for a in (1, 2, 3)])
+
+    def settled() -> dict | None:
+        seen = _read_back(reader, sweep_id)
+        return seen if sorted(seen["trials"]) == expected else None
+
+    # The killed trial reads as failed once its heartbeat is 6 s old (at once where the hosts are one).
+    seen = helpers.wait_until(settled, timeout=120, interval=1, what="the killed agent's trial to read as failed")
     assert seen["state"] == "FINISHED"
     assert len(_started(survivor)) == 2  # the killed point is not run again
+    if _on_host("x", ["true"]) != ["true"]:  # two host names: the heartbeat, not a pid, told it
+        assert seen["hosts"] == ["machine-a", "machine-b"]
     assert [a for a, _, _ in seen["runs"]] == [1, 2, 3]
 
 

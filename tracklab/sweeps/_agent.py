@@ -20,7 +20,7 @@ import traceback
 from typing import Any, Callable, Mapping
 
 from tracklab.sweeps import _command, _parent_run, _term
-from tracklab.sweeps._state import CANCELED, HEARTBEAT_SECONDS, WAIT, Claim, SweepHandle
+from tracklab.sweeps._state import CANCELED, WAIT, Claim, SweepHandle, heartbeat_seconds
 from tracklab.sweeps._watch import RunLogWatcher
 
 FLAPPING_MAX_SECONDS = 60
@@ -230,11 +230,12 @@ class _TrialMonitor(threading.Thread):
 
     def run(self) -> None:
         last_beat = last_state = time.monotonic()
+        beat_every = heartbeat_seconds()
         while not self._done.wait(_POLL):
             try:
                 self._tick()
                 now = time.monotonic()
-                if now - last_beat >= HEARTBEAT_SECONDS:
+                if now - last_beat >= beat_every:
                     last_beat = now
                     self._claim.trial.set_user_attr("heartbeat", time.time())
                 if now - last_state >= 1.0:

@@ -35,6 +35,17 @@ HEARTBEAT_SECONDS = 10.0
 _STALE_ENV = "TRACKLAB_SWEEP_STALE_SECONDS"  # a trial whose agent went silent this long has died
 
 
+def stale_seconds() -> float:
+    """How long a trial's agent on another host may stay silent before the trial counts as dead."""
+    return float(os.environ.get(_STALE_ENV) or 6 * HEARTBEAT_SECONDS)
+
+
+def heartbeat_seconds() -> float:
+    """How often an agent stamps its running trial: often enough that a live agent is never
+    taken for dead (several beats per stale period)."""
+    return min(HEARTBEAT_SECONDS, stale_seconds() / 3)
+
+
 
 @contextlib.contextmanager
 def _quiet() -> Iterator[None]:
@@ -224,10 +235,10 @@ class SweepHandle:
 
     def effective_state(self) -> str:
         """The stored state, or FINISHED once a grid is exhausted or run_cap is met and nothing runs."""
+        self.fail_stale_trials()  # also once finished: a trial whose agent died must not read as running
         state = self.state()
         if state != RUNNING:
             return state
-        self.fail_stale_trials()
         trials = self.trials()
         if any(t.state == TrialState.RUNNING for t in trials):
             return state
@@ -308,7 +319,7 @@ class SweepHandle:
     def fail_stale_trials(self) -> list[int]:
         """Mark FAIL the running trials whose agent died (gone from this host, or silent too long)."""
         host = socket.gethostname()
-        limit = float(os.environ.get(_STALE_ENV) or 6 * HEARTBEAT_SECONDS)
+        limit = stale_seconds()
         now = time.time()
         failed = []
         for t in self.study.get_trials(deepcopy=False, states=(TrialState.RUNNING,)):
