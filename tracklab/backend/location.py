@@ -53,15 +53,39 @@ def is_remote(uri: str) -> bool:
     return uri.startswith(("http://", "https://", "databricks"))
 
 
+# Set by `mlflow server --artifacts-destination` in its workers: where `mlflow-artifacts:/` lives.
+SERVED_ARTIFACTS_ENV = "_MLFLOW_SERVER_ARTIFACT_DESTINATION"
+
+
 def local_path(uri: str | None) -> str | None:
     """The local path of a `file://` URI or an absolute path, else None (a remote location).
 
     `file://` URIs are URL-decoded (MLflow writes `file:///a%20b` for `/a b`); a plain path is
-    taken as it is (TrackLab's own experiment locations)."""
+    taken as it is (TrackLab's own experiment locations). Inside a tracking server whose
+    artifact destination is a local folder, `mlflow-artifacts:/x` is that folder's `x`: the
+    plugin's routes read what the server stores without asking the server over HTTP."""
     if not uri:
         return None
+    if uri.startswith("mlflow-artifacts:"):
+        return _served_artifact_path(uri)
     if uri.startswith("file://"):
         from urllib.parse import unquote, urlparse
 
         return unquote(urlparse(uri).path)
     return uri if os.path.isabs(uri) else None
+
+
+def _served_artifact_path(uri: str) -> str | None:
+    from urllib.parse import unquote, urlparse
+
+    destination = os.environ.get(SERVED_ARTIFACTS_ENV, "")
+    if not destination or destination.startswith("mlflow-artifacts:"):
+        return None
+    if "://" not in destination:
+        destination = os.path.abspath(destination)
+    root = local_path(destination)
+    parsed = urlparse(uri)
+    if root is None or parsed.netloc:  # an object store, or another server's artifacts
+        return None
+    path = os.path.normpath(os.path.join(root, unquote(parsed.path).lstrip("/")))
+    return path if path == os.path.normpath(root) or path.startswith(os.path.join(os.path.normpath(root), "")) else None
