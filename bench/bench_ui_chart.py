@@ -27,8 +27,8 @@ from pathlib import Path
 REPO = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(REPO))
 
+from tests.helpers import chromium
 from tests.ui.conftest import (
-    CHROMIUM,
     CHROMIUM_ARGS,
     clean_env,
     free_port,
@@ -96,7 +96,7 @@ def main() -> int:
             print(f"server: {data['series'][0]['total']:,} points -> {len(data['series'][0]['x']):,}: "
                   f"{cold * 1000:.0f} ms first request, {warm * 1000:.0f} ms cached")
             with sync_playwright() as p:
-                browser = p.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
+                browser = p.chromium.launch(executable_path=chromium(), args=CHROMIUM_ARGS)
                 page_url = f"{base}/tracklab/workspace?project=long"
                 for attempt in range(args.repeat):
                     drawn, interactive = _draw(browser, page_url)
