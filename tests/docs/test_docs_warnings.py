@@ -79,17 +79,19 @@ TRIGGERS = {
             tracklab.finish()
     """,
     "tracklab: WARNING the store did not take everything": """
-        import os
-        with open(os.path.join(os.environ["TRACKLAB_DIR"], "mlflow.db"), "w") as db:
-            db.write("not a database")  # a store that takes nothing
+        import os, sqlite3
         import tracklab
         run = tracklab.init(project="w", settings=tracklab.Settings(finish_timeout=2))
         run.log({"a": 1})
+        # Another program holds the store's write lock past finish_timeout; then lets go, and
+        # the writer completes the run on its own.
+        holder = sqlite3.connect(os.path.join(os.environ["TRACKLAB_DIR"], "mlflow.db"), isolation_level=None)
+        holder.execute("BEGIN EXCLUSIVE")
         try:
             run.finish()
         finally:
-            run._writer.process.kill()  # it would keep retrying for 10 minutes
-            run._writer.process.wait()
+            holder.rollback()
+        run._writer.process.wait()
     """,
 }
 

@@ -24,6 +24,8 @@ logger = logging.getLogger("tracklab")
 
 LOG_NAME = "run.tlog"
 FLUSH_INTERVAL = 0.2
+#: While the run log cannot be written, at most this much waits in memory (RunLogWriter).
+MAX_HELD_BYTES = 64 * 1024 * 1024
 
 # Record kinds.
 HEADER = "r"      # run identity and start of a session (resumes add one each)
@@ -165,7 +167,13 @@ def _record_parser() -> Any:
 
 
 class RunLogWriter:
-    """Appends records to a run log from any thread; a daemon thread writes them out."""
+    """Appends records to a run log from any thread; a daemon thread writes them out.
+
+    A write that fails (a full disk, a folder made read-only) never raises into training: the
+    records wait in memory (up to MAX_HELD_BYTES, then the newest are dropped and counted) and
+    go out first once writing works again. A record cut short by the failure is cut off the
+    file, so the log stays whole records only. `on_fault` callbacks hear of each new fault.
+    """
 
     def __init__(self, path: str, flush_interval: float = FLUSH_INTERVAL) -> None:
         self.path = path
@@ -176,6 +184,13 @@ class RunLogWriter:
         self._interval = flush_interval
         self._before_flush: list = []
         self._pid = os.getpid()
+        self._held: collections.deque[bytes] = collections.deque()  # whole records a write failed on
+        self._held_bytes = 0
+        self._on_fault: list = []
+        #: The error the last write failed with; None while writing works.
+        self.fault: OSError | None = None
+        #: History rows dropped while the log could not be written and memory held MAX_HELD_BYTES.
+        self.dropped_rows = 0
         self._thread = threading.Thread(target=self._run, name="tracklab-runlog", daemon=True)
         self._thread.start()
 
@@ -220,8 +235,16 @@ class RunLogWriter:
         """Call `callback()` before each flush (it may append records)."""
         self._before_flush.append(callback)
 
+    def on_fault(self, callback) -> None:
+        """Call `callback(error)` when writing starts failing (again, or with another error)."""
+        self._on_fault.append(callback)
+
+    def held_rows(self) -> int:
+        """History rows waiting in memory because the log could not be written."""
+        return sum(_count_rows(chunk) for chunk in self._held)
+
     def flush(self) -> None:
-        """Write every queued record to the file now."""
+        """Write every queued record to the file now (held back in memory when that fails)."""
         with self._lock:
             if self._fd < 0 or os.getpid() != self._pid:
                 return
@@ -232,20 +255,55 @@ class RunLogWriter:
                     logger.exception("tracklab: run log flush hook failed")
             queue = self._queue
             count = len(queue)
-            if not count:
-                return
-            data = "".join([queue.popleft() for _ in range(count)]).encode("utf-8", "surrogatepass")
-            view = memoryview(data)
+            if count:
+                data = "".join([queue.popleft() for _ in range(count)]).encode("utf-8", "surrogatepass")
+                self._held.append(data)
+                self._held_bytes += len(data)
+            while self._held:
+                if not self._write(self._held[0]):
+                    self._drop_newest()
+                    return
+                self._held_bytes -= len(self._held.popleft())
+            self.fault = None
+
+    def _write(self, data: bytes) -> bool:
+        """Write whole records; on failure keep the unwritten records first in `_held`."""
+        view = memoryview(data)
+        try:
             while view:
-                written = os.write(self._fd, view)
-                view = view[written:]
+                view = view[os.write(self._fd, view):]
+            return True
+        except OSError as exc:
+            written = len(data) - len(view)
+            cut = data.rfind(b"\n", 0, written) + 1  # past the last whole record written
+            if cut < written:
+                try:  # a record cut short would join the next one into one damaged line
+                    os.ftruncate(self._fd, os.fstat(self._fd).st_size - (written - cut))
+                except OSError:
+                    pass
+            self._held[0] = data[cut:]
+            self._held_bytes -= cut
+            if self.fault is None or self.fault.errno != exc.errno:
+                for callback in self._on_fault:
+                    try:
+                        callback(exc)
+                    except Exception:  # a hook must never break the log
+                        logger.debug("tracklab: run log fault hook failed", exc_info=True)
+            self.fault = exc
+            return False
+
+    def _drop_newest(self) -> None:
+        while self._held_bytes > MAX_HELD_BYTES and len(self._held) > 1:
+            chunk = self._held.pop()
+            self._held_bytes -= len(chunk)
+            self.dropped_rows += _count_rows(chunk)
 
     def _run(self) -> None:
         while not self._closed.wait(self._interval):
             try:
                 self.flush()
-            except OSError:
-                logger.exception("tracklab: could not write the run log %s", self.path)
+            except Exception:  # flush hooks are guarded; this is a last resort for the thread
+                logger.debug("tracklab: could not write the run log %s", self.path, exc_info=True)
 
     def close(self) -> None:
         """Flush, fsync and close; idempotent."""
@@ -259,6 +317,8 @@ class RunLogWriter:
             if self._fd >= 0 and os.getpid() == self._pid:
                 try:
                     os.fsync(self._fd)
+                except OSError:  # a full disk: what could not be written is counted by held_rows()
+                    pass
                 finally:
                     os.close(self._fd)
             self._fd = -1
@@ -268,6 +328,11 @@ class RunLogWriter:
         self._queue = collections.deque()
         self._closed.set()
         self._fd = -1
+
+
+def _count_rows(chunk: bytes) -> int:
+    """History records in a run of whole records."""
+    return chunk.count(b"\n" + HISTORY.encode()) + chunk.startswith(HISTORY.encode())
 
 
 def read_records(path: str, offset: int = 0, max_bytes: int | None = None) -> tuple[list[tuple[str, Any]], int]:

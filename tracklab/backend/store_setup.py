@@ -1,5 +1,11 @@
 """Creating the local SQLite store safely: MLflow's own migrations race when several
-processes open a new database at once, so creation happens under a file lock, once."""
+processes open a new database at once, so creation happens under a file lock, once.
+
+`store_problem` says why an existing file cannot serve as the store (not a database, another
+program's database, an MLflow schema the installed MLflow cannot use, a folder moved away from
+its artifact paths, no permission), with the fix; `init()` and the writer ask it before use, so
+a broken store is one clear message instead of a writer retrying what will never heal.
+"""
 
 from __future__ import annotations
 
@@ -7,7 +13,10 @@ import contextlib
 import fcntl
 import os
 import sqlite3
+import re
 from typing import Iterator
+
+from tracklab.errors import CommError
 
 # Schema revisions whose tables the bulk writer has been checked against (MLflow 3.17).
 KNOWN_REVISIONS = frozenset({"dc11669786a5"})
@@ -47,6 +56,153 @@ def revision_of(conn: sqlite3.Connection) -> str | None:
 def is_known(revision: str | None) -> bool:
     """Whether TrackLab's SQL (the SQLite reader and writer) was checked against this schema revision."""
     return revision in KNOWN_REVISIONS
+
+
+class StoreUnusable(CommError):
+    """The local store cannot be used as it is; the message names the store, the cause and the fix.
+
+    Retrying cannot help (`retryable` is False): the writer stops instead of waiting."""
+
+    retryable = False
+
+
+_ELSEWHERE = ("or point TRACKLAB_DIR (or TRACKLAB_TRACKING_URI) at the store you mean")
+
+
+def store_problem(db_path: str) -> str | None:
+    """Why the SQLite store at `db_path` cannot be used, with the fix; None when it can (or will
+    be created). A store busy with another writer is not a problem: it only delays."""
+    db_path = os.path.abspath(db_path)
+    folder = os.path.dirname(db_path)
+    if not os.path.exists(db_path):
+        existing = folder
+        while not os.path.isdir(existing) and os.path.dirname(existing) != existing:
+            existing = os.path.dirname(existing)
+        if not os.access(existing, os.W_OK | os.X_OK):
+            return (f"cannot create the store {db_path}: {existing} is not writable by this user; "
+                    f"make it writable {_ELSEWHERE}")
+        return None
+    if os.path.isdir(db_path):
+        return f"the store {db_path} is a folder, not a database; move it away {_ELSEWHERE}"
+    for path in (db_path, folder):
+        if not os.access(path, os.R_OK | os.W_OK):
+            return (f"the store {db_path} cannot be written by this user ({path} is not writable); "
+                    f"fix its permissions (chmod / chown) {_ELSEWHERE}")
+    try:
+        with contextlib.closing(sqlite3.connect(f"file:{db_path}?mode=ro", uri=True, timeout=5)) as conn:
+            tables = {row[0] for row in conn.execute("SELECT name FROM sqlite_master WHERE type = 'table'")}
+            if not tables:
+                return None  # an empty file: the store is created in it
+            if not {"alembic_version", "experiments", "runs", "metrics"} <= tables:
+                shown = ", ".join(sorted(tables)[:5]) + (", ..." if len(tables) > 5 else "")
+                return (f"the store {db_path} is a database of another program (its tables: {shown}), "
+                        f"not an MLflow store; move it away (a new store is then created there) {_ELSEWHERE}")
+            revision = revision_of(conn)
+            moved = _moved_from(conn, folder)
+    except sqlite3.OperationalError as exc:
+        if "locked" in str(exc) or "busy" in str(exc):
+            return None  # another program holds a write lock: the writer waits for it
+        return _not_a_database(db_path, exc)
+    except sqlite3.DatabaseError as exc:
+        return _not_a_database(db_path, exc)
+    if moved is not None:
+        return (f"the store {db_path} was moved from {moved}: its runs' artifact paths still point there, "
+                f"so new files would go to the old place and stored ones are not found; move the folder "
+                f"back to {moved} (and point TRACKLAB_DIR there)")
+    return _revision_problem(db_path, revision)
+
+
+def _not_a_database(db_path: str, exc: Exception) -> str:
+    return (f"the store {db_path} is not an SQLite database ({exc}); move the file away (a new store is "
+            f"then created there), restore it from a backup, {_ELSEWHERE}")
+
+
+def _moved_from(conn: sqlite3.Connection, folder: str) -> str | None:
+    """The folder a TrackLab store was created in, when that is not where it is now.
+
+    TrackLab's stores put the default experiment's artifacts at `<store folder>/artifacts/0`;
+    another path there, whose folder is gone, means the folder was moved (MLflow keeps absolute
+    paths). A copy whose original is still there is left alone."""
+    row = conn.execute("SELECT artifact_location FROM experiments WHERE experiment_id = 0").fetchone()
+    if row is None or not row[0]:
+        return None
+    from tracklab.backend.location import local_path
+
+    location = local_path(row[0])
+    if location is None or os.path.basename(os.path.dirname(location)) != "artifacts":
+        return None  # not a TrackLab layout (an MLflow store with its own artifact root)
+    created_in = os.path.dirname(os.path.dirname(location))
+    if os.path.realpath(created_in) == os.path.realpath(folder) or os.path.exists(created_in):
+        return None  # in place, or a copy whose original is still there
+    return created_in
+
+
+def _revision_problem(db_path: str, revision: str | None) -> str | None:
+    if revision in KNOWN_REVISIONS:
+        return None
+    known = installed_revisions()
+    if known is None:
+        return None  # no MLflow to compare with: the writer's own open says what is wrong
+    version, chain = known
+    if revision == chain[0]:
+        return None
+    uri = "sqlite:///" + db_path
+    if revision in chain:
+        return (f"the store {db_path} has the schema of an older MLflow (revision {revision}; the installed "
+                f"MLflow {version} needs {chain[0]}); back the file up, then upgrade it with "
+                f"`mlflow db upgrade {uri}`")
+    return (f"the store {db_path} was made by a newer MLflow (schema revision {revision} is unknown to the "
+            f"installed MLflow {version}); upgrade MLflow (`pip install -U mlflow`) {_ELSEWHERE}")
+
+
+_REVISION = re.compile(r"^(down_)?revision\s*(?::\s*\w+\s*)?=\s*['\"]([0-9a-f]+)['\"]", re.MULTILINE)
+
+
+def installed_revisions() -> tuple[str, list[str]] | None:
+    """The installed MLflow's version and its schema revisions, newest first (read from its
+    migration scripts, without importing MLflow); None without MLflow."""
+    import importlib.util
+
+    from tracklab.backend import store_schema
+
+    try:
+        spec = importlib.util.find_spec("mlflow")
+    except (ImportError, ValueError):
+        return None
+    if spec is None or not spec.submodule_search_locations:
+        return None
+    versions = os.path.join(list(spec.submodule_search_locations)[0], "store", "db_migrations", "versions")
+    parent_of: dict[str, str | None] = {}
+    try:
+        names = os.listdir(versions)
+    except OSError:
+        return None
+    for name in names:
+        if not name.endswith(".py"):
+            continue
+        try:
+            with open(os.path.join(versions, name), encoding="utf-8") as handle:
+                found = {bool(down): value for down, value in _REVISION.findall(handle.read())}
+        except OSError:
+            continue
+        if False in found:
+            parent_of[found[False]] = found.get(True)
+    children = {parent for parent in parent_of.values() if parent}
+    heads = [revision for revision in parent_of if revision not in children]
+    if len(heads) != 1:
+        return None
+    chain, revision = [], heads[0]
+    while revision and revision not in chain:
+        chain.append(revision)
+        revision = parent_of.get(revision)
+    return store_schema.installed_mlflow_version() or "?", chain
+
+
+def check_store(db_path: str) -> None:
+    """Raise `StoreUnusable` when the store at `db_path` cannot be used (see `store_problem`)."""
+    problem = store_problem(db_path)
+    if problem is not None:
+        raise StoreUnusable(problem)
 
 
 def ensure_sqlite_store(db_path: str, artifact_root: str) -> str:

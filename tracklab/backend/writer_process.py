@@ -8,6 +8,11 @@ import os
 import select
 import subprocess
 import sys
+import threading
+
+#: What the writer says on its pipe: the run is in the store, or it stopped (and why).
+STORED = "stored"
+FAILED = "failed"
 
 
 def _package_parent() -> str:
@@ -27,26 +32,45 @@ def writer_command(run_folder: str, tracking_uri: str | None, parent_pid: int | 
 
 
 class WriterProcess:
-    """A live run's writer, and the pipe on which it says the run is in the store."""
+    """A live run's writer, and the pipe on which it says the run is in the store (or why not)."""
 
     def __init__(self, process: subprocess.Popen, stored_fd: int) -> None:
         self.process = process
         self._stored_fd = stored_fd
+        self._lock = threading.Lock()
+        #: The writer's last word: "stored", "failed <why>", or "" when it died without one.
+        self.outcome: str | None = None
+
+    def poll(self, timeout: float = 0.0) -> str | None:
+        """The writer's last word once it said it (see `outcome`); None while it still works."""
+        if not self._lock.acquire(blocking=timeout > 0):
+            return self.outcome  # finish() is waiting on the pipe: it will read it
+        try:
+            if self.outcome is None and self._stored_fd >= 0:
+                ready, _, _ = select.select([self._stored_fd], [], [], timeout)
+                if ready:
+                    data = os.read(self._stored_fd, 4096)
+                    os.close(self._stored_fd)
+                    self._stored_fd = -1
+                    self.outcome = data.decode("utf-8", "replace").strip()
+            return self.outcome
+        finally:
+            self._lock.release()
+
+    def failure(self) -> str | None:
+        """Why the writer stopped before the run was stored, once it has; else None."""
+        outcome = self.poll()
+        if outcome is None or outcome == STORED:
+            return None
+        return outcome[len(FAILED):].strip() if outcome.startswith(FAILED) else \
+            f"the writer process ended unexpectedly (exit status {self.process.poll()})"
 
     def wait_stored(self, timeout: float) -> bool:
-        """Wait until the writer has stored the run (or died); False when `timeout` ran out.
+        """Wait until the writer has stored the run (or stopped); False when `timeout` ran out.
 
         The writer says so before it closes the store, so finish() does not wait for SQLite's
         final checkpoint or the writer's exit."""
-        if self._stored_fd < 0:
-            return True
-        ready, _, _ = select.select([self._stored_fd], [], [], timeout)
-        if not ready:
-            return False
-        os.read(self._stored_fd, 64)  # "stored", or b"" when the writer died first
-        os.close(self._stored_fd)
-        self._stored_fd = -1
-        return True
+        return self.poll(timeout) is not None
 
 
 def start_writer(run_folder: str, tracking_uri: str | None) -> WriterProcess:

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import sys
 import threading
-from typing import Any, TextIO
+from typing import Any, Callable, TextIO
 
 
 class _Tee:
@@ -27,11 +27,14 @@ class _Tee:
 class ConsoleCapture:
     """Installs the tees on `sys.stdout`/`sys.stderr` until `stop()`."""
 
-    def __init__(self, path: str) -> None:
+    def __init__(self, path: str, on_fault: Callable[[OSError], None] | None = None) -> None:
         self.path = path
         self._file = open(path, "a", encoding="utf-8", errors="replace")
-        self._lock = threading.Lock()
+        self._lock = threading.RLock()  # on_fault prints, which comes back through write()
         self._saved: tuple[TextIO, TextIO] | None = None
+        # A full or read-only disk: the copy stops (said once by `on_fault`); print() never fails.
+        self._on_fault = on_fault
+        self._broken = False
 
     def start(self) -> None:
         self._saved = (sys.stdout, sys.stderr)
@@ -40,13 +43,24 @@ class ConsoleCapture:
 
     def write(self, text: str) -> None:
         with self._lock:
-            if not self._file.closed:
-                self._file.write(text)
+            if not self._file.closed and not self._broken:
+                try:
+                    self._file.write(text)
+                except OSError as exc:
+                    self._fail(exc)
 
     def flush(self) -> None:
         with self._lock:
-            if not self._file.closed:
-                self._file.flush()
+            if not self._file.closed and not self._broken:
+                try:
+                    self._file.flush()
+                except OSError as exc:
+                    self._fail(exc)
+
+    def _fail(self, exc: OSError) -> None:
+        self._broken = True
+        if self._on_fault is not None:
+            self._on_fault(exc)
 
     def stop(self) -> None:
         """Put the original streams back (only if nobody replaced ours since) and close."""
@@ -57,4 +71,8 @@ class ConsoleCapture:
                 sys.stderr = self._saved[1]
             self._saved = None
         with self._lock:
-            self._file.close()
+            try:
+                self._file.close()
+            except OSError as exc:  # the last buffered text did not fit on the disk
+                if not self._broken:
+                    self._fail(exc)

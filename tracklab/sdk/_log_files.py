@@ -19,7 +19,7 @@ class DebugLog:
 
     def __init__(self, settings: Any) -> None:
         self._logger = logging.getLogger("tracklab")
-        self._handler = logging.FileHandler(settings.log_user, encoding="utf-8", delay=True)
+        self._handler = _QuietFileHandler(settings.log_user, encoding="utf-8", delay=True)
         self._handler.setLevel(int(settings.x_log_level))
         self._handler.setFormatter(logging.Formatter(_FORMAT))
         self._logger.addHandler(self._handler)
@@ -27,6 +27,20 @@ class DebugLog:
     def close(self) -> None:
         self._logger.removeHandler(self._handler)
         self._handler.close()
+
+
+class _QuietFileHandler(logging.FileHandler):
+    """debug.log on a full or read-only disk: lines are lost quietly, not a '--- Logging error ---'
+    traceback per record (the run log's own warning says the disk failed)."""
+
+    def handleError(self, record: logging.LogRecord) -> None:  # noqa: N802 - logging's name
+        pass
+
+    def flush(self) -> None:
+        try:
+            super().flush()
+        except OSError:
+            pass
 
 
 class _ToRunOutput(logging.Handler):

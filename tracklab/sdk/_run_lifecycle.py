@@ -15,6 +15,7 @@ import weakref
 from typing import TYPE_CHECKING, Any
 
 from tracklab.backend import runlog
+from tracklab.sdk import _faults
 
 if TYPE_CHECKING:
     from tracklab.sdk.wandb_run import Run
@@ -42,6 +43,7 @@ def start(run: Run) -> None:
     settings = run._settings
     os.makedirs(run._folder.files_dir, exist_ok=True)
     run._runlog = runlog.RunLogWriter(run._folder.log_path)
+    run._runlog.on_fault(lambda exc: _faults.on_runlog_fault(run, exc))  # a full disk: one warning
     run._log_files.append(DebugLog(settings))
     run._runlog.on_flush(run._flush_summary)
     header = runlog.RunHeader(
@@ -61,17 +63,19 @@ def start(run: Run) -> None:
     if settings.console not in ("off", None):
         from tracklab.sdk._console import ConsoleCapture
 
-        run._console = ConsoleCapture(os.path.join(run._folder.files_dir, "output.log"))
+        run._console = ConsoleCapture(os.path.join(run._folder.files_dir, "output.log"),
+                                      on_fault=lambda exc: _faults.on_console_fault(run, exc))
         run._console.start()
     if settings.capture_loggers:
         run._log_files.append(LoggerCapture(settings.capture_loggers, run.write_logs))
     run._metadata_thread = threading.Thread(target=_write_metadata, args=(run,), name="tracklab-metadata",
                                             daemon=True)
     run._metadata_thread.start()
-    if not run._offline:
+    if not run._offline and not run._store_problem:  # an unusable store: the run stays in its folder
         from tracklab.backend.writer_process import start_writer
 
         run._writer = start_writer(run._folder.path, settings.tracking_uri)
+        run._runlog.on_flush(lambda: _faults.check_writer(run))  # a writer that stopped for good: say so
     _start_monitor(run)
     _install_exit_hooks(run)
 
@@ -187,19 +191,22 @@ def finish(run: Run, exit_code: int | None, quiet: bool | None) -> None:
         run._flush_summary()
         if run._monitor is not None:
             run._monitor.stop()
+        # From here on a full or read-only disk is one warning per step, never a traceback
+        # (sdk/_faults.py); the summary below says what the store holds.
         if run._console is not None:
-            run._console.flush()
+            _faults.guarded(run, "write the console output", run._console.flush)
         artifacts = sys.modules.get("tracklab.sdk.artifacts.run_api")
         if artifacts is not None:  # artifact versions logged in the background belong to the run
-            artifacts.finish_pending(run, timeout=float(settings.finish_timeout or 60))
+            _faults.guarded(run, "finish the artifacts logged", artifacts.finish_pending, run,
+                            float(settings.finish_timeout or 60))
         run._runlog.write_exit(runlog.ExitRecord(exit_code or 0, state, time.time()))
         run._finished = True
-        run._runlog.close()
+        _faults.guarded(run, "close the run log", run._runlog.close)
         if run._console is not None:
-            run._console.stop()
+            _faults.guarded(run, "close the console output", run._console.stop)
         run._folder.release()
         for log_file in run._log_files:
-            log_file.close()
+            _faults.guarded(run, "close a log file", log_file.close)
         timed_out = _wait_for_writer(run)
         live_runs.discard(run)
         _remove_exit_hooks(run)
@@ -229,20 +236,18 @@ def _detach(run: Run) -> None:
 
 
 def _wait_for_writer(run: Run) -> bool:
-    """Wait for the writer at most finish_timeout; True when it is still busy."""
-    if run._writer is None:
-        return False
+    """Wait for the writer at most finish_timeout, then say what the store lacks, if anything;
+    True when the writer is still busy."""
     timeout = float(run._settings.finish_timeout or 60)
-    if not run._writer.wait_stored(timeout):  # the store is slow or down
-        pending = run._folder.pending_bytes(run._settings.tracking_uri)
-        from tracklab.sdk import _terminal
-
-        _terminal.data_at_risk(
-            f"the store did not take everything within {timeout:.0f}s ({pending} bytes of the run log "
-            f"pending); the writer keeps trying in the background, and `tracklab sync {run._folder.path}` "
-            "completes it.")
-        return True
-    return False
+    stored = run._writer is None or run._writer.wait_stored(timeout)  # False: the store is slow or down
+    if run._writer is not None and stored and run._writer.failure() is not None:
+        stored = False  # the writer stopped for good: nothing more comes into the store from it
+        run._store_problem = run._store_problem or run._writer.failure()
+    if not run._offline:
+        _faults.finish_summary(run, stored, timeout)
+    if not stored and not run._folder.mlflow_run_id(run._settings.tracking_uri):
+        run._store_problem = run._store_problem or "the store has not taken the run"  # no link to it
+    return run._writer is not None and run._writer.outcome is None
 
 
 # -- how the process ends --------------------------------------------------------------------

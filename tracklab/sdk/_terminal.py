@@ -103,11 +103,12 @@ def termerror(string: str, newline: bool = True, repeat: bool = True, prefix: bo
     _log(string, newline, repeat, prefix, "ERROR", logging.ERROR)
 
 
-def data_at_risk(string: str) -> None:
-    """A warning that logged data is not (yet) in the store, shown even when silenced: silence
-    hides chatter, never the news that a run needs `tracklab sync` to be complete."""
-    logger.warning("%s", string, extra={"tracklab_terminal": True})
-    _log(string, True, True, True, "WARNING", logging.WARNING, always=True)
+def data_at_risk(string: str, error: bool = False) -> None:
+    """A warning (`error`: an error) that logged data is not (yet) in the store, shown even when
+    silenced: silence hides chatter, never the news that a run needs `tracklab sync` to be complete."""
+    level = logging.ERROR if error else logging.WARNING
+    logger.log(level, "%s", string, extra={"tracklab_terminal": True})
+    _log(string, True, True, True, "ERROR" if error else "WARNING", level, always=True)
 
 
 class TerminalHandler(logging.Handler):

@@ -13,7 +13,7 @@ from typing import Any, Mapping, Sequence
 from tracklab.backend import location, runlog
 from tracklab.backend.run_folder import RunFolder
 from tracklab.errors import UsageError
-from tracklab.sdk import wandb_setup
+from tracklab.sdk import _faults, wandb_setup
 from tracklab.sdk.lib import runid
 from tracklab.sdk._noop_run import NoopRun
 from tracklab.sdk.wandb_run import Run
@@ -188,10 +188,18 @@ def init(
     folder = RunFolder.for_run(resolved.project, resolved.run_id, resolved.tracklab_dir)
     exists = folder.exists()
     _check_resume_rule(resume_mode, exists, resolved)
-    folder.acquire()
+    try:
+        folder.acquire()
+    except OSError as exc:  # a full or read-only TRACKLAB_DIR: one clear error, not a trace
+        raise _faults.run_folder_error(folder.path, exc) from None
     try:
         run = _start_run(resolved, folder, exists, resume_mode, tags, config, config_include_keys,
                          config_exclude_keys)
+    except OSError as exc:
+        folder.release()
+        if _faults.is_disk_fault(exc):
+            raise _faults.run_folder_error(folder.path, exc) from None
+        raise
     except BaseException:
         folder.release()
         raise
@@ -208,6 +216,8 @@ def init(
     from tracklab.sdk import _printer
 
     _printer.header(run)
+    if run._store_problem:
+        _faults.store_unusable_at_init(run)
     return run
 
 
@@ -299,7 +309,10 @@ def _start_run(resolved: Settings, folder: RunFolder, exists: bool, resume_mode:
     if sweep:
         run.config.update_locked(sweep, user="sweep")
     if resolved.mode != "offline":  # offline runs never touch the store
-        run._experiment_id = _experiment_id(resolved)
+        # A store that cannot be used: the run lives in its folder only (sdk/_faults.py).
+        run._store_problem = _faults.store_problem(resolved)
+        if run._store_problem is None:
+            run._experiment_id = _experiment_id(resolved)
     run._start()
     return run
 

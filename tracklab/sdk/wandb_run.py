@@ -51,6 +51,9 @@ class Run:
         self._exit_state: str | None = None
         self._mlflow_run_id: str | None = (prior or {}).get("mlflow_run_id")
         self._experiment_id: str | None = None
+        # Why the store cannot take this run (init found it unusable, or the writer stopped):
+        # the run lives in its local run folder only, and has no link (sdk/_faults.py).
+        self._store_problem: str | None = None
         self._writer = None
         self._console = None
         self._monitor = None
@@ -239,7 +242,7 @@ class Run:
     def url(self) -> str | None:
         """The run's page in `tracklab ui` (or the MLflow server it logs to)."""
         run_id = self.mlflow_run_id
-        if self._offline or not run_id:
+        if self._offline or not run_id or self._store_problem:
             return None
         from tracklab.backend.links import run_url
 

@@ -7,6 +7,7 @@ until the run ends (or its training process dies), says "stored" on a pipe, then
 from __future__ import annotations
 
 import argparse
+import contextlib
 import logging
 import os
 import sys
@@ -17,6 +18,7 @@ from tracklab.backend import location
 from tracklab.backend.run_folder import RunFolder
 from tracklab.backend.writer._run_writer import RunWriter
 from tracklab.backend.writer._sync import writer_lock
+from tracklab.backend.writer_process import FAILED, STORED
 
 logger = logging.getLogger("tracklab.writer")
 
@@ -38,11 +40,12 @@ def _start_orphan_recovery(tracking_uri: str, own_folder: str) -> None:
     threading.Thread(target=recover, name="tracklab-recovery", daemon=True).start()
 
 
-def _say_stored(fd: int | None) -> None:
+def _say(fd: int | None, word: str) -> None:
+    """Tell the training process how the run ended here (writer_process.STORED / FAILED)."""
     if fd is None:
         return
     try:
-        os.write(fd, b"stored\n")
+        os.write(fd, word.replace("\n", " ").encode("utf-8", "replace")[:4000] + b"\n")
         os.close(fd)
     except OSError:  # the training process is gone
         pass
@@ -68,9 +71,17 @@ def main(argv: list[str] | None = None) -> int:
             state = writer.follow()
             # finish() waits on this, not on our exit: closing the store checkpoints the WAL
             # (up to ~80 MB, ~0.15 s) and needs nobody waiting.
-            _say_stored(args.stored_fd)
+            _say(args.stored_fd, STORED)
+        except Exception as exc:  # a store that will not heal, or retries given up: say why, then stop
+            why = str(exc) if getattr(exc, "retryable", True) is False else f"{type(exc).__name__}: {exc}"
+            logger.error("tracklab writer: stopped: %s; the run log keeps everything: `tracklab sync %s` "
+                         "loads it once the store is fixed", why, folder.path,
+                         exc_info=getattr(exc, "retryable", True) is not False)
+            _say(args.stored_fd, f"{FAILED} {why}")
+            return 1
         finally:
-            writer.close()
+            with contextlib.suppress(Exception):  # a full disk must not turn the end into a traceback
+                writer.close()
     logger.info("tracklab writer: run %s ended (%s)", folder.path, state)
     return 0
 

@@ -7,6 +7,7 @@ stopped and never duplicates rows.
 
 from __future__ import annotations
 
+import logging
 import time
 
 from tracklab.backend import mapping, native_media, runlog
@@ -26,6 +27,8 @@ READ_CHUNK = 512 * 1024
 POLL_INTERVAL = 0.1  # the longest wait between looks at an idle log
 _FIRST_POLL = 0.01  # right after new records: a busy loop's next flush is already on its way
 UPLOAD_INTERVAL = 10.0
+
+logger = logging.getLogger("tracklab.writer")
 
 
 class RunWriter:
@@ -47,8 +50,19 @@ class RunWriter:
         self._last_upload = 0.0
         self._executor = None
         self._in_flight = None
+        self._state_fault = False
 
     def _save_state(self, ended: bool = False) -> None:
+        try:
+            self._write_state(ended)
+        except OSError as exc:
+            # A full or read-only run folder: the store has the rows; a later sync that starts
+            # from the last saved offset re-sends some, which the store ignores (same keys).
+            if not self._state_fault:
+                logger.warning("tracklab writer: cannot save progress in %s (%s); continuing", self.folder.path, exc)
+            self._state_fault = True
+
+    def _write_state(self, ended: bool) -> None:
         t = self.translator
         self.folder.write_sync_state(self.tracking_uri, {
             "offset": self.stored_offset,

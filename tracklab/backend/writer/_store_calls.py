@@ -1,16 +1,20 @@
 """The writer's store: opened on first use, every call retried with backoff.
 
-A store that is down, locked or refusing only delays the writer. Once the training process is
-gone nobody waits for it: the writer keeps trying a while, then leaves the rest to `tracklab sync`.
+A store that is down, locked, refusing or out of space only delays the writer. Once the
+training process is gone nobody waits for it: the writer keeps trying a while (ORPHAN_LINGER,
+docs/troubleshooting.md), then leaves the rest to `tracklab sync`. What will never heal by
+waiting (a local store that is not a usable MLflow database, no permission) stops it at once.
 """
 
 from __future__ import annotations
 
 import contextlib
+import errno
 import logging
 import time
 from typing import Callable, TypeVar
 
+from tracklab.backend import location, store_setup
 from tracklab.backend.liveness import process_alive
 from tracklab.backend.factory import open_store
 from tracklab.backend.store import Store
@@ -19,6 +23,7 @@ logger = logging.getLogger("tracklab.writer")
 
 MAX_BACKOFF = 10.0
 ORPHAN_LINGER = 600.0
+_PERMANENT_ERRNOS = frozenset({errno.EACCES, errno.EPERM, errno.EROFS})
 
 _T = TypeVar("_T")
 
@@ -34,6 +39,9 @@ class StoreCalls:
 
     def get(self) -> Store:
         if self._store is None:
+            db_path = location.sqlite_path(self.tracking_uri)
+            if db_path is not None:
+                store_setup.check_store(db_path)  # a broken file is said once, not retried
             self._store = open_store(self.tracking_uri, self.root)
         return self._store
 
@@ -46,6 +54,8 @@ class StoreCalls:
             except Exception as exc:  # the store is down, locked or refusing: wait and retry
                 if not getattr(exc, "retryable", True):
                     raise  # a wrong configuration: retrying cannot help, the message says the fix
+                if isinstance(exc, OSError) and exc.errno in _PERMANENT_ERRNOS:
+                    raise  # no permission: nobody will fix it while we wait; `tracklab sync` after the fix
                 if give_up_at is None and self.parent_pid and not process_alive(self.parent_pid):
                     # Nobody waits for us any more: keep trying a while, then leave it to `tracklab sync`.
                     give_up_at = time.time() + ORPHAN_LINGER
