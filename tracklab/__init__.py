@@ -11,9 +11,9 @@ from typing import Any
 
 from tracklab import _wiring, errors  # noqa: F401 - _wiring hands lower layers what they may not import
 from tracklab.errors import CommError, Error, UsageError
-from tracklab.sdk import _terminal
+from tracklab.errors import term as _terminal
 from tracklab.sdk import wandb_setup as _setup
-from tracklab.sdk._terminal import termerror, termlog, termsetup, termwarn
+from tracklab.errors.term import termerror, termlog, termsetup, termwarn
 from tracklab.sdk.wandb_config import Config
 from tracklab.sdk.wandb_init import init
 from tracklab.sdk.wandb_run import Run

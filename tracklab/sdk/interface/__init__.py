@@ -1,0 +1,1 @@
+"""wandb's `wandb.sdk.interface` names that code outside wandb's service imports."""
