@@ -94,6 +94,8 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
     parser.add_argument("-k", dest="keyword", help="pytest -k expression (for a quick look at a few tests)")
     parser.add_argument("--timeout", type=int, default=120, help="seconds per test (pytest-timeout)")
     parser.add_argument("--baseline", type=Path, help="reuse the wandb side from an earlier --json")
+    parser.add_argument("--doc", action="store_true",
+                        help="write the figures into docs/api-coverage.md (its last section)")
     return parser.parse_args(argv)
 
 
@@ -202,7 +204,64 @@ def main(argv: list[str] | None = None) -> int:
             print(f"collection error ({side}): {nodeid}: {last}")
     if args.markdown:
         args.markdown.write_text(text + "\n")
+    if args.doc:
+        write_doc(args.checkout.resolve(), rows, ratio, wandb, tracklab)
     return 0
+
+
+DOC = REPO / "docs" / "api-coverage.md"
+MARKER = "<!-- wandb unit tests: written by bench/wandb_unit_tests.py --doc -->"
+
+
+def _checkout_label(checkout: Path) -> str:
+    try:
+        done = subprocess.run(["git", "-C", str(checkout), "log", "-1", "--format=%h (%cs)"], capture_output=True,
+                              text=True, timeout=30, check=False)
+        if done.returncode == 0 and done.stdout.strip():
+            return f"commit {done.stdout.strip()}"
+    except (OSError, subprocess.SubprocessError):
+        pass
+    return "a local checkout"
+
+
+def write_doc(checkout: Path, rows: list[str], ratio: dict[str, float], wandb: Side, tracklab: Side) -> None:
+    """Replace the unit-test section of docs/api-coverage.md (the part after MARKER)."""
+    import importlib.metadata
+
+    text = DOC.read_text()
+    at = text.find(MARKER)
+    head = text[: at - 1] if at >= 0 else text
+    theirs, ours = wandb.passed(), tracklab.passed()
+    scoped = sorted(n for n in theirs if out_of_scope(n))
+    failing = sorted(n for n in theirs - ours if not out_of_scope(n))
+    lines = [
+        MARKER,
+        "## wandb's own unit tests",
+        "",
+        "`python bench/wandb_unit_tests.py PATH/TO/wandb` runs the files of wandb's `tests/unit_tests`",
+        "that cover the SDK surface, unchanged, once with wandb and once with `import wandb` giving",
+        "TrackLab through the stand-in (`TRACKLAB_AS_WANDB=1`), and counts per file (collection errors",
+        "included). It needs a checkout of wandb's repository and wandb's test dependencies",
+        "(`pytest-mock`, `hypothesis`, `pyte`, `pyfakefs`, `rdkit`, `bokeh`), so it is not part of",
+        "`make test`.",
+        "",
+        f"Measured with wandb {importlib.metadata.version('wandb')} installed and the tests of wandb's "
+        f"repository at {_checkout_label(checkout)}. The last column leaves out the tests listed below "
+        "(wandb's protobuf records, its cloud, or its private helpers).",
+        "",
+        *rows,
+        "",
+        f"**Of the tests that pass on wandb, {100 * ratio['all']:.1f}% pass on TrackLab; "
+        f"{100 * ratio['in_scope']:.1f}% of those in scope.**",
+        "",
+    ]
+    if scoped:
+        lines += ["### Out of scope", "", "| test | why |", "|---|---|"]
+        lines += [f"| `{n.removeprefix('tests/unit_tests/')}` | {out_of_scope(n)} |" for n in scoped] + [""]
+    if failing:
+        lines += ["### In scope, passing on wandb, not (yet) on TrackLab", ""]
+        lines += [f"- `{n.removeprefix('tests/unit_tests/')}`" for n in failing] + [""]
+    DOC.write_text(head + "\n" + "\n".join(lines))
 
 
 if __name__ == "__main__":

@@ -78,7 +78,7 @@ def _terminal_not_silenced_by_an_earlier_test() -> Iterator[None]:
     """A run takes `settings.silent` (WANDB_SILENT) into process-wide terminal state that outlives
     it, as wandb's `termsetup` does; each test starts with it unset, as a fresh process would."""
     yield
-    terminal = sys.modules.get("tracklab.sdk._terminal")
+    terminal = sys.modules.get("tracklab.errors.term")
     if terminal is not None:
         terminal.termsetup(None)
 

@@ -28,6 +28,9 @@ if str(REPO) not in sys.path:
 from tests.packaging.api_coverage_allow import allowed_reason  # noqa: E402
 
 DOC = REPO / "docs" / "api-coverage.md"
+#: From this line on the page is written by bench/wandb_unit_tests.py (wandb's own unit tests run
+#: against TrackLab); rendering keeps it as it is.
+UNIT_TESTS_MARKER = "<!-- wandb unit tests: written by bench/wandb_unit_tests.py --doc -->"
 _MISSING = object()
 
 
@@ -306,7 +309,14 @@ def render(report: Report) -> str:
             continue
         lines += [f"### `{surface.title}`", "", "| name | why it is not carried |", "|---|---|"]
         lines += [f"| `{f.name}` | {f.detail} |" for f in allowed_here] + [""]
-    return "\n".join(lines)
+    return "\n".join(lines) + unit_tests_section()
+
+
+def unit_tests_section() -> str:
+    """The part of the page bench/wandb_unit_tests.py wrote (empty when there is none)."""
+    text = DOC.read_text() if DOC.exists() else ""
+    at = text.find(UNIT_TESTS_MARKER)
+    return "\n" + text[at:] if at >= 0 else ""
 
 
 def main() -> None:

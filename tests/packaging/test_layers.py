@@ -11,7 +11,7 @@ from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[2]
 LAYERS = {
-    "tracklab.errors": 0, "tracklab.system_metrics": 0,
+    "tracklab.errors": 0, "tracklab.env": 0, "tracklab.system_metrics": 0,
     "ui_extensions": 0,  # the panels' pages: imports nothing, served by the plugin
     "tracklab.backend": 1,
     "tracklab.sdk": 2,

@@ -417,7 +417,7 @@ def _merge_class_maps(mine: dict, theirs: dict) -> dict:
     return merged
 
 
-def _register_image_type() -> None:
+def _register_image_type() -> type:
     from ._dtypes import ConstType, InvalidType, Type, TypeRegistry
 
     class _ImageFileType(Type):
@@ -527,6 +527,7 @@ def _register_image_type() -> None:
             return cls(box_layers, box_score_keys, mask_layers, box_class_maps, mask_class_maps, class_map)
 
     TypeRegistry.add(_ImageFileType)
+    return _ImageFileType
 
 
-_register_image_type()
+_ImageFileType = _register_image_type()  # wandb's name for the image column type

@@ -260,3 +260,7 @@ def _arrays_to_lists(payload: Any) -> Any:
     if isinstance(payload, Media):
         return type(payload).__name__
     return payload
+
+
+#: wandb's name for the same conversion.
+_numpy_arrays_to_lists = _arrays_to_lists
