@@ -100,6 +100,7 @@ _LAZY = {
     "wandb_run": ("tracklab.sdk.wandb_run", None),
     "wandb_sdk": ("tracklab.sdk", None),
     "util": ("tracklab.util", None),
+    "env": ("tracklab.env", None),
     "data_types": ("tracklab.sdk.data_types", None),
     "plot": ("tracklab.plot", None),
     "Image": ("tracklab.sdk.data_types", "Image"),

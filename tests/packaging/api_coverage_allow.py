@@ -20,7 +20,7 @@ ALLOWED: dict[str, dict[str, str]] = {
         "EvalTable": "W&B Weave evaluation table, rendered only by the W&B web app",
         "pin_config_keys": "pins config keys in the W&B web app's run overview; TrackLab's panels have no pins",
         "api": "wandb's deprecated server client object; TrackLab's stand-in facade answers `wandb.api.api_key`",
-        "agents": _INTERNAL, "analytics": _INTERNAL, "docker": _INTERNAL, "env": _INTERNAL,
+        "agents": _INTERNAL, "analytics": _INTERNAL, "docker": _INTERNAL,
         "helper": _INTERNAL, "proto": _INTERNAL, "patched": _INTERNAL, "trigger": _INTERNAL,
         "wandb": _INTERNAL, "wandb_agent": _INTERNAL, "wandb_lib": _INTERNAL, "wandb_torch": _INTERNAL,
         "profiler": "PyTorch profiler traces uploaded to the W&B web app's trace viewer",
