@@ -78,6 +78,7 @@ class Side:
     collected: list[str] = field(default_factory=list)
     outcomes: dict[str, str] = field(default_factory=dict)
     errors: dict[str, str] = field(default_factory=dict)
+    reasons: dict[str, str] = field(default_factory=dict)
 
     def passed(self) -> set[str]:
         return {nodeid for nodeid, outcome in self.outcomes.items() if outcome == "passed"}
@@ -133,7 +134,7 @@ def run_side(name: str, root: Path, args: argparse.Namespace) -> Side:
     if not out.is_file():
         raise SystemExit(f"the {name} run wrote no outcomes:\n{done.stdout[-3000:]}")
     data = json.loads(out.read_text())
-    return Side(data["collected"], data["outcomes"], data["errors"])
+    return Side(data["collected"], data["outcomes"], data["errors"], data.get("reasons", {}))
 
 
 def out_of_scope(nodeid: str) -> str | None:
@@ -185,7 +186,7 @@ def main(argv: list[str] | None = None) -> int:
         baseline = json.loads(args.baseline.read_text())["wandb"] if args.baseline else None
         sides: dict[str, Side] = {}
         if baseline is not None:
-            sides["wandb"] = Side(**baseline)
+            sides["wandb"] = Side(**{k: v for k, v in baseline.items() if k != "reasons"})
         elif args.side in ("wandb", "both"):
             sides["wandb"] = run_side("wandb", root, args)
         if args.side in ("tracklab", "both"):

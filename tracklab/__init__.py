@@ -58,8 +58,11 @@ def login(key: str | None = None, relogin: bool | None = None, host: str | None 
 
 
 def setup(settings: Settings | None = None) -> Any:
-    """wandb's process setup; nothing to prepare locally."""
-    return _setup
+    """wandb's process setup: the process-wide settings object (`settings` applied to it)."""
+    state = _setup.singleton()
+    if settings is not None:
+        state.settings.update_from_settings(settings)
+    return state
 
 
 def teardown(exit_code: int | None = None) -> None:

@@ -13,6 +13,7 @@ from typing import Any
 _collected: list[str] = []
 _outcomes: dict[str, str] = {}
 _errors: dict[str, str] = {}
+_reasons: dict[str, str] = {}
 
 
 def pytest_itemcollected(item: Any) -> None:
@@ -30,6 +31,9 @@ def pytest_runtest_logreport(report: Any) -> None:
         return
     if report.failed:
         _outcomes[report.nodeid] = "failed"
+        text = str(report.longrepr).splitlines()
+        errors = [line for line in text if line.startswith("E ")]
+        _reasons[report.nodeid] = (errors[0] if errors else (text[-1] if text else ""))[:300]
     elif report.skipped:
         _outcomes[report.nodeid] = "xfailed" if hasattr(report, "wasxfail") else "skipped"
     elif report.when == "call":
@@ -40,4 +44,4 @@ def pytest_sessionfinish(session: Any, exitstatus: int) -> None:
     path = os.environ.get("WANDB_REFEREE_OUT")
     if path:
         with open(path, "w", encoding="utf-8") as f:
-            json.dump({"collected": _collected, "outcomes": _outcomes, "errors": _errors}, f)
+            json.dump({"collected": _collected, "outcomes": _outcomes, "errors": _errors, "reasons": _reasons}, f)

@@ -34,11 +34,6 @@ TRIGGERS = {
                                    "parameters": {"lr": {"values": [0.1]}}}, project="w")
         tracklab.agent(sweep_id, function=train, count=1)
     """,
-    "tracklab: WARNING ignoring unknown setting": """
-        import tracklab
-        tracklab.Settings(x=1)
-        tracklab.Settings(x=1)
-    """,
     "tracklab: WARNING run <id> exists": """
         import tracklab
         for _ in range(3):

@@ -55,9 +55,9 @@ ALLOWED: dict[str, dict[str, str]] = {
     },
     "wandb.Settings": {
         **{name: _SERVER for name in (
-            "app_url", "app_url_override", "azure_account_url_to_access_key", "credentials_file",
-            "identity_token_file", "login_timeout", "organization", "relogin", "email", "force", "project_url",
-            "run_url", "sweep_url", "is_local", "deployment", "colab_url", "summary_timeout", "x_cli_only_mode",
+            "app_url_override", "azure_account_url_to_access_key", "credentials_file",
+            "identity_token_file", "login_timeout", "organization", "relogin", "email", "force",
+            "colab_url", "summary_timeout", "x_cli_only_mode",
             "x_server_side_derived_summary", "disable_git_fork_point")},
         **{name: _NETWORK for name in (
             "http_proxy", "https_proxy", "insecure_disable_ssl", "x_extra_http_headers", "x_proxies",
@@ -93,11 +93,21 @@ ALLOWED: dict[str, dict[str, str]] = {
                                       "sample only the one pid is not built)",
         "x_stats_no_cgroup": "gpu_stats never scales percentages by cgroup limits, so there is nothing to switch off",
         **{name: _SETTINGS_INTERNAL for name in (
-            "to_proto", "read_system_settings", "settings_system", "settings_workspace", "x_service_transport",
+            "to_proto", "read_system_settings", "settings_system", "x_service_transport",
             "x_service_wait", "x_internal_check_process", "x_skip_transaction_log",
-            "x_transaction_log_flush_interval", "x_sync", "catch_private_settings", "update_from_system_settings")},
+            "x_transaction_log_flush_interval", "x_sync", "catch_private_settings")},
     },
 }
+
+#: Settings fields TrackLab accepts so that settings written for wandb keep working, with no local
+#: effect: allowed (each with its reason above) although `Settings` carries them.
+def accepted_without_effect(surface: str) -> set[str]:
+    if surface != "wandb.Settings":
+        return set()
+    from tracklab.sdk.wandb_settings import _CLOUD_ONLY
+
+    return {name for names in _CLOUD_ONLY.values() for name in names}
+
 
 #: Entries that allow a name's signature, not its absence (TrackLab has the name).
 SIGNATURE_ONLY = {("wandb", "Run")}

@@ -1,5 +1,5 @@
 """Terminal messages as wandb prints them: `tracklab: ...`, `tracklab: WARNING ...`,
-`tracklab: ERROR ...` on stderr.
+`tracklab: ERROR ...` on stderr (`wandb: ...` while TrackLab stands in for wandb: `prefix_name()`).
 
 `termlog` / `termwarn` / `termerror` are wandb's helpers (`wandb.termwarn(..., repeat=False)`).
 `TerminalHandler` sits on the `tracklab` logger, so the warnings of every layer (which only use
@@ -20,6 +20,13 @@ import threading
 from typing import Any
 
 NAME = "tracklab"
+
+
+def prefix_name() -> str:
+    """The name lines start with: `wandb` while TrackLab stands in for wandb (scripts and tests
+    written for wandb read `wandb: WARNING ...`), `tracklab` otherwise."""
+    facade = sys.modules.get("wandb")
+    return "wandb" if getattr(facade, "__tracklab__", False) is True else NAME
 _TRUE = ("1", "true", "yes", "on")
 
 _lock = threading.Lock()
@@ -79,7 +86,8 @@ def _log(string: str, newline: bool, repeat: bool, prefix: bool, label: str, lev
         if label:
             line = f"{_style(label, '33' if label == 'WARNING' else '41;32') if coloured else label} {line}"
         if prefix:
-            line = f"{_style(NAME, '34;1') if coloured else NAME}: {line}"
+            name = prefix_name()
+            line = f"{_style(name, '34;1') if coloured else name}: {line}"
         lines.append(line)
     try:
         stream.write("\n".join(lines) + ("\n" if newline else ""))
@@ -128,8 +136,9 @@ class TerminalHandler(logging.Handler):
             return
         try:
             text = record.getMessage()
-            if text.startswith(NAME + ": "):  # messages written with the prefix already
-                text = text[len(NAME) + 2:]
+            for name in (NAME, "wandb"):  # messages written with the prefix already
+                if text.startswith(name + ": "):
+                    text = text[len(name) + 2:]
             (termerror if record.levelno >= logging.ERROR else termwarn)(text, repeat=False)
         except Exception:  # a logging handler must never break the program that logs
             self.handleError(record)
@@ -185,7 +194,7 @@ def terminput(prompt: str, *, timeout: float | None = None, hide: bool = False) 
     """Ask on the terminal (prefixed like every message); NotATerminalError when there is none."""
     if not can_use_terminput():
         raise NotATerminalError(f"cannot ask {prompt!r}: not an interactive terminal (or silenced)")
-    return _terminput(f"{NAME}: {prompt}", timeout=timeout, hide=hide)
+    return _terminput(f"{prefix_name()}: {prompt}", timeout=timeout, hide=hide)
 
 
 def confirm(prompt: str) -> bool:

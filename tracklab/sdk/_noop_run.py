@@ -63,8 +63,14 @@ class NoopRun(Run):
     def log(self, data: Any, step: int | None = None, commit: bool | None = None, sync: bool | None = None) -> None:
         return None
 
-    def define_metric(self, name: str, *args: Any, **kwargs: Any) -> Metric:
+    def define_metric(self, name: str = "", *args: Any, **kwargs: Any) -> Metric:
         return Metric(name)
+
+    def alert(self, *args: Any, **kwargs: Any) -> None:
+        return None
+
+    def restore(self, *args: Any, **kwargs: Any) -> None:
+        return None
 
     def save(self, *args: Any, **kwargs: Any) -> list[str]:
         return []
@@ -78,7 +84,7 @@ class NoopRun(Run):
     def unwatch(self, *args: Any, **kwargs: Any) -> None:
         return None
 
-    def write_logs(self, text: str) -> None:
+    def write_logs(self, *args: Any, **kwargs: Any) -> None:
         return None
 
     def log_artifact(self, *args: Any, **kwargs: Any) -> None:

@@ -72,7 +72,7 @@ def _attached_run(folder: RunFolder) -> Run:
     }, None)
     folder.files_dir = prior.get("files_dir") or folder.files_dir
     settings._bind_run_folder(folder.path, folder.files_dir)
-    run = Run(settings, folder, resumed=True, start_step=int(prior.get("step", 0)), prior=prior)
+    run = Run(settings, folder=folder, resumed=True, start_step=int(prior.get("step", 0)), prior=prior)
     run._start_attached()
     with open(os.path.join(folder.path, ATTACHED_MARKER), "a") as marker:
         marker.write(f"{os.getpid()}\n")

@@ -5,7 +5,8 @@ from __future__ import annotations
 import logging
 from typing import Any, Callable, Iterable, Mapping
 
-from tracklab.sdk.lib.config_util import ConfigError
+from tracklab.errors import term
+from tracklab.sdk.lib.config_util import ConfigError, dict_from_config_file
 
 logger = logging.getLogger("tracklab")
 
@@ -59,14 +60,24 @@ class Config:
         object.__setattr__(self, "_items", {})
         object.__setattr__(self, "_locked", {})
         object.__setattr__(self, "_callback", None)
+        # As in wandb, a config starts from config-defaults.yaml in the working folder, if any.
+        defaults = dict_from_config_file("config-defaults.yaml")
+        if defaults:
+            self._items.update({k: _json_friendly(v) for k, v in defaults.items()})
 
     # -- internal wiring ------------------------------------------------------------------
-    def _set_callback(self, callback: Callable[[dict[str, Any]], None] | None) -> None:
+    def _set_callback(self, callback: Callable[..., None] | None) -> None:
+        """`callback(key=, val=)` after one item is set, `callback(data=)` with the items an
+        update set (wandb's shape)."""
         object.__setattr__(self, "_callback", callback)
 
-    def _changed(self) -> None:
-        if self._callback is not None:
-            self._callback(self._items)
+    def _changed(self, key: Any = _MISSING, val: Any = None, data: Mapping[str, Any] | None = None) -> None:
+        if self._callback is None:
+            return
+        if key is not _MISSING:
+            self._callback(key=key, val=val)
+        else:
+            self._callback(data=dict(self._items) if data is None else dict(data))
 
     def _sanitize(self, key: str, value: Any, allow_val_change: bool | None) -> tuple[str, Any]:
         if not isinstance(key, str):
@@ -85,7 +96,7 @@ class Config:
         if user is None:
             return False
         if warn:
-            logger.warning("Config item '%s' was locked by '%s' (ignored update).", key, user)
+            term.termwarn(f"Config item '{key}' was locked by '{user}' (ignored update).", repeat=False)
         return True
 
     # -- mapping API -------------------------------------------------------------------
@@ -94,7 +105,7 @@ class Config:
             return
         key, value = self._sanitize(key, value, None)
         self._items[key] = value
-        self._changed()
+        self._changed(key, value)
 
     __setattr__ = __setitem__
 
@@ -111,7 +122,7 @@ class Config:
 
     def __delitem__(self, key: str) -> None:
         del self._items[key]
-        self._changed()
+        self._changed(data=self._items)
 
     def __contains__(self, key: object) -> bool:
         return key in self._items
@@ -152,7 +163,7 @@ class Config:
             sanitized[key] = value
         if sanitized:
             self._items.update(sanitized)
-            self._changed()
+            self._changed(data=sanitized)
 
     def setdefaults(self, defaults: Mapping[str, Any]) -> None:
         """Set only the keys not present yet."""
@@ -166,15 +177,24 @@ class Config:
 
     def update_locked(self, values: Mapping[str, Any], user: str = "sweep", _allow_val_change: bool = True) -> None:
         """Set values and lock them against later updates (sweeps use this)."""
+        changed = {}
         for key, value in values.items():
             key, value = self._sanitize(key, value, True)
-            self._items[key] = value
+            self._items[key] = changed[key] = value
             self._locked[key] = user
-        self._changed()
+        self._changed(data=changed)
 
     def merge_locked(self, values: Mapping[str, Any], user: str = "sweep", _allow_val_change: bool = True) -> None:
-        """Like `update_locked`, wandb's other spelling."""
-        self.update_locked(values, user, _allow_val_change)
+        """Like `update_locked`, but nested dicts are merged into the values already there."""
+        changed = {}
+        for key, value in values.items():
+            key, value = self._sanitize(key, value, True)
+            current = self._items.get(key)
+            if isinstance(current, dict) and isinstance(value, dict):
+                value = _merged(current, value)
+            self._items[key] = changed[key] = value
+            self._locked[key] = user
+        self._changed(data=changed)
 
     def _load(self, items: Mapping[str, Any]) -> None:
         """Replace the contents without callbacks or checks (resume)."""
@@ -190,3 +210,11 @@ class Config:
                     del self._items[key]
         for key in exclude or ():
             self._items.pop(key, None)
+
+
+def _merged(base: Mapping[str, Any], extra: Mapping[str, Any]) -> dict[str, Any]:
+    """`base` with `extra` merged in, nested dicts key by key."""
+    out = dict(base)
+    for key, value in extra.items():
+        out[key] = _merged(out[key], value) if isinstance(out.get(key), dict) and isinstance(value, dict) else value
+    return out

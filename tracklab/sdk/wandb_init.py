@@ -304,7 +304,7 @@ def _start_run(resolved: Settings, folder: RunFolder, exists: bool, resume_mode:
     sweep = _take_sweep(resolved)
     if prior is None:
         prior = {"mlflow_run_id": uuid.uuid4().hex}
-    run = Run(resolved, folder, resumed=bool(exists), start_step=int(prior.get("step", 0)), prior=prior)
+    run = Run(resolved, folder=folder, resumed=bool(exists), start_step=int(prior.get("step", 0)), prior=prior)
     _apply_config(run, config, resolved, include, exclude)
     if sweep:
         run.config.update_locked(sweep, user="sweep")

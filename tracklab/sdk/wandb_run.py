@@ -3,10 +3,8 @@ the writer process (tracklab.backend.writer) moves them into MLflow."""
 
 from __future__ import annotations
 
-import glob
 import logging
 import os
-import shutil
 import threading
 import time
 from typing import Any, Mapping, Sequence
@@ -14,7 +12,7 @@ from typing import Any, Mapping, Sequence
 from tracklab.backend import runlog
 from tracklab.backend.run_folder import RunFolder
 from tracklab.errors import UsageError
-from tracklab.sdk import _media_bridge, _run_lifecycle
+from tracklab.sdk import _media_bridge, _run_lifecycle, _run_save
 from tracklab.sdk._history import History
 from tracklab.sdk._run_media_sink import RunMediaSink
 from tracklab.sdk.wandb_config import Config
@@ -28,8 +26,13 @@ logger = logging.getLogger("tracklab")
 class Run:
     """A run. Created by `tracklab.init()`; do not construct it yourself."""
 
-    def __init__(self, settings: Settings, folder: RunFolder, *, resumed: bool = False,
-                 start_step: int = 0, prior: Mapping[str, Any] | None = None) -> None:
+    def __init__(self, settings: Settings, config: Mapping[str, Any] | None = None,
+                 sweep_config: Mapping[str, Any] | None = None, launch_config: Mapping[str, Any] | None = None,
+                 *, folder: RunFolder | None = None, resumed: bool = False, start_step: int = 0,
+                 prior: Mapping[str, Any] | None = None) -> None:
+        self._detached = folder is None
+        if folder is None:  # built directly, as wandb's `Run(settings, config=...)`: its own folder, no writer
+            folder = _own_folder(settings)
         self._settings = settings
         self._folder = folder
         self._id: str = settings.run_id
@@ -71,6 +74,24 @@ class Run:
             self.summary._load(prior.get("summary") or {})
         self._history = History(self._emit_row, self._start_time, start_step, self._media_sink,
                                 self._set_internal_config)
+        if config:
+            self.config.update(dict(config), allow_val_change=True)
+        if sweep_config:
+            self.config.update_locked(dict(sweep_config), user="sweep")
+        if launch_config:
+            self.config.update_locked(dict(launch_config), user="launch")
+
+    # -- a run built without init() ------------------------------------------------------
+    def _set_backend(self, backend: Any) -> None:
+        """wandb hands a run its service channel here. A run built directly gets its run log
+        (and no writer: `tracklab sync` loads it); the channel itself carries nothing."""
+        self._backend = backend
+        if self._detached and self._runlog is None:
+            _run_lifecycle_detached_start(self)
+
+    def _set_library(self, library: Any) -> None:
+        """wandb's process-wide library handle; TrackLab keeps no such state."""
+        self._library = library
 
     # -- start-up (called by init) -------------------------------------------------------
     def _start(self) -> None:
@@ -104,9 +125,11 @@ class Run:
             if last is not None:
                 row[metric.step_metric] = last
 
-    def _config_changed(self, items: Mapping[str, Any]) -> None:
+    def _config_changed(self, *changes: Any, **named: Any) -> None:
+        """Config's change callback (wandb's shape: `key=, val=` or `data=`); the run log always
+        gets the whole config."""
         if self._runlog is not None and not self._finished:
-            self._runlog.write_config(items)
+            self._runlog.write_config(self.config._items)
 
     def _flush_summary(self) -> None:
         if self.summary._take_dirty():
@@ -295,38 +318,19 @@ class Run:
             self._runlog.write_metric(metric.as_record())
         return metric
 
-    def save(self, glob_str: str | os.PathLike | None = None, base_path: str | None = None,
+    def save(self, glob_str: str | os.PathLike | None = None, base_path: str | os.PathLike | None = None,
              policy: str = "live", glob: bool = True) -> list[str]:
-        """Copy matching files into the run's files folder; they are uploaded per `policy`."""
+        """Link the files a path or glob names into the run's files folder; they are uploaded per
+        `policy` ("live": as they change, "now", "end"). See `tracklab.sdk._run_save` for wandb's rules."""
         if glob_str is None:
             return []
-        if policy not in ("live", "now", "end"):
-            raise ValueError(f"save: policy={policy!r} must be 'live', 'now' or 'end'")
-        pattern = os.fspath(glob_str)
-        if base_path is None:
-            base_path = os.path.dirname(pattern) if os.path.isabs(pattern) else "."
-        base_path = os.path.abspath(base_path)
-        pattern = pattern if os.path.isabs(pattern) else os.path.join(base_path, pattern)
-        matches = _glob_files(pattern) if glob else ([pattern] if os.path.isfile(pattern) else [])
-        saved = []
-        for source in matches:
-            rel = os.path.relpath(source, base_path)
-            if rel.startswith(".."):
-                rel = os.path.basename(source)
-            target = os.path.join(self._folder.files_dir, rel)
-            os.makedirs(os.path.dirname(target), exist_ok=True)
-            if os.path.abspath(source) != os.path.abspath(target):
-                # A link, as wandb makes: "live" and "end" files are uploaded as they are at the end.
-                if os.path.lexists(target):
-                    os.remove(target)
-                try:
-                    os.symlink(os.path.abspath(source), target)
-                except OSError:
-                    shutil.copy2(source, target)
-            saved.append(target)
-            if self._runlog is not None:
-                self._runlog.write_file(runlog.FileRecord(rel, policy))
-        return saved
+
+        def record(relpath: str, effective: str) -> None:
+            if self._runlog is not None and not self._finished:
+                self._runlog.write_file(runlog.FileRecord(relpath, effective))
+
+        return _run_save.save(self._folder.files_dir, glob_str, base_path, policy, glob,
+                              self._settings.symlink is not False, record)
 
     def alert(self, title: str, text: str, level: Any = None, wait_duration: Any = None) -> None:
         """Alerts have no server to go to: print them."""
@@ -400,6 +404,14 @@ class Run:
     # -- the end -------------------------------------------------------------------------
     def finish(self, exit_code: int | None = None, quiet: bool | None = None) -> None:
         """End the run: flush everything into the store; idempotent."""
+        if self._detached:  # no writer, no monitor: close the run log and stop
+            with self._lock:
+                if not self._finished and self._runlog is not None:
+                    self._history.flush()
+                    self._flush_summary()
+                    self._runlog.close()
+                self._finished = True
+            return
         _run_lifecycle.finish(self, exit_code, quiet)
 
     def _atexit(self) -> None:
@@ -463,5 +475,30 @@ class Run:
         return run_api.log_code(self, root, name=name, include_fn=include_fn, exclude_fn=exclude_fn)
 
 
-def _glob_files(pattern: str) -> list[str]:
-    return sorted(p for p in glob.glob(pattern, recursive=True) if os.path.isfile(p))
+
+def _own_folder(settings: Settings) -> RunFolder:
+    """The run folder of a run built without init(): the one its settings name."""
+    from tracklab.sdk.lib.runid import generate_id
+
+    if not settings.run_id:
+        settings.run_id = generate_id()
+    folder = RunFolder.for_run(settings.project or "uncategorized", settings.run_id, settings.tracklab_dir)
+    if settings.x_files_dir:
+        folder.files_dir = os.path.abspath(os.path.expanduser(settings.x_files_dir))
+    settings._bind_run_folder(folder.path, folder.files_dir)
+    return folder
+
+
+def _run_lifecycle_detached_start(run: Run) -> None:
+    """Open the run log of a run built without init() and write its header."""
+    os.makedirs(run._folder.files_dir, exist_ok=True)
+    run._runlog = runlog.RunLogWriter(run._folder.log_path)
+    run._runlog.on_flush(run._flush_summary)
+    run._runlog.write_header(runlog.RunHeader(
+        id=run._id, mlflow_run_id=run._mlflow_run_id, project=run._project, entity=run._entity, name=run._name,
+        notes=run._notes, tags=list(run._tags), group=run._group, job_type=run._job_type, sweep_id=run._sweep_id,
+        start_time=run._start_time, resumed=run._resumed, mode="offline", files_dir=run._folder.files_dir,
+        pid=os.getpid()))
+    run.config._set_callback(run._config_changed)
+    if run.config._items:
+        run._config_changed(run.config._items)

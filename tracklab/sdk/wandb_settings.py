@@ -10,7 +10,7 @@ import json
 import logging
 import os
 import sys
-from typing import Any, Callable, Iterable, Mapping
+from typing import Any, Callable, Iterable, Iterator, Mapping
 
 logger = logging.getLogger("tracklab")
 
@@ -111,10 +111,48 @@ _DEFAULTS: dict[str, Any] = {
     "ui_port": 5000,
 }
 
+# wandb fields about its cloud, its service or its launch system. TrackLab accepts them (so
+# settings written for wandb keep working and `Settings(lol=1)` can be refused) and ignores them.
+_CLOUD_ONLY: dict[str, tuple[str, ...]] = {
+    "bool": ("allow_offline_artifacts", "console_multipart", "disable_git_fork_point", "disable_job_creation",
+             "force", "insecure_disable_ssl", "label_disable", "launch", "relogin", "sagemaker_disable",
+             "stop_on_fatal_error", "x_cli_only_mode", "x_disable_viewer", "x_file_stream_no_gzip",
+             "x_flow_control_custom", "x_flow_control_disabled", "x_server_side_derived_summary",
+             "x_skip_transaction_log", "x_stats_track_process_tree", "x_stats_no_cgroup", "x_stats_self_usage",
+             "x_sync"),
+    "dict": ("azure_account_url_to_access_key", "x_extra_http_headers", "x_proxies",
+             "x_stats_open_metrics_endpoints", "x_stats_open_metrics_filters", "x_stats_open_metrics_http_headers"),
+    "str": ("app_url_override", "credentials_file", "docker", "email", "organization", "http_proxy", "https_proxy",
+            "identity_token_file", "job_name", "launch_config_path", "settings_system", "x_history_value_encoding",
+            "x_runqueue_item_id", "x_service_transport", "x_stats_neuron_monitor_config_path",
+            "x_stats_dcgm_exporter", "x_stats_coreweave_metadata_base_url", "x_stats_coreweave_metadata_endpoint"),
+    "int": ("console_chunk_max_bytes", "console_chunk_max_seconds", "heartbeat_seconds", "summary_timeout",
+            "summary_warnings", "x_file_stream_max_bytes", "x_file_stream_max_line_bytes", "x_file_stream_retry_max",
+            "x_file_transfer_retry_max", "x_graphql_retry_max", "x_live_policy_rate_limit",
+            "x_live_policy_wait_time", "x_network_buffer"),
+    "float": ("login_timeout", "x_file_stream_transmit_interval", "x_file_stream_retry_wait_min_seconds",
+              "x_file_stream_retry_wait_max_seconds", "x_file_stream_timeout_seconds",
+              "x_file_transfer_retry_wait_min_seconds", "x_file_transfer_retry_wait_max_seconds",
+              "x_file_transfer_timeout_seconds", "x_graphql_retry_wait_min_seconds",
+              "x_graphql_retry_wait_max_seconds", "x_graphql_timeout_seconds", "x_internal_check_process",
+              "x_service_wait", "x_transaction_log_flush_interval"),
+    "any": ("job_source", "stop_fn"),
+}
+for _kind, _names in _CLOUD_ONLY.items():
+    _DEFAULTS.update(dict.fromkeys(_names, False if _kind == "bool" else None))
+
 _BOOL_FIELDS = {k for k, v in _DEFAULTS.items() if isinstance(v, bool)} | {
-    "show_colors", "show_emoji", "strict", "use_dot_wandb"}
+    "show_colors", "show_emoji", "strict", "use_dot_wandb", *_CLOUD_ONLY["bool"]}
 _FLOAT_FIELDS = {k for k, v in _DEFAULTS.items() if isinstance(v, float)} | {"x_start_time"}
-_INT_FIELDS = {"ui_port", "max_end_of_run_history_metrics", "max_end_of_run_summary_metrics", "x_log_level",
+_DICT_FIELDS = set(_CLOUD_ONLY["dict"])
+_FLOAT_FIELDS |= set(_CLOUD_ONLY["float"])
+#: Fields holding text (a path may be given as a PathLike); anything else there is refused.
+_STR_FIELDS = {"api_key", "base_url", "entity", "project", "run_id", "run_name", "run_notes", "run_group",
+               "run_job_type", "sweep_id", "program", "host", "username", "code_dir", "notebook_name", "git_remote",
+               "root_dir", "tracking_uri", "tracklab_dir", "sweep_param_path", *_CLOUD_ONLY["str"]}
+#: Fields holding a list of names, kept as tuples (a comma-separated string from the environment).
+_TUPLE_FIELDS = {"run_tags", "ignore_globs"}
+_INT_FIELDS = {*_CLOUD_ONLY["int"], "ui_port", "max_end_of_run_history_metrics", "max_end_of_run_summary_metrics", "x_log_level",
                "x_stats_buffer_size", "x_stats_cpu_count", "x_stats_cpu_logical_count", "x_stats_gpu_count",
                "x_stats_pid"}
 
@@ -139,21 +177,37 @@ def _parse_bool(value: Any) -> bool:
 
 
 def _coerce(field: str, value: Any) -> Any:
+    """`value` as field `field` holds it, or ValueError naming the field, the value and the rule."""
     if value is None:
         return None
     if field in _BOOL_FIELDS:
         return _parse_bool(value)
     if field in _FLOAT_FIELDS:
-        return float(value)
+        return _number(field, value, float)
     if field in _INT_FIELDS:
         if field == "x_log_level" and isinstance(value, str) and not value.strip().lstrip("-").isdigit():
             level = logging.getLevelName(value.strip().upper())
             if not isinstance(level, int):
                 raise ValueError(f"Settings.x_log_level={value!r}: must be a logging level name or number")
             return level
-        return int(value)
-    if field == "run_tags" and isinstance(value, str):
-        return tuple(t.strip() for t in value.split(",") if t.strip())
+        return _number(field, value, int)
+    if field in _TUPLE_FIELDS:
+        items = tuple(t.strip() for t in value.split(",") if t.strip()) if isinstance(value, str) else tuple(value)
+        return _check_tags(items) if field == "run_tags" else items
+    if field in _DICT_FIELDS:
+        return _json_mapping(field, value)
+    if field in _STR_FIELDS:
+        if isinstance(value, os.PathLike):
+            value = os.fspath(value)
+        if not isinstance(value, str):
+            raise ValueError(f"Settings.{field}={value!r}: must be a string")
+        return _STR_CHECKS[field](value) if field in _STR_CHECKS else value
+    if field == "reinit" and isinstance(value, str) and value.strip().lower() in ("true", "false"):
+        return value.strip().lower() == "true"  # WANDB_REINIT=true is the old boolean spelling
+    if field in ("fork_from", "resume_from") and isinstance(value, str):
+        from tracklab.sdk.lib.run_moment import RunMoment
+
+        return RunMoment.from_uri(value)
     if field == "x_stats_gpu_device_ids" and isinstance(value, str):
         return [int(v) for v in value.replace("[", "").replace("]", "").split(",") if v.strip()]
     if field == "capture_loggers":
@@ -165,6 +219,82 @@ def _coerce(field: str, value: Any) -> Any:
         # Legacy spellings: "dryrun" is offline (Lightning sets it), "run" is online.
         return {"dryrun": "offline", "run": "online", "shared": "online"}.get(mode, mode)
     return value
+
+
+def _number(field: str, value: Any, kind: type) -> Any:
+    try:
+        return kind(value)
+    except (TypeError, ValueError):
+        raise ValueError(f"Settings.{field}={value!r}: must be a number ({kind.__name__})") from None
+
+
+def _json_mapping(field: str, value: Any) -> dict[str, Any]:
+    if isinstance(value, str):
+        try:
+            value = json.loads(value)  # WANDB_X_EXTRA_HTTP_HEADERS='{"User-Agent": "me"}'
+        except ValueError:
+            raise ValueError(f"Settings.{field}={value!r}: must be a JSON object") from None
+    if not isinstance(value, Mapping):
+        raise ValueError(f"Settings.{field}={value!r}: must be a mapping")
+    return dict(value)
+
+
+#: Characters a run id may not hold (they would break run paths and URLs).
+_RUN_ID_FORBIDDEN = ":;,#?/'"
+#: Characters a project name may not hold.
+_PROJECT_FORBIDDEN = "/\\#?%:"
+
+
+def _check_run_id(value: str) -> str:
+    bad = sorted({c for c in value if c in _RUN_ID_FORBIDDEN})
+    if bad:
+        from tracklab.errors import UsageError
+
+        raise UsageError(f"Settings.run_id={value!r}: run ids may not contain {''.join(bad)!r} "
+                         f"(rule: none of {_RUN_ID_FORBIDDEN!r})")
+    return value
+
+
+def _check_project(value: str) -> str:
+    bad = sorted({c for c in value if c in _PROJECT_FORBIDDEN})
+    if bad:
+        raise ValueError(f"Settings.project={value!r}: project names may not contain {''.join(bad)!r} "
+                         f"(rule: none of {_PROJECT_FORBIDDEN!r})")
+    if len(value) > 128:
+        raise ValueError(f"Settings.project={value[:20]!r}...: project names are at most 128 characters")
+    return value
+
+
+def _check_tags(tags: tuple[str, ...]) -> tuple[str, ...]:
+    for tag in tags:
+        if not isinstance(tag, str) or not 1 <= len(tag) <= 64:
+            raise ValueError(f"Settings.run_tags: {tag!r} is not a valid tag. "
+                             "Tags must be between 1 and 64 characters")
+    return tags
+
+
+def _check_base_url(value: str) -> str:
+    """A server address: http(s), a host, no whitespace; wandb's own cloud only as https://api.wandb.ai."""
+    from urllib.parse import urlparse
+
+    url = value.strip().rstrip("/")
+    rule = "an http(s) address of a server, e.g. https://api.example.com"
+    if any(c.isspace() for c in value.strip()) or any(ord(c) < 32 for c in value):
+        raise ValueError(f"Settings.base_url={value!r}: contains whitespace or control characters ({rule})")
+    parsed = urlparse(url)
+    if parsed.scheme not in ("http", "https") or not parsed.netloc:
+        raise ValueError(f"Settings.base_url={value!r}: not {rule}")
+    host = parsed.hostname or ""
+    if host in ("wandb.ai", "app.wandb.ai"):
+        raise ValueError(f"Settings.base_url={value!r}: that is W&B's web app; its API is https://api.wandb.ai")
+    if host == "api.wandb.ai" and parsed.scheme != "https":
+        raise ValueError(f"Settings.base_url={value!r}: W&B's API is only served over https")
+    return url
+
+
+_STR_CHECKS: dict[str, Callable[[str], str]] = {
+    "run_id": _check_run_id, "project": _check_project, "base_url": _check_base_url,
+}
 
 
 def _check_capture_loggers(value: Any) -> dict[str, str]:
@@ -245,7 +375,72 @@ def _program_path() -> str | None:
     return program_path()
 
 
+def _app_url(s: "Settings") -> str:
+    if s.app_url_override:
+        return s.app_url_override.rstrip("/")
+    if not s.base_url:
+        return f"http://{s.ui_host}:{s.ui_port}"  # TrackLab's UI
+    from urllib.parse import urlparse
+
+    parsed = urlparse(s.base_url)
+    host = parsed.netloc
+    if host == "api.wandb.ai":
+        host = "wandb.ai"
+    elif host.startswith("api."):
+        host = "app." + host[len("api."):]
+    return f"{parsed.scheme}://{host}{parsed.path}".rstrip("/")
+
+
+def _project_url(s: "Settings") -> str:
+    if not s.project:
+        return ""
+    return f"{_app_url(s)}/{s.entity}/{s.project}" if s.entity else f"{_app_url(s)}/{s.project}"
+
+
+def _run_url(s: "Settings") -> str:
+    project = _project_url(s)
+    return f"{project}/runs/{s.run_id}" if project and s.run_id else ""
+
+
+def _sweep_url(s: "Settings") -> str:
+    project = _project_url(s)
+    return f"{project}/sweeps/{s.sweep_id}" if project and s.sweep_id else ""
+
+
+def _in_notebook() -> bool:
+    shell = sys.modules.get("IPython")
+    ipython = getattr(shell, "get_ipython", lambda: None)() if shell else None
+    return type(ipython).__name__ == "ZMQInteractiveShell"
+
+
+#: Fields whose unset value means a path in the user's home folder (wandb's defaults).
+_DEFAULT_PATHS: dict[str, Callable[[], str]] = {
+    "credentials_file": lambda: os.path.expanduser(os.path.join("~", ".config", "wandb", "credentials.json")),
+    "settings_system": lambda: os.path.expanduser(os.path.join("~", ".config", "wandb", "settings")),
+}
+
 _COMPUTED: dict[str, Callable[["Settings"], Any]] = {
+    "_offline": lambda s: s.mode == "offline",
+    "_noop": lambda s: s.mode == "disabled",
+    "_shared": lambda s: False,
+    "_jupyter": lambda s: _in_notebook(),
+    "_notebook": lambda s: _in_notebook(),
+    "_ipython": lambda s: "IPython" in sys.modules and not _in_notebook(),
+    "_colab": lambda s: "google.colab" in sys.modules,
+    "_kaggle": lambda s: "KAGGLE_KERNEL_RUN_TYPE" in os.environ,
+    "_windows": lambda s: sys.platform == "win32",
+    "_os": lambda s: __import__("platform").platform(aliased=True),
+    "_python": lambda s: __import__("platform").python_version(),
+    "_platform": lambda s: f"{__import__('platform').system()}-{__import__('platform').machine()}".lower(),
+    "_args": lambda s: list(s.args or sys.argv[1:]),
+    "_start_datetime": lambda s: _timespec(s),
+    "app_url": _app_url,
+    "is_local": lambda s: not s.base_url or "api.wandb.ai" not in s.base_url,
+    "deployment": lambda s: "cloud" if s.base_url and "api.wandb.ai" in s.base_url else "local",
+    "project_url": _project_url,
+    "run_url": _run_url,
+    "sweep_url": _sweep_url,
+    "settings_workspace": lambda s: os.path.join(_wandb_dir(s), "settings"),
     "wandb_dir": _wandb_dir,
     "sync_dir": _sync_dir,
     "files_dir": _files_dir,
@@ -271,9 +466,12 @@ class Settings:
         self.update(kwargs)
 
     def update(self, values: Mapping[str, Any] | "Settings" | None = None, **kwargs: Any) -> None:
-        """Set the given fields; `None` values leave a field unchanged."""
+        """Set the given fields; `None` values leave a field unchanged. A field neither TrackLab
+        nor wandb knows, a value of the wrong kind or one breaking a field's rule is a ValueError
+        (run ids: UsageError), and then nothing of this update is applied."""
         items = dict(values.to_dict() if isinstance(values, Settings) else (values or {}))
         items.update(kwargs)
+        checked = {}
         for key, value in items.items():
             if value is None:
                 continue
@@ -283,17 +481,72 @@ class Settings:
                 raise AttributeError(f"Settings.{field} is computed from other settings and cannot be set "
                                      f"(got {value!r}); set root_dir, x_files_dir or mode instead")
             if field not in _DEFAULTS:
-                logger.warning("tracklab: ignoring unknown setting %r", key)
-                continue
-            self._values[field] = _coerce(field, value)
+                raise ValueError(f"Settings has no field {key!r} (got {value!r}); wandb's fields are accepted, "
+                                 "see docs/settings.md")
+            checked[field] = _coerce(field, value)
+        _check_branching({**self._values, **checked})
+        self._values.update(checked)
 
     def __getattr__(self, name: str) -> Any:
         values = object.__getattribute__(self, "_values")
         if name in values:
-            return values[name]
+            value = values[name]
+            return _DEFAULT_PATHS[name]() if value is None and name in _DEFAULT_PATHS else value
         if name in _COMPUTED:
             return _COMPUTED[name](self)
         raise AttributeError(f"Settings has no field {name!r}")
+
+    # -- the pydantic model's ways (wandb's Settings is one) ------------------------------
+    def __iter__(self) -> Iterator[tuple[str, Any]]:
+        """`(field, value)` pairs, so `dict(settings)` is the fields."""
+        return iter(list(self._values.items()))
+
+    def model_dump(self, **kwargs: Any) -> dict[str, Any]:
+        """Every field and every computed value (`_offline`, `sync_dir`, `run_url`, ...)."""
+        dumped = dict(self._values)
+        for name, compute in _COMPUTED.items():
+            try:
+                dumped[name] = compute(self)
+            except Exception as exc:  # a computed path may need what is not set yet
+                logger.debug("Settings.model_dump: %s not computed: %r", name, exc)
+                dumped[name] = None
+        return dumped
+
+    def model_copy(self, **kwargs: Any) -> "Settings":
+        return self.copy()
+
+    def __copy__(self) -> "Settings":
+        return self.copy()
+
+    def __deepcopy__(self, memo: dict[int, Any]) -> "Settings":
+        return self.copy()
+
+    def __eq__(self, other: object) -> bool:
+        return isinstance(other, Settings) and self._values == other._values
+
+    __hash__ = None  # type: ignore[assignment] - mutable, as wandb's
+
+    def update_from_system_settings(self) -> None:
+        """Apply the settings files wandb reads: the system one (`settings_system`, by default
+        `~/.config/wandb/settings`) then the workspace one (`<root_dir>/wandb/settings`), their
+        `[default]` section. A file with an unusable value is reported and not applied at all."""
+        from tracklab.errors import term
+
+        for path in (self.settings_system, self.settings_workspace):
+            if not path or not os.path.isfile(path):
+                continue
+            if not self.quiet:
+                term.termlog(f"Loading settings from {path}")
+            try:
+                found = _read_settings_file(path)
+                trial = self.copy()
+                trial.update(found)
+            except (ValueError, configparser.Error) as exc:
+                if self.quiet:
+                    term.termerror(f"Failed to load settings from {path}")
+                term.termerror(str(exc))
+                continue
+            self.update(found)
 
     # -- wandb's ways of filling settings -------------------------------------------------
     def update_from_dict(self, settings: Mapping[str, Any]) -> None:
@@ -351,6 +604,9 @@ class Settings:
         self._run_paths.update(sync_dir=sync_dir, files_dir=files_dir)
 
     def __setattr__(self, name: str, value: Any) -> None:
+        if value is None and name in _DEFAULTS:  # wandb lets a field be reset to None
+            self._values[name] = None
+            return
         self.update({name: value})
 
     def to_dict(self) -> dict[str, Any]:
@@ -358,9 +614,12 @@ class Settings:
         return dict(self._values)
 
     def copy(self) -> "Settings":
-        """An independent copy."""
-        copied = Settings(**{k: v for k, v in self._values.items() if v is not None})
-        copied._run_paths.update(self._run_paths)
+        """An independent copy (changing one never changes the other)."""
+        import copy as copy_module
+
+        copied = object.__new__(Settings)
+        object.__setattr__(copied, "_values", copy_module.deepcopy(self._values))
+        object.__setattr__(copied, "_run_paths", dict(self._run_paths))
         return copied
 
     def __repr__(self) -> str:
@@ -370,6 +629,23 @@ class Settings:
     def fields(cls) -> Iterable[str]:
         """Names of every known field, computed ones included."""
         return [*_DEFAULTS, *_COMPUTED]
+
+
+def _check_branching(values: Mapping[str, Any]) -> None:
+    """resume, resume_from and fork_from each start a run from somewhere else: one at a time."""
+    given = [name for name in ("resume", "resume_from", "fork_from") if values.get(name) not in (None, False)]
+    if len(given) > 1:
+        raise ValueError(f"Settings: {' and '.join(given)} cannot be combined (rule: a run resumes, resumes from "
+                         "a step, or forks, one of them)")
+
+
+def _read_settings_file(path: str) -> dict[str, Any]:
+    """The `[default]` section of an INI settings file, as given (checked by the caller)."""
+    parser = configparser.ConfigParser()
+    parser.read(path)
+    if not parser.has_section("default"):
+        return {}
+    return {key: value for key, value in parser.items("default") if key in _DEFAULTS}
 
 
 def settings_from_environment(environ: Mapping[str, str] | None = None) -> dict[str, Any]:

@@ -74,3 +74,30 @@ def on_finish(run: Any) -> None:
             values[name] = _finished_callable(run, name)
     for module in _targets():
         module.__dict__.update(values)
+
+
+class _Setup:
+    """What `wandb.setup()` and `wandb_setup.singleton()` return: the process's settings."""
+
+    def __init__(self) -> None:
+        from tracklab.sdk.wandb_settings import Settings
+
+        self.settings = Settings()
+
+    def _get_entity(self) -> str | None:
+        """The entity runs go to by default; none is known locally (offline or not)."""
+        return self.settings.entity
+
+    def _get_username(self) -> str | None:
+        return self.settings.username
+
+
+_singleton: _Setup | None = None
+
+
+def singleton() -> _Setup:
+    """The process-wide setup object (created on first use)."""
+    global _singleton
+    if _singleton is None:
+        _singleton = _Setup()
+    return _singleton

@@ -50,3 +50,8 @@ class FilesOnlySink:
 
     def log_table_artifact(self, artifact: _RunTableArtifact) -> None:
         pass
+
+
+def as_sink(run: Any) -> Any:
+    """The sink to write to: a Run passed where wandb's data types take `run` gives its own."""
+    return getattr(run, "_media_sink", run)

@@ -10,6 +10,7 @@ from collections.abc import Sequence
 from typing import Any
 
 from .base_types.media import BatchableMedia, _tmp_path
+from ._media_sink import as_sink
 
 
 def _write_wav(path: str, data: Any, sample_rate: int) -> None:
@@ -101,6 +102,7 @@ class Audio(BatchableMedia):
         return artifact.get_entry(name).ref
 
     def bind_to_run(self, run: Any, key: int | str, step: int | str, id_: Any = None, ignore_copy_err: bool | None = None) -> None:
+        run = as_sink(run)  # a Run given where a sink is expected
         if self.path_is_reference(self._path):
             raise ValueError(
                 "Audio media created by a reference to external storage cannot currently be added to a run"
@@ -114,6 +116,7 @@ class Audio(BatchableMedia):
 
     @classmethod
     def seq_to_json(cls, seq: Sequence[BatchableMedia], run: Any, key: str, step: int | str) -> dict:
+        run = as_sink(run)  # a Run given where a sink is expected
         clips: list[Audio] = list(seq)  # type: ignore[arg-type]
         os.makedirs(os.path.join(run.dir, "media", "audio"), exist_ok=True)
         meta: dict[str, Any] = {"_type": "audio", "count": len(clips), "audio": [a.to_json(run) for a in clips]}

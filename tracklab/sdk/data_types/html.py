@@ -8,6 +8,7 @@ from collections.abc import Sequence
 from typing import Any
 
 from .base_types.media import BatchableMedia, _tmp_path
+from ._media_sink import as_sink
 
 _INJECTED_HEAD = (
     '<base target="_blank"><link rel="stylesheet" type="text/css" '
@@ -84,5 +85,6 @@ class Html(BatchableMedia):
 
     @classmethod
     def seq_to_json(cls, seq: Sequence[BatchableMedia], run: Any, key: str, step: int | str) -> dict:
+        run = as_sink(run)  # a Run given where a sink is expected
         os.makedirs(os.path.join(run.dir, cls.get_media_subdir()), exist_ok=True)
         return {"_type": "html", "count": len(seq), "html": [h.to_json(run) for h in seq]}

@@ -22,6 +22,7 @@ from .base_types.media import BatchableMedia, Media, _is_artifact, _safe_key, _t
 from .helper_types.bounding_boxes_2d import BoundingBoxes2D
 from .helper_types.classes import Classes
 from .helper_types.image_mask import ImageMask
+from ._media_sink import as_sink
 
 _ACCEPTED_FORMATS = ["png", "jpg", "jpeg", "bmp"]
 
@@ -235,6 +236,7 @@ class Image(BatchableMedia):
         id_: int | str | None = None,
         ignore_copy_err: bool | None = None,
     ) -> None:
+        run = as_sink(run)  # a Run given where a sink is expected
         if self.path_is_reference(self._path):
             raise ValueError(
                 "Image media created by a reference to external storage cannot currently be added to a run"
@@ -282,6 +284,7 @@ class Image(BatchableMedia):
     @classmethod
     def seq_to_json(cls, seq: Sequence[BatchableMedia], run: Any, key: str, step: int | str) -> dict:
         """wandb's `images/separated` descriptor for a list of images under one key."""
+        run = as_sink(run)  # a Run given where a sink is expected
         images: list[Image] = list(seq)  # type: ignore[arg-type]
         jsons = [img.to_json(run) for img in images]
         media_dir = cls.get_media_subdir().replace(os.sep, "/")

@@ -9,6 +9,7 @@ from collections.abc import Sequence
 from typing import Any
 
 from .base_types.media import BatchableMedia, Media, _tmp_path
+from ._media_sink import as_sink
 
 _RDKIT_MISSING = 'wandb.Molecule needs the rdkit-pypi package. To get it, run "pip install rdkit-pypi".'
 
@@ -127,6 +128,7 @@ class Molecule(BatchableMedia):
 
     @classmethod
     def seq_to_json(cls, seq: Sequence[BatchableMedia], run: Any, key: str, step: int | str) -> dict:
+        run = as_sink(run)  # a Run given where a sink is expected
         items = list(seq)
         jsons = [obj.to_json(run) for obj in items]
         subdir = cls.get_media_subdir().replace(os.sep, "/")

@@ -10,6 +10,7 @@ from typing import Any, ClassVar
 
 from ._json import _is_ndarray, dumps_plain
 from .base_types.media import BatchableMedia, _is_artifact, _tmp_path
+from ._media_sink import as_sink
 
 _SHAPE_ERROR = """
                     The shape of the numpy array must be one of either
@@ -187,6 +188,7 @@ class Object3D(BatchableMedia):
 
     @classmethod
     def seq_to_json(cls, seq: Sequence[BatchableMedia], run: Any, key: str, step: int | str) -> dict:
+        run = as_sink(run)  # a Run given where a sink is expected
         jsons = [obj.to_json(run) for obj in seq]
         subdir = cls.get_media_subdir().replace(os.sep, "/")
         for obj in jsons:

@@ -10,6 +10,7 @@ from collections.abc import Sequence
 from typing import Any
 
 from .base_types.media import BatchableMedia, _tmp_path
+from ._media_sink import as_sink
 
 _EXTS = ("gif", "mp4", "webm", "ogg")
 
@@ -168,6 +169,7 @@ class Video(BatchableMedia):
 
     @classmethod
     def seq_to_json(cls, seq: Sequence[BatchableMedia], run: Any, key: str, step: int | str) -> dict:
+        run = as_sink(run)  # a Run given where a sink is expected
         os.makedirs(os.path.join(run.dir, cls.get_media_subdir()), exist_ok=True)
         return {
             "_type": "videos",

@@ -12,14 +12,14 @@ def set_global(run: Any = None, **values: Any) -> None:
     """Set `run` and any of the run-following names (config, summary, log, save, ...) given."""
     if run is not None:
         values["run"] = run
-        wandb_setup._current = run  # `finish()` and `wandb.run` follow it, as after init()
     for module in wandb_setup._targets():
         module.__dict__.update({name: value for name, value in values.items() if value is not None})
 
 
 def unset_globals() -> None:
-    """Back to the state before `init()`: no run, pre-init stand-ins that say to call `init()`."""
-    wandb_setup._current = None
+    """Back to the state before `init()`: no run, pre-init stand-ins that say to call `init()`.
+
+    Only the module names change: a run started by `init()` is finished by `finish()`, not here."""
     values = wandb_setup.preinit_values()
     for module in wandb_setup._targets():
         module.__dict__.update(values)

@@ -21,6 +21,7 @@ from tracklab.sdk.lib.hashutil import sha256_file
 from .._json import _is_ndarray
 from . import _once
 from .wb_value import WBValue
+from .._media_sink import as_sink
 
 _TMP_DIR: tempfile.TemporaryDirectory[str] | None = None
 _WINDOWS_BAD_CHARS = re.compile(r'[\\:*?"<>|]')
@@ -130,6 +131,7 @@ class Media(WBValue):
 
         `run` is the `MediaSink` (data_types/_media_sink.py) the value is logged to.
         """
+        run = as_sink(run)  # a Run given where a sink is expected
         if not self.file_is_set():
             raise AssertionError("bind_to_run called before _set_file")
         assert self._path is not None and self._sha256 is not None

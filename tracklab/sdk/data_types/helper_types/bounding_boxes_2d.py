@@ -7,6 +7,7 @@ from typing import Any
 
 from ..base_types.json_metadata import JSONMetadata
 from ..base_types.media import _is_artifact
+from .._media_sink import as_sink
 
 _POSITION_ERROR = (
     "Each box must contain a position with: middle, width, and height or \
@@ -60,6 +61,7 @@ class BoundingBoxes2D(JSONMetadata):
         ignore_copy_err: bool | None = None,
     ) -> None:
         # `key` is the image's key; self._key names this box set.
+        run = as_sink(run)  # a Run given where a sink is expected
         super().bind_to_run(run, key, step, id_=id_, ignore_copy_err=ignore_copy_err)
         run.record_class_labels(
             "bounding_box/class_labels", f"{key}_wandb_delimeter_{self._key}", self._class_labels

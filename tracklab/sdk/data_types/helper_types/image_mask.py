@@ -7,6 +7,7 @@ import os
 from typing import Any
 
 from ..base_types.media import Media, _is_artifact, _tmp_path
+from .._media_sink import as_sink
 
 
 class ImageMask(Media):
@@ -53,6 +54,7 @@ class ImageMask(Media):
         id_: int | str | None = None,
         ignore_copy_err: bool | None = None,
     ) -> None:
+        run = as_sink(run)  # a Run given where a sink is expected
         super().bind_to_run(run, key, step, id_=id_, ignore_copy_err=ignore_copy_err)
         if hasattr(self, "_val") and "class_labels" in self._val:
             run.record_class_labels(
