@@ -11,6 +11,21 @@ import pytest
 from tests.docs._markdown import message_pattern, quoted_messages
 from tests.helpers import run_python
 
+# The run's files may grow to 100 kB once it started (a disk that fills up; the writer, started
+# before, is not limited): the run log and the console copy stop being written.
+_FULL_DISK = """
+    import resource, signal
+    import tracklab
+    run = tracklab.init(project="w")
+    signal.signal(signal.SIGXFSZ, signal.SIG_IGN)
+    resource.setrlimit(resource.RLIMIT_FSIZE, (100_000, 100_000))
+    for step in range(5000):
+        run.log({"a": step})
+    for line in range(10000):
+        print("a console line", line)
+    run.finish()
+"""
+
 # A program that triggers each quoted warning twice (so "once" is checked), by the quote's start.
 TRIGGERS = {
     "tracklab: WARNING tracklab.log: dropped a value": """
@@ -87,6 +102,29 @@ TRIGGERS = {
         finally:
             holder.rollback()
         run._writer.process.wait()
+    """,
+    "tracklab: WARNING cannot write the run log": _FULL_DISK,
+    "tracklab: WARNING cannot write the console copy": _FULL_DISK,
+    "tracklab: WARNING run <id> is in the store, but not all": _FULL_DISK,
+    "tracklab: WARNING the store stopped taking this run": """
+        import os, signal
+        import tracklab
+        run = tracklab.init(project="w")
+        run.log({"a": 1})
+        os.kill(run._writer.process.pid, signal.SIGKILL)  # the writer dies mid-run
+        run._writer.process.wait()
+        for step in range(2):
+            run.log({"a": step})
+        run.finish()
+    """,
+    "tracklab: WARNING run <id> is not complete in the store": """
+        import os
+        with open(os.path.join(os.environ["TRACKLAB_DIR"], "mlflow.db"), "w") as db:
+            db.write("not a database")  # a store init() cannot use: the run stays in its folder
+        import tracklab
+        run = tracklab.init(project="w")
+        run.log({"a": 1})
+        run.finish()
     """,
 }
 

@@ -11,7 +11,7 @@ import subprocess
 import sys
 import textwrap
 from pathlib import Path
-from typing import Iterator
+from typing import Callable, Iterator
 
 import pytest
 
@@ -24,7 +24,7 @@ import os, sys, time
 import tracklab
 steps = int(os.environ.get("STEPS", "100"))
 run = tracklab.init(project="faults", id=os.environ.get("RUN_ID", "fault001"),
-                    settings=tracklab.Settings(finish_timeout=float(os.environ.get("FINISH_TIMEOUT", "60"))))
+                    settings={"finish_timeout": float(os.environ.get("FINISH_TIMEOUT", "60"))})
 print("FOLDER", run.sync_dir, flush=True)
 for step in range(steps):
     if step == steps // 2 and os.environ.get("PAUSE_FILE"):
@@ -38,26 +38,75 @@ print("DONE", flush=True)
 
 
 def train(cwd: Path, env: dict[str, str], as_user: bool = False, timeout: float = 240) -> subprocess.CompletedProcess:
-    """Run TRAIN to its end (as an unprivileged user in a user namespace with `as_user`)."""
+    """Run TRAIN to its end (as an unprivileged user in a user namespace with `as_user`); not
+    silenced unless `env` says so, so the links the rule is about are shown."""
     command = [sys.executable, "-c", textwrap.dedent(TRAIN)]
     if as_user:
         command = unprivileged(command)
-    return helpers.run(command, cwd=str(cwd), env=helpers.python_env(env), capture_output=True, text=True,
-                       timeout=timeout)
+    return helpers.run(command, cwd=str(cwd), env=helpers.python_env({"WANDB_SILENT": "false", **env}),
+                       capture_output=True, text=True, timeout=timeout)
+
+
+def train_with_a_pause(cwd: Path, env: dict[str, str], during: Callable[[str], None], as_user: bool = False,
+                       timeout: float = 240) -> subprocess.CompletedProcess:
+    """Run TRAIN, calling `during(run folder)` while it waits halfway (a fault injected mid-run)."""
+    pause = cwd / f"go-{os.getpid()}-{len(helpers.STARTED)}"
+    command = [sys.executable, "-c", textwrap.dedent(TRAIN)]
+    if as_user:
+        command = unprivileged(command)
+    proc = helpers.spawn(command, cwd=str(cwd),
+                         env=helpers.python_env({"WANDB_SILENT": "false", **env, "PAUSE_FILE": str(pause)}),
+                         stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    try:
+        seen = []
+        for line in proc.stdout:
+            seen.append(line)
+            if line.startswith("PAUSED"):
+                break
+        else:
+            raise AssertionError(f"the script ended before its pause:\n{''.join(seen)}\n{proc.stderr.read()}")
+        folder = next(line.split(" ", 1)[1].strip() for line in seen if line.startswith("FOLDER "))
+        during(folder)
+        pause.touch()
+        out, err = proc.communicate(timeout=timeout)
+    except BaseException:
+        helpers.stop(proc, timeout=0)
+        raise
+    return subprocess.CompletedProcess(proc.args, proc.returncode, "".join(seen) + out, err)
+
+
+def writer_pid(folder: str) -> int | None:
+    """The live writer process of a run folder, if any."""
+    for entry in os.listdir("/proc"):
+        if entry.isdigit():
+            with contextlib.suppress(OSError):
+                cmdline = Path(f"/proc/{entry}/cmdline").read_bytes().split(b"\0")
+                if b"tracklab.backend.writer" in cmdline and folder.encode() in cmdline:
+                    state = Path(f"/proc/{entry}/stat").read_text().rsplit(")", 1)[1].split()[0]
+                    if state != "Z":
+                        return int(entry)
+    return None
 
 
 def folder_of(done: subprocess.CompletedProcess) -> str:
-    return next(line.split(" ", 1)[1] for line in done.stdout.splitlines() if line.startswith("FOLDER "))
+    return next(line.split(" ", 1)[1].strip() for line in done.stdout.splitlines() if line.startswith("FOLDER "))
 
 
-def assert_the_rule(stderr: str, *, says: list[str], folder: str, error_at_init: bool) -> list[str]:
+def assert_the_rule(stderr: str, *, says: list[str], folder: str, error_at_init: bool,
+                    in_store_at_end: bool = False) -> list[str]:
     """The one rule: no traceback, no link to a run the store lacks, one ERROR at init() (when the
     store is unusable) and one summary at finish() naming `tracklab sync <folder>`. Returns the
     tracklab: lines shown (for the docs' matrix)."""
     assert "Traceback" not in stderr, stderr
     assert "--- Logging error ---" not in stderr, stderr
-    assert "View run at" not in stderr, stderr
     lines = [line for line in stderr.splitlines() if line.startswith("tracklab: ")]
+    links = [n for n, line in enumerate(lines) if "View run at" in line]
+    summary_at = next(n for n, line in enumerate(lines) if "only in the local run log" in line)
+    if error_at_init:
+        assert not links, stderr  # the store cannot have the run
+    else:  # init() may link the run the writer is about to create; finish() never links one it lacks
+        assert len([n for n in links if n < summary_at]) <= 1, stderr
+        assert len([n for n in links if n > summary_at]) == (1 if in_store_at_end else 0), stderr
     errors = [line for line in lines if line.startswith("tracklab: ERROR")]
     if error_at_init:
         assert len(errors) == 1, stderr
@@ -66,7 +115,8 @@ def assert_the_rule(stderr: str, *, says: list[str], folder: str, error_at_init:
         assert f"`tracklab sync {folder}`" in errors[0], errors[0]
     summaries = [line for line in lines if "only in the local run log" in line]
     assert len(summaries) == 1, stderr
-    assert f"`tracklab sync {folder}`" in summaries[0], summaries[0]
+    if "only in the local run log" in summaries[0] and ", 0 only in" not in summaries[0] or not in_store_at_end:
+        assert f"`tracklab sync {folder}`" in summaries[0], summaries[0]
     return lines
 
 

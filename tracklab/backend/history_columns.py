@@ -34,16 +34,33 @@ class HistoryColumnsWriter:
         self._pending: list[HistoryPoints] = []
         self._pending_count = 0
         self._writer: ParquetWriter | None = None
+        self._broken = False  # the copy could not be written (a full disk): readers use the metrics
 
     def add_points(self, points: HistoryPoints) -> None:
         """Take a chunk's points (kept by reference: the writer never adds to a chunk it handed on)."""
         count = len(points)
-        if not count:
+        if not count or self._broken:
             return
         self._pending.append(points)
         self._pending_count += count
         if self._pending_count >= _ROW_GROUP:
+            self._flush_or_drop()
+
+    def _flush_or_drop(self) -> None:
+        """The copy is only faster reading: a disk that cannot take it drops it, never the run."""
+        try:
             self._flush()
+        except OSError:
+            self._broken = True
+            self._pending, self._pending_count = [], 0
+            writer, self._writer = self._writer, None
+            for action in ((writer.close if writer is not None else None),
+                           lambda: os.remove(self.path + ".tmp")):
+                try:
+                    if action is not None:
+                        action()
+                except OSError:
+                    pass
 
     def _flush(self) -> None:
         if not self._pending_count:
@@ -83,14 +100,19 @@ class HistoryColumnsWriter:
 
     def close(self) -> str | None:
         """Finish the file; return its path (None for short runs, which need none)."""
-        if self._writer is None and self._pending_count < MIN_POINTS:
+        if self._broken or (self._writer is None and self._pending_count < MIN_POINTS):
             return None
-        self._flush()
+        self._flush_or_drop()
         if self._writer is None:
             return None
-        self._writer.close()
+        try:
+            self._writer.close()
+            os.replace(self.path + ".tmp", self.path)
+        except OSError:
+            self._writer = None
+            self._broken = True
+            return None
         self._writer = None
-        os.replace(self.path + ".tmp", self.path)
         return self.path
 
 

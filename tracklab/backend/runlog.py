@@ -26,6 +26,8 @@ LOG_NAME = "run.tlog"
 FLUSH_INTERVAL = 0.2
 #: While the run log cannot be written, at most this much waits in memory (RunLogWriter).
 MAX_HELD_BYTES = 64 * 1024 * 1024
+#: Room a live run keeps on its run log's disk for the end of the run (RunLogWriter).
+END_RESERVE = 16 * 1024
 
 # Record kinds.
 HEADER = "r"      # run identity and start of a session (resumes add one each)
@@ -175,9 +177,12 @@ class RunLogWriter:
     file, so the log stays whole records only. `on_fault` callbacks hear of each new fault.
     """
 
-    def __init__(self, path: str, flush_interval: float = FLUSH_INTERVAL) -> None:
+    def __init__(self, path: str, flush_interval: float = FLUSH_INTERVAL, reserve: int = 0) -> None:
         self.path = path
         self._fd = os.open(path, os.O_WRONLY | os.O_APPEND | os.O_CREAT, 0o644)
+        self._reserve = _Reserve(path + ".reserve", reserve) if reserve else None
+        self._exit_line: bytes | None = None
+        self.exit_written = False
         self._queue: collections.deque[str] = collections.deque()
         self._lock = threading.Lock()
         self._closed = threading.Event()
@@ -229,7 +234,9 @@ class RunLogWriter:
         self.append(SYSTEM, sample.encode())
 
     def write_exit(self, record: ExitRecord) -> None:
-        self.append(EXIT, record.encode())
+        line = EXIT + encode(record.encode()) + "\n"
+        self._exit_line = line.encode("utf-8")
+        self._queue.append(line)
 
     def on_flush(self, callback) -> None:
         """Call `callback()` before each flush (it may append records)."""
@@ -292,6 +299,23 @@ class RunLogWriter:
             self.fault = exc
             return False
 
+    def _end_in_reserve(self) -> None:
+        """A full disk at the end: what could not be written is lost, but the run's end is not.
+        The room reserved at the start takes the exit record, so the writer (and `tracklab
+        sync`) end the run with its real state instead of "killed"."""
+        with self._lock:
+            if self._fd < 0 or os.getpid() != self._pid:
+                return
+            self._reserve.release()
+            for chunk in self._held:
+                self.dropped_rows += _count_rows(chunk)
+            self._held.clear()
+            self._held.append(self._exit_line)
+            self._held_bytes = len(self._exit_line)
+            if self._write(self._exit_line):
+                self._held.clear()
+                self._held_bytes = 0
+
     def _drop_newest(self) -> None:
         while self._held_bytes > MAX_HELD_BYTES and len(self._held) > 1:
             chunk = self._held.pop()
@@ -313,6 +337,12 @@ class RunLogWriter:
         if threading.current_thread() is not self._thread:
             self._thread.join(timeout=5)
         self.flush()
+        if self.fault is not None and self._exit_line is not None and self._reserve is not None:
+            self._end_in_reserve()
+        if self._reserve is not None:
+            self._reserve.release()
+        #: Whether the run's end (write_exit) reached the file; else the writer is told directly.
+        self.exit_written = self._exit_line is not None and not self._held
         with self._lock:
             if self._fd >= 0 and os.getpid() == self._pid:
                 try:
@@ -328,6 +358,30 @@ class RunLogWriter:
         self._queue = collections.deque()
         self._closed.set()
         self._fd = -1
+
+
+class _Reserve:
+    """A few blocks taken on the run log's disk at the start, given back at the end so the run's
+    end still fits when the disk filled up meanwhile."""
+
+    def __init__(self, path: str, size: int) -> None:
+        self.path: str | None = path
+        try:
+            fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o644)
+            try:
+                os.posix_fallocate(fd, 0, size)
+            finally:
+                os.close(fd)
+        except OSError:  # no room even for that: nothing reserved
+            self.release()
+
+    def release(self) -> None:
+        if self.path is not None:
+            try:
+                os.remove(self.path)
+            except OSError:
+                pass
+            self.path = None
 
 
 def _count_rows(chunk: bytes) -> int:

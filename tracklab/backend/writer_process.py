@@ -40,22 +40,24 @@ class WriterProcess:
         self._lock = threading.Lock()
         #: The writer's last word: "stored", "failed <why>", or "" when it died without one.
         self.outcome: str | None = None
+        #: How much of the run log the store holds, as the writer said at its end.
+        self.stored_offset: int | None = None
 
     def poll(self, timeout: float = 0.0) -> str | None:
         """The writer's last word once it said it (see `outcome`); None while it still works."""
-        if not self._lock.acquire(blocking=timeout > 0):
-            return self.outcome  # finish() is waiting on the pipe: it will read it
-        try:
+        with self._lock:  # the run log's flush thread looks, finish() waits: one at a time
             if self.outcome is None and self._stored_fd >= 0:
                 ready, _, _ = select.select([self._stored_fd], [], [], timeout)
                 if ready:
                     data = os.read(self._stored_fd, 4096)
                     os.close(self._stored_fd)
                     self._stored_fd = -1
-                    self.outcome = data.decode("utf-8", "replace").strip()
+                    word, _, rest = data.decode("utf-8", "replace").strip().partition(" ")
+                    offset, _, why = rest.partition(" ")
+                    if offset.isdigit():
+                        self.stored_offset = int(offset)
+                    self.outcome = f"{word} {why}".strip()
             return self.outcome
-        finally:
-            self._lock.release()
 
     def failure(self) -> str | None:
         """Why the writer stopped before the run was stored, once it has; else None."""
@@ -64,6 +66,22 @@ class WriterProcess:
             return None
         return outcome[len(FAILED):].strip() if outcome.startswith(FAILED) else \
             f"the writer process ended unexpectedly (exit status {self.process.poll()})"
+
+    def say_end(self, record: dict | None) -> None:
+        """Close the writer's stdin, first telling it the run's end (`record`) when the run log
+        could not take its exit record (a full disk): the writer still ends the run now, with
+        its real state, instead of waiting for the training process to exit."""
+        import json
+
+        stdin = self.process.stdin
+        if stdin is None:
+            return
+        try:
+            if record is not None:
+                stdin.write((json.dumps(record) + "\n").encode())
+            stdin.close()
+        except (OSError, ValueError):  # the writer is gone: `tracklab sync` ends the run
+            pass
 
     def wait_stored(self, timeout: float) -> bool:
         """Wait until the writer has stored the run (or stopped); False when `timeout` ran out.
@@ -83,7 +101,7 @@ def start_writer(run_folder: str, tracking_uri: str | None) -> WriterProcess:
     try:
         process = subprocess.Popen(
             writer_command(run_folder, tracking_uri, os.getpid(), write_end),
-            stdin=subprocess.DEVNULL,
+            stdin=subprocess.PIPE,  # say_end; EOF when the training process is gone
             stdout=log,
             stderr=log,
             env=env,

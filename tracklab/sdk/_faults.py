@@ -16,6 +16,7 @@ hides chatter, not news about the user's data. docs/troubleshooting.md has the m
 from __future__ import annotations
 
 import errno
+import os
 import threading
 from typing import TYPE_CHECKING, Any
 
@@ -96,8 +97,8 @@ def on_writer_stopped(run: Run, why: str) -> None:
     """The writer stopped for good mid-run (a store that will not heal): once."""
     if not _once(run, "writer"):
         return
-    _show(f"the store stopped taking this run: {why}. Training goes on in the local run log "
-          f"{run._folder.path}; once the store is fixed, {_sync_command(run)} loads it.")
+    _show(f"the store stopped taking this run: {why}. Training goes on, and its run folder {run._folder.path} "
+          f"keeps every step: {_sync_command(run)} loads them (once the cause is fixed).")
 
 
 def check_writer(run: Run) -> None:
@@ -136,18 +137,29 @@ def finish_summary(run: Run, stored: bool, waited: float | None) -> bool:
     shown (the run is not complete in the store)."""
     log = run._runlog
     unwritten = (log.held_rows() + log.dropped_rows) if log is not None else 0
+    if run._offline:  # nothing goes to a store now: only what the disk could not take is news
+        if unwritten:
+            kept, _ = _count_rows(run._folder.log_path, 1 << 62)
+            _show(f"offline run {run._id}: {unwritten} logged steps could not be written to the run log "
+                  f"{run._folder.log_path} ({log.fault.strerror if log.fault else 'write failed'}) and are lost; "
+                  f"the {kept} steps it holds load with {_sync_command(run)}.")
+        return unwritten > 0
     writer_failure = run._writer.failure() if run._writer is not None else None
     if stored and not unwritten and not run._store_problem and writer_failure is None:
         return False
-    state = run._folder.sync_state(run._settings.tracking_uri)
-    in_store, only_local = _count_rows(run._folder.log_path, int(state.get("offset", 0)))
+    offset = run._writer.stored_offset if run._writer is not None else None
+    if offset is None:  # the writer's word is exact; its saved progress may lag (a full disk)
+        offset = int(run._folder.sync_state(run._settings.tracking_uri).get("offset", 0))
+    in_store, only_local = _count_rows(run._folder.log_path, offset)
     if run._store_problem or writer_failure is not None:
-        cause = (run._store_problem or f"the store stopped taking it: {writer_failure}").split("; ", 1)[0]
+        # The writer's word names the place and the fix; init's problem was said in full at init().
+        cause = (f"the store stopped taking it: {writer_failure}" if writer_failure is not None
+                 else run._store_problem.split("; ", 1)[0])
         head = f"run {run._id} is not complete in the store ({cause})"
-        fix = f"once the store is fixed, {_sync_command(run)} loads the rest"
+        fix = f"{_sync_command(run)} loads the rest (once the cause is fixed)"
     elif not stored:
-        head = (f"the store did not take everything within {waited:.0f}s ({run._folder.pending_bytes(run._settings.tracking_uri)} "
-                "bytes of the run log pending)")
+        pending = max(0, os.path.getsize(run._folder.log_path) - offset) if os.path.exists(run._folder.log_path) else 0
+        head = f"the store did not take everything within {waited:.0f}s ({pending} bytes of the run log pending)"
         fix = f"the writer keeps trying in the background for up to 10 minutes, and {_sync_command(run)} completes it"
     else:
         head = f"run {run._id} is in the store, but not all that was logged"

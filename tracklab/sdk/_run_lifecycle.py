@@ -42,7 +42,7 @@ def start(run: Run) -> None:
 
     settings = run._settings
     os.makedirs(run._folder.files_dir, exist_ok=True)
-    run._runlog = runlog.RunLogWriter(run._folder.log_path)
+    run._runlog = runlog.RunLogWriter(run._folder.log_path, reserve=runlog.END_RESERVE)
     run._runlog.on_fault(lambda exc: _faults.on_runlog_fault(run, exc))  # a full disk: one warning
     run._log_files.append(DebugLog(settings))
     run._runlog.on_flush(run._flush_summary)
@@ -199,9 +199,13 @@ def finish(run: Run, exit_code: int | None, quiet: bool | None) -> None:
         if artifacts is not None:  # artifact versions logged in the background belong to the run
             _faults.guarded(run, "finish the artifacts logged", artifacts.finish_pending, run,
                             float(settings.finish_timeout or 60))
+        _faults.check_writer(run)  # a writer that stopped for good is said once, here at the latest
         run._runlog.write_exit(runlog.ExitRecord(exit_code or 0, state, time.time()))
         run._finished = True
         _faults.guarded(run, "close the run log", run._runlog.close)
+        if run._writer is not None:  # the end in the run log, or (a full disk) told to the writer
+            run._writer.say_end(None if run._runlog.exit_written else
+                                {"exit_code": exit_code or 0, "state": state, "time": time.time()})
         if run._console is not None:
             _faults.guarded(run, "close the console output", run._console.stop)
         run._folder.release()
@@ -243,8 +247,7 @@ def _wait_for_writer(run: Run) -> bool:
     if run._writer is not None and stored and run._writer.failure() is not None:
         stored = False  # the writer stopped for good: nothing more comes into the store from it
         run._store_problem = run._store_problem or run._writer.failure()
-    if not run._offline:
-        _faults.finish_summary(run, stored, timeout)
+    _faults.finish_summary(run, stored, timeout)
     if not stored and not run._folder.mlflow_run_id(run._settings.tracking_uri):
         run._store_problem = run._store_problem or "the store has not taken the run"  # no link to it
     return run._writer is not None and run._writer.outcome is None

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import argparse
 import contextlib
+import errno
 import logging
 import os
 import sys
@@ -51,6 +52,17 @@ def _say(fd: int | None, word: str) -> None:
         pass
 
 
+def _why(exc: Exception) -> str:
+    """One line for the training process: what failed, where, and the fix when we know it."""
+    if getattr(exc, "retryable", True) is False:
+        return str(exc)  # these name the store and the fix themselves
+    if isinstance(exc, OSError) and exc.filename:
+        fix = ("free space there" if exc.errno in (errno.ENOSPC, errno.EDQUOT)
+               else "make it writable by this user" if exc.errno in (errno.EACCES, errno.EPERM, errno.EROFS) else "")
+        return f"cannot write {exc.filename} ({exc.strerror})" + (f"; {fix}" if fix else "")
+    return f"{type(exc).__name__}: {exc}"
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="python -m tracklab.backend.writer")
     parser.add_argument("folder")
@@ -67,17 +79,20 @@ def main(argv: list[str] | None = None) -> int:
     threading.Thread(target=_warm_imports, name="tracklab-imports", daemon=True).start()
     with writer_lock(folder):
         writer = RunWriter(folder, uri, parent_pid=args.parent_pid)
+        if args.stored_fd is not None:  # started by a live run: its stdin carries say_end
+            writer.end_fd = sys.stdin.fileno()
         try:
             state = writer.follow()
             # finish() waits on this, not on our exit: closing the store checkpoints the WAL
             # (up to ~80 MB, ~0.15 s) and needs nobody waiting.
-            _say(args.stored_fd, STORED)
+            _say(args.stored_fd, f"{STORED} {writer.stored_offset}")
         except Exception as exc:  # a store that will not heal, or retries given up: say why, then stop
-            why = str(exc) if getattr(exc, "retryable", True) is False else f"{type(exc).__name__}: {exc}"
+            why = _why(exc)
             logger.error("tracklab writer: stopped: %s; the run log keeps everything: `tracklab sync %s` "
                          "loads it once the store is fixed", why, folder.path,
                          exc_info=getattr(exc, "retryable", True) is not False)
-            _say(args.stored_fd, f"{FAILED} {why}")
+            writer.abandon()
+            _say(args.stored_fd, f"{FAILED} {writer.stored_offset} {why}")
             return 1
         finally:
             with contextlib.suppress(Exception):  # a full disk must not turn the end into a traceback

@@ -8,6 +8,7 @@ stopped and never duplicates rows.
 from __future__ import annotations
 
 import logging
+import os
 import time
 
 from tracklab.backend import mapping, native_media, runlog
@@ -51,6 +52,7 @@ class RunWriter:
         self._executor = None
         self._in_flight = None
         self._state_fault = False
+        self.end_fd: int | None = None  # the training process's word on the run's end (say_end)
 
     def _save_state(self, ended: bool = False) -> None:
         try:
@@ -200,6 +202,19 @@ class RunWriter:
         self.uploads.staged_artifacts()
         self._save_state(ended=True)
 
+    def abandon(self) -> None:
+        """The writer stops for good before the run's end: leave the run "crashed" (MLflow
+        FAILED), not RUNNING, where the store still answers (one try, no retries). `tracklab
+        sync` later loads the rest and ends it with its real state."""
+        if self.run_id is None:
+            return
+        try:
+            store = self.store.get()
+            store.write(self.run_id, Batch(tags={mapping.TAG_STATE: "crashed"}))
+            store.end_run(self.run_id, mapping.mlflow_status("crashed"), int(time.time() * 1000))
+        except Exception:  # the store is what failed: the run log still has everything
+            logger.warning("tracklab writer: could not mark run %s crashed in the store", self.run_id)
+
     def ended_state(self) -> str | None:
         exit_record = self.translator.exit
         return exit_record.state if exit_record else None
@@ -214,6 +229,8 @@ class RunWriter:
             if state is not None and count == 0:
                 self.finalize(state)
                 return state
+            if count == 0 and self.end_fd is not None and self._end_told():
+                continue  # the end came on stdin: the next turn ends the run
             if count == 0:
                 if not process_alive(self.parent_pid):
                     # The training process died without an exit record: take what it left.
@@ -228,6 +245,26 @@ class RunWriter:
                 poll = min(poll * 2, POLL_INTERVAL)
             else:
                 poll = _FIRST_POLL
+
+    def _end_told(self) -> bool:
+        """Whether the training process told the run's end on `end_fd` (its run log could not
+        take the exit record); reads it into the translator."""
+        import json
+        import select
+
+        ready, _, _ = select.select([self.end_fd], [], [], 0)
+        if not ready:
+            return False
+        line = os.read(self.end_fd, 4096)
+        if not line:  # EOF: the training process is gone (process_alive says the same)
+            self.end_fd = None
+            return False
+        try:
+            self.translator.exit = runlog.ExitRecord.decode(json.loads(line))
+        except (ValueError, TypeError, AttributeError):
+            return False
+        self.end_fd = None
+        return True
 
     def close(self) -> None:
         if self._executor is not None:
