@@ -17,7 +17,7 @@ import pytest
 
 from tests import helpers
 
-# Logs STEPS rows of two keys, prints its run folder, and ends with finish(). Between the first
+# Logs STEPS rows of two keys (IMAGES=1: and an image), prints its run folder, and ends with finish(). Between the first
 # and second half it waits for PAUSE_FILE to appear (when set), so a test can inject a fault mid-run.
 TRAIN = """
 import os, sys, time
@@ -26,12 +26,18 @@ steps = int(os.environ.get("STEPS", "100"))
 run = tracklab.init(project="faults", id=os.environ.get("RUN_ID", "fault001"),
                     settings={"finish_timeout": float(os.environ.get("FINISH_TIMEOUT", "60"))})
 print("FOLDER", run.sync_dir, flush=True)
+images = os.environ.get("IMAGES") == "1"  # also a 64x64 noise image (~12 kB) per step
+if images:
+    import numpy as np
 for step in range(steps):
     if step == steps // 2 and os.environ.get("PAUSE_FILE"):
         print("PAUSED", flush=True)
         while not os.path.exists(os.environ["PAUSE_FILE"]):
             time.sleep(0.05)
-    run.log({"loss": 1.0 / (step + 1), "step_value": step})
+    row = {"loss": 1.0 / (step + 1), "step_value": step}
+    if images:
+        row["img"] = tracklab.Image(np.random.default_rng(step).integers(0, 255, (64, 64, 3), dtype=np.uint8))
+    run.log(row)
 run.finish()
 print("DONE", flush=True)
 """

@@ -74,6 +74,27 @@ def test_run_folder_full_store_elsewhere(tmp_path: Path, tl_dir: Path) -> None:
         print(f"matrix: {kept} of {MANY} steps fit in the run log, {kept} in the store")
 
 
+def test_media_on_a_full_disk_then_space_freed(tmp_path: Path, tl_dir: Path) -> None:
+    """Images logged into a run folder whose disk fills: log() never raises; the images that did
+    not fit are left out of their steps (one warning), every scalar the log holds loads."""
+    uri = f"sqlite:///{tl_dir / 'mlflow.db'}"
+    with _matrix.small_disk(tmp_path / "small") as disk:
+        env = {"TRACKLAB_DIR": str(disk), "TRACKLAB_TRACKING_URI": uri, "STEPS": "400", "IMAGES": "1",
+               "FINISH_TIMEOUT": "10"}
+        done = _matrix.train(Path.cwd(), env)
+        assert done.returncode == 0 and "DONE" in done.stdout, done.stderr
+        folder = _matrix.folder_of(done)
+        assert "Traceback" not in done.stderr and "--- Logging error ---" not in done.stderr, done.stderr
+        assert _count(done.stderr, "cannot write media into") == 1, done.stderr
+        assert _count(done.stderr, "only in the local run log") == 1, done.stderr
+        kept = _matrix.logged_rows(folder)
+        subprocess.run(["mount", "-o", "remount,size=64m", str(disk)], check=True)  # space is freed
+        _matrix.assert_nothing_left(disk, timeout=120)
+        _matrix.sync(folder, {"TRACKLAB_DIR": str(disk), "TRACKLAB_TRACKING_URI": uri}, Path.cwd())
+        assert _matrix.stored_points(tl_dir / "mlflow.db", "fault001") == ("FINISHED", kept)
+        print(f"matrix: media, {kept} of 400 steps in the run log, {kept} loaded")
+
+
 def test_store_on_a_full_disk_then_space_freed(tmp_path: Path, tl_dir: Path) -> None:
     """The store's disk is full (SQLite: database or disk is full): nothing is lost, the writer
     waits; once space is freed it completes the run by itself."""

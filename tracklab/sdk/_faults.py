@@ -93,6 +93,18 @@ def on_console_fault(run: Run, exc: OSError) -> None:
               "the console is no longer copied into the run (the terminal still shows it).")
 
 
+def on_media_fault(run: Run, exc: OSError, key: str) -> bool:
+    """A logged media value could not be written into the run's files: left out (None) at that
+    step, said once per kind of error. Returns False for errors that are not the disk's."""
+    if not is_disk_fault(exc):
+        return False
+    if _once(run, ("media", exc.errno)):
+        _show(f"cannot write media into {run._folder.files_dir} ({exc.strerror or exc}); training goes on, and "
+              f"media values (first: {key!r}) are left out of their steps until it can be written again: "
+              "free space on that disk or make the folder writable.")
+    return True
+
+
 def on_writer_stopped(run: Run, why: str) -> None:
     """The writer stopped for good mid-run (a store that will not heal): once."""
     if not _once(run, "writer"):

@@ -35,7 +35,13 @@ def serialize(value: Any, key: str, step: int, sink: MediaSink) -> Any:
         return scalar
     from tracklab.sdk.data_types import serialize_value
 
-    return serialize_value(value, sink.dir, key, step, run=sink)
+    try:
+        return serialize_value(value, sink.dir, key, step, run=sink)
+    except OSError as exc:
+        on_fault = getattr(sink, "on_disk_fault", None)
+        if on_fault is None or not on_fault(exc, key):
+            raise
+        return None  # a full disk: the value is left out of this step (said once), training goes on
 
 
 def serialize_summary(value: Any, key: str, sink: MediaSink) -> Any:
@@ -45,7 +51,13 @@ def serialize_summary(value: Any, key: str, sink: MediaSink) -> Any:
         return scalar
     from tracklab.sdk.data_types import serialize_summary_value
 
-    return serialize_summary_value(value, sink.dir, key, run=sink)
+    try:
+        return serialize_summary_value(value, sink.dir, key, run=sink)
+    except OSError as exc:
+        on_fault = getattr(sink, "on_disk_fault", None)
+        if on_fault is None or not on_fault(exc, key):
+            raise
+        return None  # a full disk: the summary value is left out (said once)
 
 
 def pop_charts(data: dict[str, Any]) -> list[tuple[tuple[str, ...], Any]]:

@@ -29,6 +29,13 @@ class RunMediaSink:
     def allow_media_symlink(self) -> bool:
         return bool(self._run._settings.allow_media_symlink)
 
+    def on_disk_fault(self, exc: OSError, key: str) -> bool:
+        """A media file could not be written (full disk, no permission): say so once per fault
+        and leave the value out, instead of raising into log(); False for any other error."""
+        from tracklab.sdk import _faults
+
+        return _faults.on_media_fault(self._run, exc, key)
+
     def publish_file(self, relpath: str) -> None:
         run = self._run
         if run._runlog is not None and not run._finished:

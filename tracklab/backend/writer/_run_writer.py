@@ -7,6 +7,7 @@ stopped and never duplicates rows.
 
 from __future__ import annotations
 
+import errno
 import logging
 import os
 import time
@@ -240,11 +241,21 @@ class RunWriter:
                     self.finalize(state, give_up_at=time.time() + linger)
                     return state
                 if time.time() - self._last_upload > UPLOAD_INTERVAL and self.run_id is not None:
-                    self.publish()
+                    self._publish_meanwhile()
                 time.sleep(poll)
                 poll = min(poll * 2, POLL_INTERVAL)
             else:
                 poll = _FIRST_POLL
+
+    def _publish_meanwhile(self) -> None:
+        """The upload during the run: a full run folder skips it (the end of the run tries again)."""
+        try:
+            self.publish()
+        except OSError as exc:
+            if exc.errno not in (errno.ENOSPC, errno.EDQUOT):
+                raise
+            logger.warning("tracklab writer: run files not uploaded yet (%s); retried at the end", exc)
+            self._last_upload = time.time()
 
     def _end_told(self) -> bool:
         """Whether the training process told the run's end on `end_fd` (its run log could not

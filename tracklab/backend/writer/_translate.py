@@ -218,7 +218,10 @@ class RecordTranslator:
         """Keep the values a metric cannot hold exactly in the history-objects file."""
         objects = {k: v for k, v in row.items() if mapping.needs_exact_copy(v)}
         self.object_keys.update(objects)
-        self._objects.write(runlog.encode({"_step": step, "_timestamp": ts, **objects}) + "\n")
+        try:
+            self._objects.write(runlog.encode({"_step": step, "_timestamp": ts, **objects}) + "\n")
+        except OSError as exc:  # a full run folder: name the file (the writer's message shows it)
+            raise OSError(exc.errno, exc.strerror, self._objects_path) from None
 
     def _system(self, sample: runlog.SystemSample, batch: Batch | None) -> None:
         step = self.system_step
@@ -241,9 +244,15 @@ class RecordTranslator:
         batch.tags.update(mapping.update_tags(changes))
 
     def close(self) -> None:
-        self._objects.close()
+        try:
+            self._objects.close()
+        except OSError:  # a full run folder: the copy is rebuilt from the run log by the next sync
+            pass
 
     @property
     def objects_path(self) -> str:
-        self._objects.flush()
+        try:
+            self._objects.flush()
+        except OSError as exc:
+            raise OSError(exc.errno, exc.strerror, self._objects_path) from None
         return self._objects_path

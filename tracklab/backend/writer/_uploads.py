@@ -8,6 +8,7 @@ artifact versions the training process left to its writer.
 from __future__ import annotations
 
 import json
+import errno
 import logging
 import os
 from typing import Any
@@ -28,6 +29,7 @@ class RunUploads:
         self.store = store
         self.uploaded = uploaded  # name in the files folder -> [size, mtime] when uploaded
         self._images_tagged = False
+        self._images_fault = False
 
     def _put(self, what: str, run_id: str, artifact_path: str, local_path: str, give_up_at: float | None) -> None:
         self.store.retry(what, lambda: self.store.get().put_artifact(run_id, artifact_path, local_path), give_up_at)
@@ -72,7 +74,14 @@ class RunUploads:
 
         written = 0
         for key, step, ts_ms, paths in images:
-            written += native_media.write_images(run_id, key, step, ts_ms, files_dir, paths, put)
+            try:
+                written += native_media.write_images(run_id, key, step, ts_ms, files_dir, paths, put)
+            except OSError as exc:  # no room for the encoded copies: the images stay in the run's files
+                if exc.errno not in (errno.ENOSPC, errno.EDQUOT):
+                    raise
+                if not self._images_fault:
+                    logger.warning("tracklab writer: images left out of MLflow's image view (%s)", exc)
+                self._images_fault = True
         if written and not self._images_tagged:
             self.store.retry("tagging images", lambda: self.store.get().write(
                 run_id, Batch(tags={mapping.TAG_LOGGED_IMAGES: "True"})), give_up_at)
