@@ -21,6 +21,8 @@ from tracklab.errors import CommError
 # Schema revisions whose tables the bulk writer has been checked against (MLflow 3.17).
 KNOWN_REVISIONS = frozenset({"dc11669786a5"})
 PAGE_SIZE = 16384
+# MLflow's empty schema at PAGE_SIZE is ~3.5 MB (its tables and indexes, a page each at least).
+NEW_STORE_BYTES = 4 * 1024 * 1024
 
 
 @contextlib.contextmanager
@@ -81,6 +83,11 @@ def store_problem(db_path: str) -> str | None:
         if not os.access(existing, os.W_OK | os.X_OK):
             return (f"cannot create the store {db_path}: {existing} is not writable by this user; "
                     f"make it writable {_ELSEWHERE}")
+        stat = os.statvfs(existing)
+        free = stat.f_bavail * stat.f_frsize
+        if free < NEW_STORE_BYTES:
+            return (f"cannot create the store {db_path}: its disk has {free // 1024} KB free and a new store "
+                    f"needs about {NEW_STORE_BYTES // (1024 * 1024)} MB; free space there {_ELSEWHERE}")
         return None
     if os.path.isdir(db_path):
         return f"the store {db_path} is a folder, not a database; move it away {_ELSEWHERE}"

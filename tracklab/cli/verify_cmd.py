@@ -44,16 +44,19 @@ def check_store(tracking_uri: str | None = None) -> Check:
     if db is not None:
         if not os.path.exists(db):
             return Check("store", True, f"{uri}: no store yet; the first run creates it")
+        problem = store_setup.store_problem(db)  # what init() would refuse, with the fix
+        if problem is not None:
+            found, _, todo = problem.partition("; ")
+            return Check("store", False, found, todo)
         revision = store_setup.schema_revision(db)
         if revision is None:
-            return Check("store", False, f"{db} is not a readable MLflow database",
-                         "point TRACKLAB_DIR or TRACKLAB_TRACKING_URI at a TrackLab store, or move this file away")
+            return Check("store", True, f"{uri}: an empty store; the first run creates its tables")
         known = ", ".join(sorted(store_setup.KNOWN_REVISIONS))
         if revision not in store_setup.KNOWN_REVISIONS:
             return Check("store", False, f"{uri}: schema revision {revision}, the bulk writer supports {known}",
-                         "runs still work, through MLflow's client (slower); an older store is upgraded by the "
-                         "next run, a newer one needs the MLflow version TrackLab supports (pip install "
-                         "'mlflow>=3.17,<4' and a TrackLab release built for it)")
+                         "runs still work, through MLflow's client (slower); for the fast path install the "
+                         "MLflow version TrackLab supports (pip install 'mlflow>=3.17,<4' and a TrackLab "
+                         "release built for it)")
         return Check("store", True, f"{uri}: schema revision {revision} (bulk writer)")
     return _check_server(uri)
 
