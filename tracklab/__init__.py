@@ -66,8 +66,10 @@ def setup(settings: Settings | None = None) -> Any:
 
 
 def teardown(exit_code: int | None = None) -> None:
-    """Finish the current run (sweep agents call this between trials)."""
+    """Finish the current run (sweep agents call this between trials) and forget the settings
+    `setup()` was given."""
     finish(exit_code=exit_code)
+    _setup._singleton = None
 
 
 def require(requirement: Any = None, experiment: Any = None, **kwargs: Any) -> None:
@@ -115,6 +117,7 @@ _LAZY = {
     "Object3D": ("tracklab.sdk.data_types", "Object3D"),
     "Molecule": ("tracklab.sdk.data_types", "Molecule"),
     "Plotly": ("tracklab.sdk.data_types", "Plotly"),
+    "Bokeh": ("tracklab.sdk.data_types", "Bokeh"),
     "Graph": ("tracklab.sdk.data_types", "Graph"),
     "Classes": ("tracklab.sdk.data_types", "Classes"),
     "box3d": ("tracklab.sdk.data_types", "box3d"),

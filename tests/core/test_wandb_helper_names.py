@@ -183,6 +183,8 @@ def test_the_stand_in_gives_the_terminal_module_at_wandb_errors_term() -> None:
         "from wandb.errors import term\n"
         "from wandb.sdk.lib import hashutil, runid, filesystem, module, paths\n"
         "from wandb.sdk.lib.run_moment import RunMoment\n"
+        "from wandb.sdk.lib.noop_run import NoopRun\n"
+        "assert isinstance(wandb.init(mode='disabled'), NoopRun)\n"
         "from wandb import env, util\n"
         "seen = []\n"
         "term.termwarn = lambda s, **k: seen.append(s)\n"

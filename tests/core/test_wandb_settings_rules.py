@@ -152,7 +152,7 @@ def test_a_run_built_directly_takes_config_and_sweep_config(direct_run: Run) -> 
     assert direct_run.config.b == 2
     direct_run.log({"x": 1.5})
     assert direct_run.summary["x"] == 1.5
-    assert os.path.isdir(direct_run.dir)
+    assert copy.deepcopy(direct_run) is direct_run
 
 
 def test_save_keeps_folders_below_the_base_path(direct_run: Run, tmp_path: Path,

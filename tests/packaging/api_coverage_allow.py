@@ -42,7 +42,6 @@ ALLOWED: dict[str, dict[str, str]] = {
     "wandb.data_types": {
         "EvalTable": "W&B Weave evaluation table, rendered only by the W&B web app",
         "WBTraceTree": "LangChain trace tree rendered only by the W&B web app (deprecated in wandb)",
-        "Bokeh": "Bokeh plots rendered only by the W&B web app",
     },
     "wandb.plot": {"utils": "wandb's private helpers of its chart presets; not an API"},
     "wandb.Artifact": {

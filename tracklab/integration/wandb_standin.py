@@ -52,6 +52,11 @@ _FACADE_LAZY: dict[str, tuple[str, str | None]] = {
     "plot_table": ("tracklab.plot", "plot_table"),
 }
 
+#: TrackLab's own names (and packages): reachable through the facade, but not listed by
+#: `dir(wandb)`, so code that compares wandb's public names sees wandb's.
+_TRACKLAB_ONLY = frozenset({"tracking_uri", "Summary", "log_code", "enable_wandb_standin", "disable_wandb_standin", "demo",
+                            "backend", "importlib", "cli", "ui", "sweeps", "system_metrics", "wandb_import"})
+
 _SKIP = frozenset({"__name__", "__spec__", "__loader__", "__package__", "__path__", "__file__",
                    "__cached__", "__getattr__", "__dir__", "__version__", "__builtins__", "__doc__"})
 
@@ -95,7 +100,11 @@ def _make_facade(spec: importlib.machinery.ModuleSpec) -> types.ModuleType:
         facade.__dict__[name] = value
         return value
 
+    def __dir__() -> list[str]:  # noqa: N807 - module protocol
+        return sorted(name for name in facade.__dict__ if name not in _TRACKLAB_ONLY)
+
     facade.__getattr__ = __getattr__  # type: ignore[method-assign]
+    facade.__dir__ = __dir__  # type: ignore[method-assign]
     return facade
 
 

@@ -51,6 +51,9 @@ def user_name() -> str | None:
 def program_path() -> str | None:
     """The script being run, as wandb records it."""
     main = sys.modules.get("__main__")
+    spec = getattr(main, "__spec__", None)
+    if spec is not None and spec.name not in ("__main__", None):  # `python -m package.module`
+        return f"-m {spec.name.removesuffix('.__main__')}"
     path = getattr(main, "__file__", None)
     return os.path.abspath(path) if path else (sys.argv[0] or None)
 

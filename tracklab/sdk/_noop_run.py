@@ -33,6 +33,7 @@ class NoopRun(Run):
         self._starting_step = 0
         self._offline = False
         self._runlog = None
+        self._experiment_id = None
         self._rules = MetricRules()
         self.config = Config()
         self.summary = Summary()
@@ -47,6 +48,10 @@ class NoopRun(Run):
         import tempfile
 
         return tempfile.gettempdir()
+
+    @property
+    def sync_dir(self) -> str:
+        return self.dir
 
     @property
     def step(self) -> int:

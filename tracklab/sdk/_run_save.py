@@ -34,10 +34,10 @@ class _LinkCounts:
             return f"{n} file{'s' if n > 1 else ''}"
 
         if self.symlinked:
-            term.termwarn(f"Symlinked {files(self.symlinked)} into the run directory; "
+            term.termwarn(f"Symlinked {files(self.symlinked)} into the W&B run directory; "
                           "call wandb.save again to sync new files.")
         if self.hardlinked:
-            term.termwarn(f"Linked {files(self.hardlinked)} into the run directory (hardlinks); "
+            term.termwarn(f"Linked {files(self.hardlinked)} into the W&B run directory (hardlinks); "
                           "call wandb.save again to sync new files.")
         if self.copied and self.downgraded:
             term.termwarn(f"Copied {files(self.copied)} (cross-volume or links unavailable). Downgrading policy "
@@ -45,7 +45,7 @@ class _LinkCounts:
                           "Re-run wandb.save to resync, or place your run directory on the same drive to "
                           "enable hardlinks.")
         elif self.copied:
-            term.termwarn(f"Copied {files(self.copied)} into the run directory; "
+            term.termwarn(f"Copied {files(self.copied)} into the W&B run directory; "
                           "call wandb.save again to sync new files.")
 
 

@@ -12,7 +12,7 @@ from typing import Any, Mapping, Sequence
 
 from tracklab.backend import location, runlog
 from tracklab.backend.run_folder import RunFolder
-from tracklab.errors import UsageError
+from tracklab.errors import UsageError, term
 from tracklab.sdk import _faults, wandb_setup
 from tracklab.sdk.lib import runid
 from tracklab.sdk._noop_run import NoopRun
@@ -171,6 +171,10 @@ def init(
             previous.finish()
 
     _name_the_run(resolved)
+    if resolved.root_dir and resolved.mode != "disabled":
+        from tracklab.sdk._root_dir import usable_root_dir
+
+        resolved.root_dir = usable_root_dir(resolved.root_dir)
     if resolved.mode == "disabled":
         run: Run = NoopRun(resolved)
         _apply_config(run, config, resolved, config_include_keys, config_exclude_keys)
@@ -237,7 +241,7 @@ def _drop_identity_in_sweep(**identity: str | None) -> tuple[None, None, None]:
     """wandb's rule: inside a sweep trial the agent decides the run's project, entity and id."""
     for arg, value in identity.items():
         if value is not None:
-            logger.warning("Ignored tracklab.init() arg %s when running a sweep.", arg)
+            term.termwarn(f"Ignoring {arg} {value!r} when running a sweep.")
     return None, None, None
 
 

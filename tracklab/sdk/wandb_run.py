@@ -420,6 +420,10 @@ class Run:
     def _on_sigterm(self, signum: int, frame: Any) -> None:
         _run_lifecycle.on_sigterm(self, signum)
 
+    def __deepcopy__(self, memo: dict[int, Any]) -> "Run":
+        """A run is one live thing: copying it (a deepcopy of a config holding it) gives itself."""
+        return self
+
     def __enter__(self) -> "Run":
         return self
 
@@ -490,8 +494,9 @@ def _own_folder(settings: Settings) -> RunFolder:
 
 
 def _run_lifecycle_detached_start(run: Run) -> None:
-    """Open the run log of a run built without init() and write its header."""
-    os.makedirs(run._folder.files_dir, exist_ok=True)
+    """Open the run log of a run built without init() and write its header (the files folder is
+    made when something is written there, as wandb's is)."""
+    os.makedirs(run._folder.path, exist_ok=True)
     run._runlog = runlog.RunLogWriter(run._folder.log_path)
     run._runlog.on_flush(run._flush_summary)
     run._runlog.write_header(runlog.RunHeader(

@@ -35,7 +35,7 @@ _DEFAULTS: dict[str, Any] = {
     "code_dir": None,
     "disable_code": False,
     "disable_git": False,
-    "console": "auto",
+    "console": "wrap",  # wandb's "auto" always means "wrap"
     "silent": False,
     "quiet": False,
     "show_info": True,
@@ -167,6 +167,7 @@ _ENV_ALIASES = {
     "WANDB_JOB_TYPE": "run_job_type",
     "WANDB_RUN_ID": "run_id",
 }
+_CONSOLES = {"auto", "off", "wrap", "redirect", "wrap_raw", "wrap_emu"}
 _MODES = {"online", "offline", "disabled", "shared", "dryrun", "run"}
 
 
@@ -212,6 +213,11 @@ def _coerce(field: str, value: Any) -> Any:
         return [int(v) for v in value.replace("[", "").replace("]", "").split(",") if v.strip()]
     if field == "capture_loggers":
         return _check_capture_loggers(value)
+    if field == "console":
+        console = str(value)
+        if console not in _CONSOLES:
+            raise ValueError(f"Settings.console={value!r}: must be one of {sorted(_CONSOLES)}")
+        return "wrap" if console == "auto" else console
     if field == "mode":
         mode = str(value).lower()
         if mode not in _MODES:
@@ -575,6 +581,8 @@ class Settings:
         program = self.program or self.x_jupyter_path or _program_path()
         if program and program != "-c":
             self.program = program
+            if program.startswith("-m "):  # `python -m module`: the paths are the module's file
+                program = getattr(sys.modules.get("__main__"), "__file__", None) or program
             self._values["program_abspath"] = os.path.abspath(program)
             self._values["program_relpath"] = self._relative_to_root(program)
         if not self._values["x_executable"]:

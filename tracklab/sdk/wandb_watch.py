@@ -20,6 +20,7 @@ import logging
 import weakref
 from typing import Any, Callable, Sequence
 
+from tracklab.errors import term
 from tracklab.sdk.data_types.graph import Graph, Node
 
 logger = logging.getLogger("tracklab")
@@ -94,7 +95,7 @@ def unwatch(run: Any, models: Any = None) -> None:
     for model in models:
         names = getattr(model, "_wandb_hook_names", None)
         if names is None:
-            logger.warning("%s model has not been watched", type(model).__name__)
+            term.termwarn(f"{model} model has not been watched")
             continue
         for name in names:
             handle = (hooks or {}).pop(name, None)

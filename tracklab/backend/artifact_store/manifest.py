@@ -29,6 +29,13 @@ class ArtifactManifestEntry:
     _parent: Any = dataclasses.field(default=None, repr=False, compare=False)
     skip_cache: bool = dataclasses.field(default=False, repr=False, compare=False)
 
+    def __repr__(self) -> str:
+        # wandb's form: the fields that are set, in its order, then skip_cache.
+        shown = [f"{name}={getattr(self, name)!r}" for name in
+                 ("path", "digest", "ref", "birth_artifact_id", "size", "extra", "local_path")
+                 if getattr(self, name) is not None and (name != "extra" or self.extra)]
+        return f"ArtifactManifestEntry({', '.join(shown + [f'skip_cache={self.skip_cache!r}'])})"
+
     @property
     def name(self) -> str:
         return self.path

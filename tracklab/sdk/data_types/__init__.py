@@ -29,6 +29,7 @@ _LAZY = {
     "Audio": "audio",
     "Video": "video",
     "Plotly": "plotly",
+    "Bokeh": "bokeh",
     "Object3D": "object_3d",
     "box3d": "object_3d",
     "Molecule": "molecule",

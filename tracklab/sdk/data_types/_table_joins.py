@@ -34,6 +34,25 @@ class PartitionedTable(Media):
     def bind_to_run(self, *args: Any, **kwargs: Any) -> None:
         raise ValueError("PartitionedTables cannot be bound to runs")
 
+    def parts(self) -> list[Any]:
+        """The part tables, in name order, from the artifact this table was read from (none
+        before it is in one)."""
+        source = self._artifact_source
+        artifact = getattr(source, "artifact", None)
+        if artifact is None:
+            return []
+        prefix = self.parts_path.rstrip("/") + "/"
+        names = sorted(p for p in artifact.manifest.entries if p.startswith(prefix) and p.endswith(".table.json"))
+        return [artifact.get(name[: -len(".table.json")]) for name in names]
+
+    def iterrows(self) -> Any:
+        """`(index, row)` over the rows of every part, the index running on across parts."""
+        index = 0
+        for part in self.parts():
+            for _, row in part.iterrows():
+                yield index, row
+                index += 1
+
     def __eq__(self, other: object) -> bool:
         return isinstance(other, PartitionedTable) and self.parts_path == other.parts_path
 

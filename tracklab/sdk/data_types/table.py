@@ -23,14 +23,13 @@ from .base_types.wb_value import WBValue
 
 LogMode = Literal["IMMUTABLE", "MUTABLE", "INCREMENTAL"]
 _LOG_MODES = ["IMMUTABLE", "MUTABLE", "INCREMENTAL"]
-_LOGGER = logging.getLogger("tracklab")
-_warned: set[str] = set()
 
 
 def _warn_once(message: str) -> None:
-    if message not in _warned:
-        _warned.add(message)
-        _LOGGER.warning(message)
+    """A warning on the terminal, once per text (wandb's `termwarn(..., repeat=False)`)."""
+    from tracklab.errors import term
+
+    term.termwarn(message, repeat=False)
 
 
 # -- mutation rules (which log modes may be re-logged after a change) ----------------

@@ -9,8 +9,10 @@ import pathlib
 from collections.abc import Sequence
 from typing import Any
 
-from .base_types.media import BatchableMedia, _tmp_path
+from tracklab.sdk.lib import printer_asyncio
+
 from ._media_sink import as_sink
+from .base_types.media import BatchableMedia, _tmp_path
 
 _EXTS = ("gif", "mp4", "webm", "ogg")
 
@@ -47,6 +49,17 @@ def _tile_batch(video: Any) -> Any:
     video = video.reshape(n_rows, n_cols, t, c, h, w)
     video = np.transpose(video, axes=(2, 0, 4, 1, 5, 3))
     return video.reshape(t, n_rows * h, n_cols * w, c)
+
+
+def _show_progress() -> bool:
+    """Whether encoding says so on the terminal: not when quiet or silent (settings or environment)."""
+    from tracklab.env import is_quiet, is_silent
+    from tracklab.sdk import wandb_setup
+
+    state = wandb_setup._singleton
+    if state is not None and (state.settings.quiet or state.settings.silent):
+        return False
+    return not is_quiet() and not is_silent()
 
 
 def _encode_gif_with_pil(frames: Any, path: str, fps: int) -> None:
@@ -144,7 +157,11 @@ class Video(BatchableMedia):
                 self.data = data_or_path
             else:
                 raise ValueError("wandb.Video accepts a file path or numpy like data as input")
-            self.encode(fps=fps or 4)
+            fps = fps or 4
+            if _show_progress():
+                printer_asyncio.run_async_with_spinner(None, "Encoding video...", lambda: self.encode(fps=fps))
+            else:
+                self.encode(fps=fps)
 
     def encode(self, fps: int = 4) -> None:
         """Encode `self.data` into a temporary file of `self._format`."""

@@ -4,7 +4,14 @@ from __future__ import annotations
 
 from typing import Any, Callable
 
-from tracklab.errors import Error
+from tracklab.errors import Error, term
+
+
+def _message(name: str, what: str = "") -> str:
+    """wandb's words, with the name the program imported (`wandb` under the stand-in)."""
+    prefix = term.prefix_name()
+    local = name.split(".", 1)[1] if name.startswith("tracklab.") else name
+    return f"You must call {prefix}.init() before {prefix}.{local}{what}"
 
 
 class PreInitObject:
@@ -14,7 +21,7 @@ class PreInitObject:
         object.__setattr__(self, "_name", name)
 
     def _fail(self, what: str) -> Error:
-        return Error(f"You must call tracklab.init() before {self._name}{what}")
+        return Error(_message(self._name, what))
 
     def __getattr__(self, key: str) -> Any:
         if key.startswith("__"):
@@ -47,7 +54,7 @@ def preinit_callable(name: str) -> Callable[..., Any]:
     """A function that raises wandb's 'call init first' error."""
 
     def call(*args: Any, **kwargs: Any) -> Any:
-        raise Error(f"You must call tracklab.init() before {name}()")
+        raise Error(_message(name, "()"))
 
     call.__name__ = name.rsplit(".", 1)[-1]
     return call

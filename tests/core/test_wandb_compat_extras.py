@@ -1,0 +1,134 @@
+"""More wandb behaviour its unit tests revealed, checked on TrackLab in our own words: Bokeh
+plots, the video-encoding spinner hook, manifest entry repr, init(dir=) falling back to the
+temporary folder, `python -m` programs, the stand-in's `dir(wandb)`, table warnings on the terminal
+and the pre-init errors' names."""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+import tempfile
+from pathlib import Path
+
+import pytest
+
+import tracklab
+from tracklab.backend.artifact_store.manifest import ArtifactManifestEntry
+from tracklab.errors import term
+
+
+def test_bokeh_figures_become_bokeh_json_media(tl_dir: Path) -> None:
+    pytest.importorskip("bokeh")
+    from bokeh.plotting import figure
+
+    plot = figure(title="t")
+    plot.line([1, 2], [3, 4])
+    first = tracklab.Bokeh(plot)
+    assert first._path.endswith(".bokeh.json")
+    assert tracklab.Bokeh(first._path).b_obj is not None  # the file reads back as a Bokeh document
+    with tracklab.init(project="bokeh") as run:
+        first.bind_to_run(run, "plot", 0)
+        assert first.to_json(run)["_type"] == "bokeh-file"
+        assert os.path.isfile(os.path.join(run.dir, first.to_json(run)["path"]))
+    with pytest.raises(TypeError, match="Bokeh model or document"):
+        tracklab.Bokeh(42)
+
+
+def test_video_encoding_goes_through_the_spinner_unless_quiet(monkeypatch: pytest.MonkeyPatch) -> None:
+    np = pytest.importorskip("numpy")
+    from tracklab.sdk.lib import printer_asyncio
+
+    calls = []
+    monkeypatch.setattr(printer_asyncio, "run_async_with_spinner", lambda printer, text, func: calls.append(text))
+    monkeypatch.delenv("WANDB_QUIET", raising=False)
+    monkeypatch.delenv("WANDB_SILENT", raising=False)
+    frames = np.zeros((1, 1, 4, 4), dtype=np.uint8)
+    tracklab.Video(frames, format="gif")
+    assert calls == ["Encoding video..."]
+    monkeypatch.setenv("WANDB_QUIET", "true")
+    tracklab.Video(frames, format="gif")  # encoded directly
+    assert calls == ["Encoding video..."]
+
+
+def test_the_spinner_runs_the_work_and_prints_off_a_terminal(capsys: pytest.CaptureFixture[str]) -> None:
+    from tracklab.sdk.lib.printer_asyncio import run_async_with_spinner
+
+    assert run_async_with_spinner(None, "Working...", lambda: 41 + 1) == 42
+    assert "Working..." in capsys.readouterr().err
+
+
+def test_partitioned_tables_outside_an_artifact_have_no_rows() -> None:
+    from tracklab.sdk.data_types import PartitionedTable
+
+    table = PartitionedTable(parts_path="parts")
+    assert list(table.iterrows()) == []
+    assert table == PartitionedTable("parts") and table != PartitionedTable("other")
+
+
+def test_manifest_entries_show_only_what_is_set() -> None:
+    assert repr(ArtifactManifestEntry(path="a", digest="d")) == "ArtifactManifestEntry(path='a', digest='d', skip_cache=False)"
+    assert repr(ArtifactManifestEntry(path="a", digest="d", size=0, extra={"k": 1})) == (
+        "ArtifactManifestEntry(path='a', digest='d', size=0, extra={'k': 1}, skip_cache=False)")
+
+
+def test_an_unusable_dir_falls_back_to_the_temporary_folder(tl_dir: Path, tmp_path: Path,
+                                                            monkeypatch: pytest.MonkeyPatch,
+                                                            capsys: pytest.CaptureFixture[str]) -> None:
+    monkeypatch.delenv("WANDB_SILENT")
+    blocker = tmp_path / "a-file"
+    blocker.write_text("x")
+    with tracklab.init(project="dirs", dir=str(blocker / "below"), mode="offline") as run:
+        run.log({"a": 1})
+    assert run.settings.root_dir == tempfile.gettempdir()
+    err = capsys.readouterr().err
+    assert f"Unable to create root directory {blocker / 'below'}" in err
+    assert f"Falling back to temporary directory {tempfile.gettempdir()}." in err
+
+
+def test_a_module_run_with_dash_m_is_recorded_as_such(tl_dir: Path, tmp_path: Path) -> None:
+    package = tmp_path / "pkg"
+    package.mkdir()
+    (package / "__init__.py").write_text("")
+    (package / "train.py").write_text(
+        "import tracklab\nrun = tracklab.init(project='m', mode='offline')\nprint(run.settings.program)\nrun.finish()\n")
+    done = subprocess.run([sys.executable, "-m", "pkg.train"], cwd=tmp_path, capture_output=True, text=True,
+                          timeout=120, env={**os.environ, "PYTHONPATH": os.pathsep.join(sys.path)})
+    assert done.returncode == 0, done.stderr
+    assert done.stdout.strip().splitlines()[-1] == "-m pkg.train"
+
+
+def test_dir_of_the_stand_in_lists_wandb_names_only() -> None:
+    tracklab.enable_wandb_standin(propagate=False)
+    try:
+        import wandb
+
+        names = dir(wandb)
+        assert "init" in names
+        assert "tracking_uri" not in names and "backend" not in names
+        assert callable(wandb.tracking_uri)  # still reachable
+    finally:
+        tracklab.disable_wandb_standin()
+
+
+def test_mutating_a_logged_immutable_table_warns_on_the_terminal(tl_dir: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    seen: list[str] = []
+    monkeypatch.setattr(term, "termwarn", lambda text, **kw: seen.append(text))
+    table = tracklab.Table(columns=["a"], data=[[1]], log_mode="IMMUTABLE")
+    with tracklab.init(project="tables") as run:
+        run.log({"t": table})
+        table.add_data(2)
+    assert any("You are mutating a Table with log_mode='IMMUTABLE'" in text for text in seen)
+
+
+def test_pre_init_errors_name_wandb_under_the_stand_in() -> None:
+    with pytest.raises(tracklab.Error, match=r"You must call tracklab.init\(\) before tracklab.config.update"):
+        tracklab.config.update({"a": 1})
+    tracklab.enable_wandb_standin(propagate=False)
+    try:
+        import wandb
+
+        with pytest.raises(wandb.Error, match=r"You must call wandb.init\(\) before wandb.summary\['x'\]"):
+            wandb.summary["x"] = 1
+    finally:
+        tracklab.disable_wandb_standin()
