@@ -133,6 +133,43 @@ def test_artifact_folder_on_a_full_disk_then_space_freed(tmp_path: Path, tl_dir:
         assert _matrix.stored_points(tl_dir / "mlflow.db", "fault001") == ("FINISHED", 500)
 
 
+def test_artifact_version_on_a_full_disk_waits_for_sync(tmp_path: Path, tl_dir: Path) -> None:
+    """log_artifact() while the store's artifact folder is full: training goes on, the version
+    waits in the run folder, finish() says so, and `tracklab sync` stores it once space is freed."""
+    payload = tmp_path / "data.bin"
+    payload.write_bytes(os.urandom(300_000))
+    with _matrix.small_disk(tl_dir / "artifacts", size="1m") as artifacts:
+        filler = _matrix.fill(artifacts, leave_bytes=64 * 1024)  # room for the run's folders, not the file
+        done = _matrix.helpers.run_python(f"""
+            import tracklab
+            run = tracklab.init(project="faults", id="fault001", settings={{"finish_timeout": 5}})
+            print("FOLDER", run.sync_dir, flush=True)
+            run.log({{"loss": 1.0}})
+            artifact = tracklab.Artifact("data", type="dataset")
+            artifact.add_file({str(payload)!r})
+            run.log_artifact(artifact)
+            run.log({{"loss": 0.5}})
+            run.finish()
+            print("DONE", flush=True)
+        """, Path.cwd(), env={"WANDB_SILENT": "false"})
+        assert "DONE" in done.stdout and "Traceback" not in done.stderr, done.stderr
+        folder = _matrix.folder_of(done)
+        summary = _summary(done.stderr)
+        # The run's own files may still wait too (the failed copy filled the disk): either way the
+        # summary names the waiting version and the command.
+        assert "1 artifact version(s) wait in the run folder" in summary, summary
+        assert f"`tracklab sync {folder}`" in summary, summary
+        filler.unlink()  # space is freed
+        _matrix.assert_nothing_left(tl_dir, timeout=120)
+        _matrix.sync(folder, {}, Path.cwd())
+        assert _matrix.stored_points(tl_dir / "mlflow.db", "fault001") == ("FINISHED", 2)
+        stored = _matrix.helpers.run_python("""
+            import tracklab
+            print("VERSIONS", [a.name for a in tracklab.Api().artifacts("dataset", "faults/data")])
+        """, Path.cwd())
+        assert "VERSIONS ['data:v0']" in stored.stdout, stored.stdout + stored.stderr
+
+
 def test_artifact_folder_not_writable_stops_the_writer_at_once(tmp_path: Path, tl_dir: Path) -> None:
     """EACCES on the artifact folder (a non-root user): no permission does not heal by waiting, so
     the writer stops at once and says why; the run is left crashed, not RUNNING; after the fix

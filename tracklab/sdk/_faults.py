@@ -142,6 +142,14 @@ def _count_rows(path: str, offset: int) -> tuple[int, int]:
     return before, after
 
 
+def _staged_count(run: Run) -> int:
+    """Artifact versions the run left in its folder because the store could not take them."""
+    try:
+        return sum(name.endswith(".json") for name in os.listdir(run._folder.staged_artifacts_dir))
+    except OSError:
+        return 0
+
+
 def finish_summary(run: Run, stored: bool, waited: float | None) -> bool:
     """finish(): say what the store holds and what it lacks, when it lacks anything.
 
@@ -157,7 +165,8 @@ def finish_summary(run: Run, stored: bool, waited: float | None) -> bool:
                   f"the {kept} steps it holds load with {_sync_command(run)}.")
         return unwritten > 0
     writer_failure = run._writer.failure() if run._writer is not None else None
-    if stored and not unwritten and not run._store_problem and writer_failure is None:
+    staged = _staged_count(run)
+    if stored and not unwritten and not run._store_problem and writer_failure is None and not staged:
         return False
     offset = run._writer.stored_offset if run._writer is not None else None
     if offset is None:  # the writer's word is exact; its saved progress may lag (a full disk)
@@ -173,10 +182,17 @@ def finish_summary(run: Run, stored: bool, waited: float | None) -> bool:
         pending = max(0, os.path.getsize(run._folder.log_path) - offset) if os.path.exists(run._folder.log_path) else 0
         head = f"the store did not take everything within {waited:.0f}s ({pending} bytes of the run log pending)"
         fix = f"the writer keeps trying in the background for up to 10 minutes, and {_sync_command(run)} completes it"
+    elif staged and not unwritten:
+        head = f"run {run._id} is in the store, but not its artifacts"
+        fix = f"{_sync_command(run)} stores them (once the cause above is fixed)"
     else:
         head = f"run {run._id} is in the store, but not all that was logged"
         fix = "free space there and log those steps again if you need them"
+        if staged:
+            fix += f"; {_sync_command(run)} stores the artifacts"
     parts = [head, f"{in_store} steps are in the store, {only_local} only in the local run log {run._folder.log_path}"]
+    if staged:
+        parts.append(f"{staged} artifact version(s) wait in the run folder")
     if unwritten:
         parts.append(f"{unwritten} logged steps could not be written to the run log "
                      f"({log.fault.strerror if log.fault else 'write failed'}) and are lost")
