@@ -70,6 +70,38 @@ def json_dumps_safer_history(obj: Any, **kwargs: Any) -> str:
     return json.dumps(obj, default=_json._default_history, **kwargs)
 
 
+def json_dump_safer(obj: Any, fp: IO[str], **kwargs: Any) -> None:
+    """Write `obj` to `fp` as `json_dumps_safer` writes it."""
+    fp.write(json_dumps_safer(obj, **kwargs))
+
+
+class WandBJSONEncoder(json.JSONEncoder):
+    """A `json.JSONEncoder` for the values wandb logs (numpy, torch, dates, sets, data types)."""
+
+    def default(self, o: Any) -> Any:
+        from tracklab.sdk.data_types import _json
+
+        return _json._default_safer(o)
+
+
+class WandBHistoryJSONEncoder(json.JSONEncoder):
+    """As `WandBJSONEncoder`, with arrays over 32 values written as histograms (history rows)."""
+
+    def default(self, o: Any) -> Any:
+        from tracklab.sdk.data_types import _json
+
+        return _json._default_history(o)
+
+
+class JSONEncoderUncompressed(json.JSONEncoder):
+    """numpy arrays as lists and numpy scalars as numbers, nothing else converted."""
+
+    def default(self, o: Any) -> Any:
+        from tracklab.sdk.data_types import _json
+
+        return _json._default_uncompressed(o)
+
+
 def json_dump_uncompressed(obj: Any, fp: IO[str]) -> None:
     """Write `obj` as JSON to `fp`, numpy values as plain numbers and lists."""
     from tracklab.sdk.data_types import _json
@@ -238,6 +270,60 @@ def is_jax_tensor_typename(typename: str) -> bool:
     return typename.startswith("jaxlib.") and "Array" in typename
 
 
+def is_tf_tensor_typename(typename: str) -> bool:
+    return typename.startswith("tensorflow.") and ("Tensor" in typename or "Variable" in typename)
+
+
+def is_tf_eager_tensor_typename(typename: str) -> bool:
+    return typename.startswith("tensorflow.") and "EagerTensor" in typename
+
+
+def is_pytorch_tensor_typename(typename: str) -> bool:
+    return typename.startswith("torch.") and ("Tensor" in typename or "Variable" in typename)
+
+
+def is_fastai_tensor_typename(typename: str) -> bool:
+    return typename.startswith("fastai.") and "Tensor" in typename
+
+
+def is_pandas_data_frame_typename(typename: str) -> bool:
+    return typename.startswith("pandas.") and "DataFrame" in typename
+
+
+def is_matplotlib_typename(typename: str) -> bool:
+    return typename.startswith("matplotlib.")
+
+
+def is_plotly_typename(typename: str) -> bool:
+    return typename.startswith("plotly.")
+
+
+def is_plotly_figure_typename(typename: str) -> bool:
+    return typename.startswith("plotly.") and typename.endswith(".Figure")
+
+
+def is_numpy_array(obj: Any) -> bool:
+    """A numpy array (False without importing numpy when it is not loaded)."""
+    np = sys.modules.get("numpy")
+    return np is not None and isinstance(obj, np.ndarray)
+
+
+def is_pandas_data_frame(obj: Any) -> bool:
+    return is_pandas_data_frame_typename(get_full_typename(obj))
+
+
+def get_optional_module(name: str) -> ModuleType | None:
+    """The module, or None when it is not installed."""
+    return get_module(name)
+
+
+def ensure_matplotlib_figure(obj: Any) -> Any:
+    """The Figure of a figure or of `pyplot` (ValueError for anything else)."""
+    from tracklab.sdk.data_types import _matplotlib
+
+    return _matplotlib.ensure_figure(obj)
+
+
 # -- plots -----------------------------------------------------------------------------------
 def matplotlib_contains_images(obj: Any) -> bool:
     """Whether a matplotlib figure (or `pyplot`) shows an image."""
@@ -291,6 +377,84 @@ def sample_with_exponential_decay_weights(xs: Iterable, ys: Iterable, keys: Iter
     return (xs_array[picked], ys_array[picked], keys_array[picked] if keys_array is not None else None)
 
 
+# -- small helpers ----------------------------------------------------------------------------
+def has_num(dictionary: Any, key: Any) -> bool:
+    """Whether `dictionary[key]` is there and is a number."""
+    import numbers
+
+    return key in dictionary and isinstance(dictionary[key], numbers.Number)
+
+
+def alias_is_version_index(alias: str) -> bool:
+    """Whether an artifact alias is a version (`v0`, `v12`)."""
+    return len(alias) >= 2 and alias[0] == "v" and alias[1:].isdigit()
+
+
+def to_forward_slash_path(path: str) -> str:
+    return path.replace("\\", "/") if os.sep == "\\" else path
+
+
+def to_native_slash_path(path: str) -> str:
+    return path.replace("/", os.sep)
+
+
+def host_from_path(path: str | None) -> str:
+    """The host part of a URL (empty for a plain path)."""
+    return urlparse(path or "").netloc
+
+
+def uri_from_path(path: str | None) -> str:
+    """The path part of a URL, without its leading `/`."""
+    found = urlparse(path or "").path
+    return found[1:] if found.startswith("/") else found
+
+
+def random_string(length: int = 12) -> str:
+    """Random lower-case letters and digits."""
+    return generate_id(length)
+
+
+_WINDOWS_FORBIDDEN = set('<>:"\\/|?*')
+
+
+def check_windows_valid_filename(path: int | str) -> bool:
+    """Whether a file name holds none of the characters Windows forbids (`< > : " \\ / | ? *`)."""
+    return not (_WINDOWS_FORBIDDEN & set(str(path)))
+
+
+def make_file_path_upload_safe(path: str) -> str:
+    """A logged key as a relative path: no leading `/`, `.` and `..` parts as `_` and `__`."""
+    if os.name == "nt" and not check_windows_valid_filename(path):
+        raise ValueError(f"Path {path!r} holds characters Windows does not allow in file names (rule: none of "
+                         f"{''.join(sorted(_WINDOWS_FORBIDDEN))})")
+    parts = [{".": "_", "..": "__"}.get(part, part) for part in path.lstrip("/").split("/")]
+    return "/".join(parts)
+
+
+def load_yaml(file: Any) -> Any:
+    """YAML from an open file or a string (safe loader)."""
+    import yaml
+
+    return yaml.safe_load(file)
+
+
+def isatty(ob: IO) -> bool:
+    """Whether a stream is an interactive terminal (False when it cannot tell)."""
+    try:
+        return bool(ob.isatty())
+    except (AttributeError, OSError, ValueError):
+        return False
+
+
+def time_string_to_seconds(time_str: str) -> int:
+    """Seconds in a period like "10s", "5m", "8h", "3d", "6M" (30 days) or "1y" (365 days)."""
+    units = {"s": 1, "m": 60, "h": 3600, "d": 86400, "M": 30 * 86400, "y": 365 * 86400}
+    match = re.fullmatch(r"\s*(\d+)\s*([smhdMy])\s*", time_str)
+    if match is None:
+        raise ValueError(f"time period {time_str!r}: expected a number and one of {''.join(units)} (e.g. '8h')")
+    return int(match.group(1)) * units[match.group(2)]
+
+
 # -- environment ------------------------------------------------------------------------------
 def app_url(api_url: str) -> str:
     """The web app's address for a server API address (`WANDB_APP_URL` wins): `api.wandb.ai` ->
@@ -300,6 +464,11 @@ def app_url(api_url: str) -> str:
     explicit = os.environ.get(env.APP_URL)
     if explicit:
         return explicit.rstrip("/")
+    return api_to_app_url(api_url)
+
+
+def api_to_app_url(api_url: str) -> str:
+    """The web app's address for a server API address, without looking at the environment."""
     if "://api.wandb.ai" in api_url:
         return api_url.replace("://api.wandb.ai", "://wandb.ai").rstrip("/")
     if "://api." in api_url:

@@ -203,3 +203,23 @@ def test_terminput_refuses_without_a_terminal() -> None:
     assert term.can_use_terminput() is False  # pytest captures stdin
     with pytest.raises(term.NotATerminalError):
         term.terminput("name? ")
+
+
+def test_more_util_helpers(tmp_path: Path) -> None:
+    np = pytest.importorskip("numpy")
+    assert util.make_file_path_upload_safe("/a/../b/./c") == "a/__/b/_/c"
+    assert util.time_string_to_seconds("3d") == 3 * 86400
+    with pytest.raises(ValueError, match="one of"):
+        util.time_string_to_seconds("soon")
+    assert util.alias_is_version_index("v3") and not util.alias_is_version_index("latest")
+    assert not util.check_windows_valid_filename("a|b") and util.check_windows_valid_filename("ab")
+    assert (util.host_from_path("s3://bucket/k/x"), util.uri_from_path("s3://bucket/k/x")) == ("bucket", "k/x")
+    assert util.has_num({"a": 1.5}, "a") and not util.has_num({"a": "x"}, "a")
+    assert json.loads(json.dumps({"n": np.int32(3)}, cls=util.WandBJSONEncoder)) == {"n": 3}
+    assert util.is_numpy_array(np.zeros(2)) and not util.is_numpy_array([0, 0])
+    assert util.is_pytorch_tensor_typename("torch.Tensor") and util.is_pandas_data_frame_typename("pandas.DataFrame")
+    assert util.api_to_app_url("https://api.example.org/") == "https://app.example.org"
+    out = tmp_path / "x.json"
+    with open(out, "w") as handle:
+        util.json_dump_safer({"v": float("inf")}, handle)
+    assert out.read_text() == '{"v":Infinity}'

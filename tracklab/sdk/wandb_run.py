@@ -11,7 +11,7 @@ from typing import Any, Mapping, Sequence
 
 from tracklab.backend import runlog
 from tracklab.backend.run_folder import RunFolder
-from tracklab.errors import UsageError
+from tracklab.errors import UsageError, term
 from tracklab.sdk import _media_bridge, _run_lifecycle, _run_save
 from tracklab.sdk._history import History
 from tracklab.sdk._run_media_sink import RunMediaSink
@@ -385,8 +385,9 @@ class Run:
             from IPython import get_ipython
             from IPython.display import HTML, display
         except ImportError:
-            return False
-        if get_ipython() is None:
+            get_ipython = None  # noqa: N806 - IPython's name
+        if get_ipython is None or get_ipython() is None:
+            term.termwarn(".display() only works in jupyter environments")
             return False
         display(HTML(self.to_html(height, hidden)))
         return True
