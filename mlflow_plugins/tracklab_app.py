@@ -43,6 +43,7 @@ def create_app(app: Any = None) -> Any:
 
     from mlflow_plugins import _api, _inject
     from mlflow_plugins._bulk import bulk
+    from mlflow_plugins._lease import lease
     from mlflow_plugins._pages import pages
     from mlflow_plugins._sweep_journal import journal
     from tracklab.sweeps import _storage as sweep_storage
@@ -56,15 +57,17 @@ def create_app(app: Any = None) -> Any:
         flask_app.register_blueprint(_api.api, url_prefix=prefix)
         flask_app.register_blueprint(bulk, url_prefix=static_prefix() or None)
         flask_app.register_blueprint(journal, url_prefix=static_prefix() or None)
+        flask_app.register_blueprint(lease, url_prefix=static_prefix() or None)
         _inject.install(flask_app)
     if auth_enabled():
         # MLflow's own auth factory, on the app that now holds our routes: every request then
         # needs a login, and MLflow's permission checks run before every handler (ours too).
         from mlflow.server.auth import create_app as create_auth_app
 
-        from mlflow_plugins import _bulk, _sweep_journal
+        from mlflow_plugins import _bulk, _lease, _sweep_journal
 
         _bulk.register_auth_validators(static_prefix())
+        _lease.register_auth_validators(static_prefix())
         _sweep_journal.register_auth_validators(static_prefix())
         return create_auth_app(flask_app)
     if _MLFLOW_SGI_NAME.get() == "uvicorn":

@@ -1,10 +1,11 @@
-"""`tracklab server --auth`: MLflow's basic-auth app combined with the plugin. The bulk route
-wants a login and EDIT permission on the run's experiment, like MLflow's own log-batch."""
+"""`tracklab server --auth`: MLflow's basic-auth app combined with the plugin. The bulk and
+lease routes want a login and EDIT permission on the run's experiment, like MLflow's own log-batch."""
 
 from __future__ import annotations
 
 import base64
 import json
+import urllib.error
 import urllib.request
 from collections.abc import Iterator
 from pathlib import Path
@@ -14,7 +15,7 @@ import pytest
 from tests.server._postgres import Cluster
 from tests.server.conftest import TeamServer, start_team_server, stop_team_server
 from tests.server.test_bulk_route import _batch, _counts, _send
-from tracklab.backend import bulk_wire
+from tracklab.backend import bulk_wire, run_lease
 
 pytestmark = pytest.mark.server
 
@@ -49,15 +50,21 @@ def _rest(server: TeamServer, path: str, body: dict, user: tuple[str, str] = ADM
         return json.loads(response.read() or b"{}")
 
 
+def _reader_and_editor(server: TeamServer, experiment_id: str, prefix: str) -> tuple[tuple[str, str], ...]:
+    """Two new users: one with the default READ, one with EDIT on the experiment."""
+    reader, editor = (prefix + "reader", "reader-pass-123"), (prefix + "editor", "editor-pass-123")
+    for name, password in (reader, editor):
+        _rest(server, "/api/2.0/mlflow/users/create", {"username": name, "password": password})
+    _rest(server, "/api/3.0/mlflow/users/permissions/grant",
+          {"username": editor[0], "resource_type": "experiment", "resource_id": experiment_id, "permission": "EDIT"})
+    return reader, editor
+
+
 def test_the_bulk_route_needs_a_login_and_edit_permission(auth_server: TeamServer, pg_cluster: Cluster,
                                                          monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
     experiment_id = _rest(auth_server, "/api/2.0/mlflow/experiments/create", {"name": "secured"})["experiment_id"]
     run_id = _rest(auth_server, "/api/2.0/mlflow/runs/create", {"experiment_id": experiment_id})["run"]["info"]["run_id"]
-    reader, editor = ("reader", "reader-pass-123"), ("editor", "editor-pass-123")
-    for name, password in (reader, editor):
-        _rest(auth_server, "/api/2.0/mlflow/users/create", {"username": name, "password": password})
-    _rest(auth_server, "/api/3.0/mlflow/users/permissions/grant",
-          {"username": editor[0], "resource_type": "experiment", "resource_id": experiment_id, "permission": "EDIT"})
+    reader, editor = _reader_and_editor(auth_server, experiment_id, "")
 
     (body,) = bulk_wire.encode(run_id, _batch(range(50)))
     status, _ = _send(auth_server, run_id, body)
@@ -76,3 +83,39 @@ def test_the_bulk_route_needs_a_login_and_edit_permission(auth_server: TeamServe
     store.write(run_id, _batch(range(50, 60)))
     assert store._bulk is True
     assert _counts(pg_cluster, auth_server, run_id)[0] == 180
+
+
+def _lease(server: TeamServer, body: dict, user: tuple[str, str] | None) -> tuple[int, dict]:
+    headers = {"Content-Type": "application/json"}
+    if user:
+        headers["Authorization"] = _basic(user)
+    request = urllib.request.Request(server.url + run_lease.ROUTE, data=json.dumps(body).encode(), method="POST",
+                                     headers=headers)
+    try:
+        with urllib.request.urlopen(request, timeout=60) as response:
+            return response.status, json.loads(response.read() or b"{}")
+    except urllib.error.HTTPError as exc:
+        text = exc.read()
+        try:
+            return exc.code, json.loads(text)
+        except ValueError:
+            return exc.code, {"text": text.decode(errors="replace")}
+
+
+def test_the_lease_route_needs_a_login_and_edit_permission(auth_server: TeamServer) -> None:
+    experiment_id = _rest(auth_server, "/api/2.0/mlflow/experiments/create", {"name": "leased"})["experiment_id"]
+    run_id = _rest(auth_server, "/api/2.0/mlflow/runs/create", {"experiment_id": experiment_id})["run"]["info"]["run_id"]
+    reader, editor = _reader_and_editor(auth_server, experiment_id, "lease-")
+    claim = {"run_id": run_id, "holder": "node-x:1", "ttl": 60}
+
+    assert _lease(auth_server, claim, None)[0] == 401
+    assert _lease(auth_server, claim, reader)[0] == 403
+    # refused claims wrote nothing: another holder gets the lease at once
+    assert _lease(auth_server, {**claim, "holder": "node-y:2"}, editor)[0] == 200
+    status, answer = _lease(auth_server, claim, editor)
+    assert status == 409 and answer["holder"] == "node-y:2" and 0 < answer["seconds_left"] <= 60
+    assert _lease(auth_server, {"run_id": run_id, "holder": "node-y:2", "release": True}, editor)[0] == 200
+    assert _lease(auth_server, claim, editor)[0] == 200
+    # malformed claims: a 400 that names the field
+    status, answer = _lease(auth_server, {**claim, "ttl": "soon"}, editor)
+    assert status == 400 and "ttl='soon'" in answer["message"]

@@ -21,7 +21,7 @@ class BulkRefusedError(RuntimeError):
     """The server refused a batch (4xx): its message says why."""
 
 
-def _request(tracking_uri: str, method: str, path: str, timeout: float, **kwargs: Any) -> Any:
+def request(tracking_uri: str, method: str, path: str, timeout: float, **kwargs: Any) -> Any:
     """One HTTP request with MLflow's credentials and TLS settings for `tracking_uri`
     (MLFLOW_TRACKING_USERNAME/PASSWORD/TOKEN, ...), no retries: the writer retries."""
     from mlflow.utils.credentials import get_default_host_creds
@@ -34,7 +34,7 @@ def _request(tracking_uri: str, method: str, path: str, timeout: float, **kwargs
 def probe(tracking_uri: str) -> dict[str, Any] | None:
     """What the server's bulk route takes, or None when the server has no such route (a
     server that does not answer raises: the writer retries)."""
-    response = _request(tracking_uri, "GET", bulk_wire.ROUTE, PROBE_TIMEOUT)
+    response = request(tracking_uri, "GET", bulk_wire.ROUTE, PROBE_TIMEOUT)
     if response.status_code >= 500:
         raise ConnectionError(f"{tracking_uri} answered {response.status_code} to the bulk route's probe")
     if response.status_code != 200:
@@ -61,7 +61,7 @@ class ServerStore(MlflowClientStore):
         for body in bulk_wire.encode(run_id, batch):
             headers = {bulk_wire.IDEMPOTENCY_HEADER: bulk_wire.idempotency_key(body),
                        "Content-Type": "application/octet-stream"}
-            response = _request(self.tracking_uri, "POST", path, WRITE_TIMEOUT, data=body, extra_headers=headers)
+            response = request(self.tracking_uri, "POST", path, WRITE_TIMEOUT, data=body, extra_headers=headers)
             if response.status_code != 200:
                 raise BulkRefusedError(f"the server refused a batch of run {run_id} ({response.status_code}): "
                                        f"{_message(response)}")

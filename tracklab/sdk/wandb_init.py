@@ -12,8 +12,8 @@ from typing import Any, Mapping, Sequence
 
 from tracklab.backend import location, runlog
 from tracklab.backend.run_folder import RunFolder
-from tracklab.errors import UsageError, term
-from tracklab.sdk import _faults, wandb_setup
+from tracklab.errors import CommError, UsageError, term
+from tracklab.sdk import _faults, _store_resume, wandb_setup
 from tracklab.sdk.lib import runid
 from tracklab.sdk._noop_run import NoopRun
 from tracklab.sdk.wandb_run import Run
@@ -191,12 +191,17 @@ def init(
     resume_path = _take_auto_resume_id(resolved, id) if resume_mode == "auto" else None
     folder = RunFolder.for_run(resolved.project, resolved.run_id, resolved.tracklab_dir)
     exists = folder.exists()
-    _check_resume_rule(resume_mode, exists, resolved)
+    stored = None if exists else _stored_run_to_resume(resolved, resume_mode)
+    _check_resume_rule(resume_mode, exists or stored is not None, resolved)
     try:
         folder.acquire()
     except OSError as exc:  # a full or read-only TRACKLAB_DIR: one clear error, not a trace
         raise _faults.run_folder_error(folder.path, exc) from None
     try:
+        _claim_lease(resolved, folder, stored, exists, resume_mode)
+        if stored is not None:
+            _store_resume.copy_into_folder(stored, folder, resolved.tracking_uri)
+            exists = True
         run = _start_run(resolved, folder, exists, resume_mode, tags, config, config_include_keys,
                          config_exclude_keys)
     except OSError as exc:
@@ -273,6 +278,45 @@ def _remember_for_auto_resume(resume_path: str, run: Run) -> None:
     os.makedirs(os.path.dirname(resume_path), exist_ok=True)
     with open(resume_path, "w") as handle:
         json.dump({"run_id": run.id, "project": run.project}, handle)
+
+
+def _stored_run_to_resume(settings: Settings, resume_mode: str | None) -> Any | None:
+    """With resume set and no local folder: the run as the store has it (a job requeued on
+    another machine), or None. A store that cannot answer is an error, not a new run: starting
+    over under the same id would write over the stored steps."""
+    if not resume_mode or settings.mode == "offline":
+        return None
+    uri = settings.tracking_uri
+    sqlite_file = location.sqlite_path(uri)
+    if sqlite_file is not None and not os.path.exists(sqlite_file):
+        return None
+    if sqlite_file is not None and _faults.store_problem(settings) is not None:
+        return None  # init() says what is wrong with the store; the run starts in its folder
+    try:
+        return _store_resume.stored_run(uri, settings.project, settings.run_id)
+    except Exception as exc:
+        from tracklab.backend.ui_registry import printable_uri
+
+        raise CommError(
+            f"init: resume={settings.resume!r} for run {settings.project}/{settings.run_id}, but the store "
+            f"{printable_uri(uri)} did not answer ({type(exc).__name__}: {exc}); rule: a run is resumed from the "
+            "store when this machine has no folder for it, so init() needs the store. Retry when it is reachable "
+            "(or pass resume=None to start a new run under another id)") from None
+
+
+def _claim_lease(settings: Settings, folder: RunFolder, stored: Any | None, exists: bool,
+                 resume_mode: str | None) -> None:
+    """A resumed run on a shared store: lease it before anything is written here, so a run live
+    on another machine is refused (RunInUseError) and leaves no local copy behind."""
+    uri = settings.tracking_uri
+    if stored is not None:
+        mlflow_run_id = stored.mlflow_run.info.run_id
+    elif exists and resume_mode and settings.mode != "offline" and location.is_remote(uri):
+        mlflow_run_id = folder.mlflow_run_id(uri)
+    else:
+        return
+    if mlflow_run_id:
+        _store_resume.claim_lease(uri, mlflow_run_id, f"{settings.project}/{settings.run_id}")
 
 
 def _check_resume_rule(resume_mode: str | None, exists: bool, settings: Settings) -> None:

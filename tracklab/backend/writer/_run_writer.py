@@ -54,6 +54,7 @@ class RunWriter:
         self._in_flight = None
         self._state_fault = False
         self.end_fd: int | None = None  # the training process's word on the run's end (say_end)
+        self._lease = None  # a run_lease.LeaseKeeper, False where the store keeps no leases
 
     def _save_state(self, ended: bool = False) -> None:
         try:
@@ -113,6 +114,7 @@ class RunWriter:
             self.run_id = self.store.retry("opening the run", lambda: self.store.get().ensure_run(header, known),
                                            give_up_at)
             self.experiment_id = self.store.get().experiment_id_of(self.run_id)
+            self._keep_lease()
         if batch is None:
             return len(records)
         if t.keymap_dirty:
@@ -277,7 +279,30 @@ class RunWriter:
         self.end_fd = None
         return True
 
+    def _keep_lease(self) -> None:
+        """Lease the run on a shared store while this writer works on it (`backend/run_lease`):
+        a process on another machine that tries to resume it meanwhile is refused."""
+        if self._lease is not None or self.run_id is None:
+            return
+        from tracklab.backend import run_lease
+
+        try:
+            leases = run_lease.leases_for(self.tracking_uri)
+        except Exception as exc:  # the server is down: the run still gets written; no lease this time
+            logger.info("tracklab writer: no lease for run %s (%s)", self.run_id, exc)
+            leases = None
+        if leases is None:
+            self._lease = False
+            return
+        self._lease = run_lease.LeaseKeeper(leases, self.run_id, run_lease.holder_for(self.parent_pid))
+        claim = self._lease.start()
+        if claim is not None and not claim.granted:
+            logger.warning("tracklab writer: run %s is leased by %s (%.0f s left), not by this run's process",
+                           self.run_id, claim.holder, claim.seconds_left)
+
     def close(self) -> None:
+        if self._lease:
+            self._lease.stop()
         if self._executor is not None:
             self._executor.shutdown(wait=True)
         self.translator.close()
