@@ -10,6 +10,7 @@ import contextlib
 import os
 import shutil
 import sqlite3
+import sys
 from pathlib import Path
 from typing import Callable
 
@@ -139,3 +140,36 @@ def test_a_store_this_user_may_not_write_is_said_at_init(tmp_path: Path, tl_dir:
         locked.chmod(0o755)  # the fix
     _matrix.sync(folder, {"TRACKLAB_TRACKING_URI": uri}, Path.cwd())
     assert _matrix.stored_points(locked / "mlflow.db", "fault001") == ("FINISHED", STEPS)
+
+
+def test_a_moved_store_kept_where_it_is_once_repointed(tmp_path: Path, tl_dir: Path,
+                                                       monkeypatch: pytest.MonkeyPatch) -> None:
+    """The other fix the message names: keep the store in its new folder and repoint its paths
+    (`tracklab verify --repoint`); the runs stored before the move read back from there."""
+    first = tmp_path / "first-home"
+    earlier = _matrix.train(Path.cwd(), {"TRACKLAB_DIR": str(first), "STEPS": "10", "RUN_ID": "earlier1"})
+    assert earlier.returncode == 0, earlier.stderr
+    _matrix.assert_nothing_left(first)
+    moved = tmp_path / "moved-home"
+    first.rename(moved)
+    monkeypatch.setenv("TRACKLAB_DIR", str(moved))
+    done = _matrix.train(Path.cwd(), {"STEPS": str(STEPS)})
+    folder = _matrix.folder_of(done)
+    fix = f"`tracklab verify --repoint --tracking-uri sqlite:///{moved / 'mlflow.db'}`"
+    _matrix.assert_the_rule(done.stderr, says=[f"was moved from {first}", fix], folder=folder, error_at_init=True)
+
+    repointed = _matrix.helpers.run([sys.executable, "-m", "tracklab.cli", "verify", "--repoint", "--tracking-uri",
+                                     f"sqlite:///{moved / 'mlflow.db'}"], cwd=str(Path.cwd()),
+                                    env=_matrix.helpers.python_env(), capture_output=True, text=True, timeout=300)
+    assert f"path(s) under {first} now name {moved}" in repointed.stdout, repointed.stdout + repointed.stderr
+    assert "ok    store: " in repointed.stdout, repointed.stdout
+    _matrix.sync(folder, {}, Path.cwd())
+    assert _matrix.stored_points(moved / "mlflow.db", "fault001") == ("FINISHED", STEPS)
+    assert not first.exists()
+    read = _matrix.helpers.run_python("""
+        import tracklab
+        run = tracklab.Api().run("faults/earlier1")
+        print("EARLIER", run.state, len(run.history()), sorted(f.name for f in run.files()))
+    """, Path.cwd())
+    # Its files are read from the new folder (before the repoint they were looked for in the old).
+    assert "EARLIER finished 10 [" in read.stdout and "'config.yaml'" in read.stdout, read.stdout + read.stderr

@@ -115,7 +115,8 @@ def store_problem(db_path: str) -> str | None:
     if moved is not None:
         return (f"the store {db_path} was moved from {moved}: its runs' artifact paths still point there, "
                 f"so new files would go to the old place and stored ones are not found; move the folder "
-                f"back to {moved} (and point TRACKLAB_DIR there)")
+                f"back to {moved}, or keep it here and repoint those paths with "
+                f"`tracklab verify --repoint --tracking-uri sqlite:///{db_path}`")
     return _revision_problem(db_path, revision)
 
 
@@ -142,6 +143,31 @@ def _moved_from(conn: sqlite3.Connection, folder: str) -> str | None:
     if os.path.realpath(created_in) == os.path.realpath(folder) or os.path.exists(created_in):
         return None  # in place, or a copy whose original is still there
     return created_in
+
+
+def repoint_moved(db_path: str) -> tuple[str, int] | None:
+    """A store moved from another folder (see `store_problem`): rewrite the absolute paths that
+    still name the old folder (experiments, runs, logged models, artifact versions, in every
+    table) to the folder the store is in now. Returns (old folder, values rewritten), or None
+    when the store was not moved."""
+    db_path = os.path.abspath(db_path)
+    folder = os.path.dirname(db_path)
+    with file_lock(db_path + ".lock"), contextlib.closing(sqlite3.connect(db_path, timeout=60)) as conn:
+        old = _moved_from(conn, folder)
+        if old is None:
+            return None
+        tables = [row[0] for row in conn.execute("SELECT name FROM sqlite_master WHERE type = 'table'")]
+        changed = 0
+        with conn:
+            for table in tables:
+                for column in [row[1] for row in conn.execute(f'PRAGMA table_info("{table}")')]:
+                    for prefix in (old + "/", "file://" + old + "/"):
+                        new = prefix[: -len(old) - 1] + folder + "/"
+                        changed += conn.execute(
+                            f'UPDATE "{table}" SET "{column}" = ? || substr("{column}", ?) '
+                            f'WHERE typeof("{column}") = \'text\' AND substr("{column}", 1, ?) = ?',
+                            (new, len(prefix) + 1, len(prefix), prefix)).rowcount
+    return old, changed
 
 
 def _revision_problem(db_path: str, revision: str | None) -> str | None:

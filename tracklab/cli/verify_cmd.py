@@ -177,8 +177,12 @@ CHECKS: list[Callable[[], Check]] = [check_store, check_plugin, check_ui_assets,
 
 @click.command()
 @click.option("--tracking-uri", default=None, help="Check this MLflow tracking URI instead of the configured one.")
-def verify(tracking_uri: str | None) -> None:
+@click.option("--repoint", is_flag=True,
+              help="First repoint a local store that was moved: its artifact paths still name the old folder.")
+def verify(tracking_uri: str | None, repoint: bool) -> None:
     """Check the store, the MLflow plugin, the UI pages, gpu_stats and a test run; say what to fix."""
+    if repoint:
+        _repoint(tracking_uri)
     results = [check_store(tracking_uri), *(check() for check in CHECKS[1:])]
     for result in results:
         click.echo(result.line())
@@ -187,3 +191,17 @@ def verify(tracking_uri: str | None) -> None:
         click.echo(f"{len(failed)} check(s) failed: {', '.join(failed)}", err=True)
         raise SystemExit(1)
     click.echo("all checks passed")
+
+
+def _repoint(tracking_uri: str | None) -> None:
+    from tracklab.backend import location, store_setup
+
+    db = location.sqlite_path(location.resolve_tracking_uri(tracking_uri))
+    if db is None or not os.path.exists(db):
+        click.echo("repoint: no local SQLite store to repoint")
+        return
+    done = store_setup.repoint_moved(db)
+    if done is None:
+        click.echo(f"repoint: {db} was not moved; nothing to change")
+    else:
+        click.echo(f"repoint: {done[1]} path(s) under {done[0]} now name {os.path.dirname(os.path.abspath(db))}")
