@@ -16,6 +16,7 @@ import collections
 import json
 import logging
 import os
+import re
 import threading
 from dataclasses import dataclass
 from typing import Any, Iterator, Mapping, NotRequired, Required, TypedDict
@@ -398,6 +399,9 @@ def read_records(path: str, offset: int = 0, max_bytes: int | None = None) -> tu
     return records, new_offset
 
 
+_LONG_DIGITS = re.compile(r"\d{20}")  # 2**64 has 20 digits; orjson keeps smaller integers exact
+
+
 def read_chunk(path: str, offset: int = 0,
                max_bytes: int | None = None) -> tuple[list[tuple[str, Any]], list[str], int]:
     """Like `read_records`, plus the JSON text of each history record read (in order)."""
@@ -411,12 +415,20 @@ def read_chunk(path: str, offset: int = 0,
         return records, history_texts, offset
     keep_text = history_texts.append
     parse = _record_parser()
-    for line in data[: end + 1].decode("utf-8", "surrogatepass").splitlines():
+    text = data[: end + 1].decode("utf-8", "surrogatepass")
+    # orjson reads integers past 64 bits as floats (2**70 -> 1.18e21) without an error; a line
+    # with 20 digits in a row may hold one, and goes to the exact parser. One scan of the chunk
+    # first keeps the per-line check off ordinary chunks.
+    long_numbers = _LONG_DIGITS.search(text) is not None
+    for line in text.splitlines():
         if not line:
             continue
         body = line[1:]
         try:
-            records.append((line[0], parse(body)))
+            if long_numbers and _LONG_DIGITS.search(body):
+                records.append((line[0], json.loads(body)))
+            else:
+                records.append((line[0], parse(body)))
         except ValueError:
             logger.warning("tracklab: skipping a damaged record in %s", path)
             continue
