@@ -132,3 +132,22 @@ def test_pre_init_errors_name_wandb_under_the_stand_in() -> None:
             wandb.summary["x"] = 1
     finally:
         tracklab.disable_wandb_standin()
+
+
+def test_data_type_and_chart_messages_go_to_the_terminal(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    np = pytest.importorskip("numpy")
+    warned: list[str] = []
+    monkeypatch.setattr(term, "termwarn", lambda text, **kw: warned.append(text))
+    tracklab.Image(np.zeros((4, 4, 4), dtype=np.uint8), file_type="jpg")
+    assert "JPEG format does not support transparency. Ignoring alpha channel." in warned
+    clip = tmp_path / "clip.gif"
+    tracklab.Video(np.zeros((1, 1, 4, 4), dtype=np.uint8), format="gif")  # encodes to a temporary file
+    clip.write_bytes(b"GIF89a")
+    tracklab.Video(str(clip), fps=10)
+    assert any("`fps` argument does not affect the frame rate" in text for text in warned)
+    pytest.importorskip("sklearn")
+    rng = np.random.default_rng(0)
+    labels = rng.integers(0, 2, size=12000)
+    probas = rng.random(12000)
+    tracklab.plot.roc_curve(labels, np.stack([1 - probas, probas], axis=1))
+    assert "wandb uses only 10000 data points to create the plots." in warned

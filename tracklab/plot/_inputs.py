@@ -2,10 +2,9 @@
 
 from __future__ import annotations
 
-import logging
 from typing import Any
 
-_LOG = logging.getLogger("tracklab")
+from tracklab.errors import term
 
 
 def _sklearn(what: str) -> tuple[Any, Any]:
@@ -25,13 +24,13 @@ def arrays_ok(**arrays: Any) -> bool:
     ok = True
     for name, value in arrays.items():
         if value is None:
-            _LOG.error(f"{name} is None. Please try again.")
+            term.termerror(f"{name} is None. Please try again.")
             ok = False
             continue
         if not isinstance(value, (list, tuple, np.ndarray, np.generic, pd.DataFrame, pd.Series)) and not hasattr(
             value, "__iter__"
         ):
-            _LOG.error(f"{name} is not an array. Please try again.")
+            term.termerror(f"{name} is not an array. Please try again.")
             ok = False
     return ok
 
@@ -44,6 +43,8 @@ def area_under_curve_chart(df: Any, x: str, y: str, skutils: Any, title: str, x_
     from .custom_chart import plot_table
 
     if len(df) > Table.MAX_ROWS:
+        term.termwarn(f"Table has a limit of {Table.MAX_ROWS} rows. Resampling to fit." if y == "precision"
+                      else f"wandb uses only {Table.MAX_ROWS} data points to create the plots.")
         df = skutils.resample(
             df, replace=False, n_samples=Table.MAX_ROWS, random_state=42, stratify=df["class"]
         ).sort_values([y, x, "class"] if y == "precision" else [x, y, "class"])

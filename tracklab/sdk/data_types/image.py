@@ -38,7 +38,9 @@ def _pil() -> Any:
 
 
 def _warn(message: str) -> None:
-    logging.getLogger("tracklab").warning(message)
+    from tracklab.errors import term
+
+    term.termwarn(message)
 
 
 class Image(BatchableMedia):

@@ -132,9 +132,10 @@ class Video(BatchableMedia):
         self._height: int | None = None
         self._channels: int | None = None
         if isinstance(data_or_path, (io.BytesIO, str)) and fps:
-            logging.getLogger("tracklab").warning(
-                "`fps` argument does not affect the frame rate of the video when providing a file path or raw bytes."
-            )
+            from tracklab.errors import term
+
+            term.termwarn("`fps` argument does not affect the frame rate of the video when providing a file path "
+                          "or raw bytes.")
 
         if isinstance(data_or_path, io.BytesIO):
             self._format = _require_format(format, "raw bytes (an io object)")
