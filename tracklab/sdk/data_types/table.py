@@ -275,6 +275,8 @@ class Table(Media):
             return {"columns": self.columns, "data": self.data[start : start + max_rows]}
         return {"columns": self.columns, "data": self.data[:max_rows]}
 
+    _to_table_json = _table_json  # wandb's name for the same
+
     def bind_to_run(self, *args: Any, **kwargs: Any) -> None:
         # The run copy holds columns and (at most MAX_ROWS) rows; media cells
         # appear as their class name, as in wandb's run folder.
