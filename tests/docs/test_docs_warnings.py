@@ -106,6 +106,22 @@ TRIGGERS = {
     "tracklab: WARNING cannot write the run log": _FULL_DISK,
     "tracklab: WARNING cannot write the console copy": _FULL_DISK,
     "tracklab: WARNING run <id> is in the store, but not all": _FULL_DISK,
+    "tracklab: WARNING cannot write the run's files": """
+        import resource, signal
+        import numpy as np
+        import tracklab
+        from PIL import Image
+        run = tracklab.init(project="w")
+        images = []
+        for step in range(2):  # image files of the user's: log() copies them into the run
+            Image.fromarray(np.random.default_rng(step).integers(0, 255, (64, 64, 3), dtype=np.uint8)).save(f"{step}.png")
+            images.append(tracklab.Image(f"{step}.png"))
+        signal.signal(signal.SIGXFSZ, signal.SIG_IGN)
+        resource.setrlimit(resource.RLIMIT_FSIZE, (5_000, 5_000))  # a 12 kB image does not fit
+        for image in images:
+            run.log({"img": image})
+        run.finish()
+    """,
     "tracklab: WARNING the store stopped taking this run": """
         import os, signal
         import tracklab

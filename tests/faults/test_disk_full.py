@@ -87,7 +87,7 @@ def test_media_on_a_full_disk_then_space_freed(tmp_path: Path, tl_dir: Path) -> 
         assert done.returncode == 0 and "DONE" in done.stdout, done.stderr
         folder = _matrix.folder_of(done)
         assert "Traceback" not in done.stderr and "--- Logging error ---" not in done.stderr, done.stderr
-        assert _count(done.stderr, "cannot write media into") == 1, done.stderr
+        assert _count(done.stderr, "cannot write the run's files into") == 1, done.stderr
         assert _count(done.stderr, "only in the local run log") == 1, done.stderr
         kept = _matrix.logged_rows(folder)
         subprocess.run(["mount", "-o", "remount,size=64m", str(disk)], check=True)  # space is freed

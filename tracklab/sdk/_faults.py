@@ -26,7 +26,7 @@ if TYPE_CHECKING:
     from tracklab.sdk.wandb_run import Run
 
 _said_lock = threading.Lock()
-_DISK_ERRNOS = frozenset({errno.ENOSPC, errno.EDQUOT, errno.EACCES, errno.EPERM, errno.EROFS})
+_DISK_ERRNOS = frozenset({errno.ENOSPC, errno.EDQUOT, errno.EFBIG, errno.EACCES, errno.EPERM, errno.EROFS})
 
 
 def _once(run: Run, key: Any) -> bool:
@@ -94,14 +94,15 @@ def on_console_fault(run: Run, exc: OSError) -> None:
 
 
 def on_media_fault(run: Run, exc: OSError, key: str) -> bool:
-    """A logged media value could not be written into the run's files: left out (None) at that
-    step, said once per kind of error. Returns False for errors that are not the disk's."""
+    """A logged media value (or the code copy) could not be written into the run's files: left
+    out (a media value becomes None at its step), said once per kind of error. Returns False for
+    errors that are not the disk's."""
     if not is_disk_fault(exc):
         return False
     if _once(run, ("media", exc.errno)):
-        _show(f"cannot write media into {run._folder.files_dir} ({exc.strerror or exc}); training goes on, and "
-              f"media values (first: {key!r}) are left out of their steps until it can be written again: "
-              "free space on that disk or make the folder writable.")
+        _show(f"cannot write the run's files into {run._folder.files_dir} ({exc.strerror or exc}); training goes "
+              f"on, and what does not fit (first: {key!r}) is left out until the disk takes it again: free "
+              "space on that disk or make the folder writable.")
     return True
 
 

@@ -138,7 +138,10 @@ def _write_metadata(run: Run) -> None:
     git = meta.get("git") or {}
     settings.update(git_commit=git.get("commit"), git_remote_url=git.get("remote"))  # None keeps what was set
     if settings.save_code and not settings.disable_code:
-        _save_program(run._folder.files_dir, meta.get("program"))
+        try:
+            _save_program(run._folder.files_dir, meta.get("program"))
+        except OSError as exc:  # a full or read-only disk: the run goes on without its code copy
+            _faults.on_media_fault(run, exc, "code")
     written = []
     if not settings.x_disable_meta:
         written.append(("wandb-metadata.json", json.dumps(meta, indent=2)))
