@@ -91,11 +91,14 @@ def test_a_module_run_with_dash_m_is_recorded_as_such(tl_dir: Path, tmp_path: Pa
     package.mkdir()
     (package / "__init__.py").write_text("")
     (package / "train.py").write_text(
-        "import tracklab\nrun = tracklab.init(project='m', mode='offline')\nprint(run.settings.program)\nrun.finish()\n")
+        "import tracklab\nrun = tracklab.init(project='m', mode='offline', save_code=True)\n"
+        "run.finish()\nprint(run.dir)\nprint(run.settings.program)\n")
     done = subprocess.run([sys.executable, "-m", "pkg.train"], cwd=tmp_path, capture_output=True, text=True,
                           timeout=120, env={**os.environ, "PYTHONPATH": os.pathsep.join(sys.path)})
     assert done.returncode == 0, done.stderr
-    assert done.stdout.strip().splitlines()[-1] == "-m pkg.train"
+    files_dir, program = done.stdout.strip().splitlines()[-2:]
+    assert program == "-m pkg.train"
+    assert (Path(files_dir) / "code" / "train.py").is_file()  # save_code keeps the module's file
 
 
 def test_dir_of_the_stand_in_lists_wandb_names_only() -> None:

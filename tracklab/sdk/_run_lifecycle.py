@@ -138,8 +138,8 @@ def _write_metadata(run: Run) -> None:
     git = meta.get("git") or {}
     settings.update(git_commit=git.get("commit"), git_remote_url=git.get("remote"))  # None keeps what was set
     if settings.save_code and not settings.disable_code:
-        try:
-            _save_program(run._folder.files_dir, meta.get("program"))
+        try:  # `-m pkg.mod`: program_abspath is the module's file
+            _save_program(run._folder.files_dir, settings.program_abspath or meta.get("program"))
         except OSError as exc:  # a full or read-only disk: the run goes on without its code copy
             _faults.on_media_fault(run, exc, "code")
     written = []
