@@ -4,10 +4,11 @@
   installed MLflow cannot use, moved, no permission) is one ERROR naming the store, the cause and
   the fix. The run goes on in its local run folder (no writer, no link to a run the store lacks)
   and `tracklab sync <folder>` loads it once the store is fixed.
-- during the run: each fault (the run log cannot be written, the writer stopped) is one WARNING,
-  never an exception; training goes on.
+- during the run: each fault (the run log, the console copy or the run's files cannot be written,
+  the writer stopped for good) is one WARNING, never an exception; training goes on.
 - `finish()`: when the store does not hold the whole run, one summary: what the store holds, what
-  only the local run log holds, what could not be written, and the command that completes it.
+  only the local run log holds, what could not be written, artifact versions left in the run
+  folder, and the command that completes it.
 
 Every one of them is shown even when warnings are silenced (`_terminal.data_at_risk`): silence
 hides chatter, not news about the user's data. docs/troubleshooting.md has the matrix.
