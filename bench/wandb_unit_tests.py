@@ -229,8 +229,6 @@ KNOWN_DIFFERENCES = {
     "tests/unit_tests/test_library_public.py::test_library_run": "Run also has mlflow_run_id",
     "tests/unit_tests/test_tables.py::test_table_records_telemetry": "reads run._telemetry_obj (wandb's private "
                                                                      "telemetry record; read, not called)",
-    "tests/unit_tests/test_data_types.py::test_image_refs": "an Image of an http(s) URL (a reference) is not "
-                                                            "supported yet",
 }
 
 #: Filled by main() from `classify`: test function -> reason.

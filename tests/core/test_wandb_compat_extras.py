@@ -154,3 +154,35 @@ def test_data_type_and_chart_messages_go_to_the_terminal(tmp_path: Path, monkeyp
     probas = rng.random(12000)
     tracklab.plot.roc_curve(labels, np.stack([1 - probas, probas], axis=1))
     assert "wandb uses only 10000 data points to create the plots." in warned
+
+
+def test_an_image_of_a_url_is_a_reference_entry_of_an_artifact() -> None:
+    import threading
+    from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+
+    class Handler(BaseHTTPRequestHandler):
+        def do_GET(self) -> None:  # noqa: N802 - http.server's name
+            self.send_response(200)
+            self.send_header("ETag", '"abc123"')
+            self.send_header("Content-Length", "4")
+            self.end_headers()
+            self.wfile.write(b"jpeg")
+
+        def log_message(self, *args: object) -> None:
+            pass
+
+    server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread.start()
+    try:
+        url = f"http://127.0.0.1:{server.server_address[1]}/cat.jpg"
+        image = tracklab.Image(url)
+        artifact = tracklab.Artifact("refs", "images")
+        artifact.add(image, "cat")
+        described = image.to_json(artifact)
+        entry = artifact.manifest.entries[described["path"]]
+        assert described["path"].startswith("media/images/") and described["path"].endswith("/cat.jpg")
+        assert (entry.ref, entry.digest, entry.size, entry.extra) == (url, "abc123", 4, {"etag": "abc123"})
+    finally:
+        server.shutdown()
+        server.server_close()

@@ -29,10 +29,12 @@ def entries_for(uri: str, name: str | None, checksum: bool, max_objects: int | N
         raise ValueError(f"reference {uri!r} has no scheme; use file:///abs/path for local files")
     default = posixpath.basename(parsed.path.rstrip("/")) or parsed.netloc or "reference"
     entry_name = _names.entry_path(name or default)
-    digest, size = uri, None
+    digest, size, extra = uri, None, {}
     if checksum and parsed.scheme in ("http", "https"):
         digest, size = _http_checksum(uri)
-    return [ArtifactManifestEntry(path=entry_name, digest=digest, size=size, ref=uri)]
+        if digest != uri:
+            extra = {"etag": digest}
+    return [ArtifactManifestEntry(path=entry_name, digest=digest, size=size, ref=uri, extra=extra)]
 
 
 def _file_entries(uri: str, path: str, name: str | None, checksum: bool,
@@ -61,13 +63,24 @@ def _file_entries(uri: str, path: str, name: str | None, checksum: bool,
 
 
 def _http_checksum(uri: str) -> tuple[str, int | None]:
-    """The ETag (else the URI) and size of an HTTP object, from a HEAD request."""
+    """The ETag (else the URI) and size of an HTTP object, from the headers of a GET (the body is
+    not read), as wandb takes them; `requests` when installed (it honours proxies), else urllib."""
     try:
-        with urllib.request.urlopen(urllib.request.Request(uri, method="HEAD"), timeout=30) as response:
-            etag = (response.headers.get("ETag") or "").strip('"')
-            length = response.headers.get("Content-Length")
-    except OSError:
+        import requests
+    except ImportError:
+        requests = None
+    try:
+        if requests is not None:
+            with requests.get(uri, stream=True, timeout=30) as response:
+                response.raise_for_status()
+                headers = response.headers
+        else:
+            with urllib.request.urlopen(uri, timeout=30) as response:
+                headers = response.headers
+    except (OSError, ValueError):  # requests' errors are OSErrors; a bad URL a ValueError
         return uri, None
+    etag = (headers.get("ETag") or "").strip('"')
+    length = headers.get("Content-Length")
     return (etag or uri), (int(length) if length else None)
 
 

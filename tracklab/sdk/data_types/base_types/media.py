@@ -211,8 +211,11 @@ class Media(WBValue):
                     name = os.path.join(
                         self.get_media_subdir(), self._sha256[:20], os.path.basename(self._path)
                     )
-                entry = artifact.add_file(self._path, name=_posix(name), is_tmp=bool(self._is_tmp))
-                name = getattr(entry, "path", name)
+                if self.path_is_reference(self._path):  # a URL stays where it is: a reference entry
+                    artifact.add_reference(self._path, name=_posix(name))
+                else:
+                    entry = artifact.add_file(self._path, name=_posix(name), is_tmp=bool(self._is_tmp))
+                    name = getattr(entry, "path", name)
             json_obj["path"] = _posix(str(name))
             json_obj["sha256"] = self._sha256
         json_obj["_type"] = self._log_type
