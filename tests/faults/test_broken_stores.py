@@ -43,6 +43,16 @@ def text_file(root: Path) -> Callable[[], None]:
     return fix
 
 
+def truncated(root: Path) -> Callable[[], None]:
+    db = root / "mlflow.db"
+    whole = db.read_bytes()
+    os.truncate(db, 100_000)  # a copy cut short (a full disk, an interrupted transfer)
+
+    def fix() -> None:
+        db.write_bytes(whole)  # restored from a backup
+    return fix
+
+
 def other_program(root: Path) -> Callable[[], None]:
     db = root / "mlflow.db"
     db.unlink()
@@ -72,6 +82,7 @@ def older_mlflow(root: Path) -> Callable[[], None]:
 
 CASES = {
     "not a database": (text_file, ["is not an SQLite database", "move the file away"]),
+    "truncated database": (truncated, ["is damaged (truncated or overwritten)", "restore it from a backup"]),
     "another program's database": (other_program, ["a database of another program", "notes"]),
     "newer MLflow schema": (newer_mlflow, ["made by a newer MLflow", "ffffffffffff", "pip install -U mlflow"]),
     "older MLflow schema": (older_mlflow, ["schema of an older MLflow", "mlflow db upgrade sqlite:///"]),

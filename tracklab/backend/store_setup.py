@@ -109,7 +109,8 @@ def store_problem(db_path: str) -> str | None:
     except sqlite3.OperationalError as exc:
         if "locked" in str(exc) or "busy" in str(exc):
             return None  # another program holds a write lock: the writer waits for it
-        return _not_a_database(db_path, exc)
+        return (f"the store {db_path} cannot be read ({exc}); check the disk and the file, restore it "
+                f"from a backup, {_ELSEWHERE}")
     except sqlite3.DatabaseError as exc:
         return _not_a_database(db_path, exc)
     if moved is not None:
@@ -121,8 +122,9 @@ def store_problem(db_path: str) -> str | None:
 
 
 def _not_a_database(db_path: str, exc: Exception) -> str:
-    return (f"the store {db_path} is not an SQLite database ({exc}); move the file away (a new store is "
-            f"then created there), restore it from a backup, {_ELSEWHERE}")
+    what = "is damaged (truncated or overwritten)" if "malformed" in str(exc) else "is not an SQLite database"
+    return (f"the store {db_path} {what} ({exc}); move the file away (a new store is then created there), "
+            f"restore it from a backup, {_ELSEWHERE}")
 
 
 def _moved_from(conn: sqlite3.Connection, folder: str) -> str | None:
