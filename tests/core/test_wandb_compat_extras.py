@@ -186,3 +186,13 @@ def test_an_image_of_a_url_is_a_reference_entry_of_an_artifact() -> None:
     finally:
         server.shutdown()
         server.server_close()
+
+
+def test_a_step_going_back_is_dropped_with_wandbs_warning(tl_dir: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    seen: list[str] = []
+    monkeypatch.setattr(term, "termwarn", lambda text, **kw: seen.append(text))
+    with tracklab.init(project="steps") as run:
+        run.log({"a": 1}, step=5)
+        run.log({"a": 2}, step=3)
+    assert ("Tried to log to step 3 that is less than the current step 5. Steps must be monotonically increasing, "
+            "so this data will be ignored. See https://wandb.me/define-metric to log data out of order.") in seen

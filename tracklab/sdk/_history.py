@@ -7,6 +7,7 @@ import logging
 import time
 from typing import TYPE_CHECKING, Any, Callable, Mapping
 
+from tracklab.errors import term
 from tracklab.sdk import _media_bridge
 
 if TYPE_CHECKING:
@@ -75,11 +76,9 @@ class History:
             if type(step) is not int:
                 step = _coerce_step(step)
             if step < self.step:
-                logger.warning(
-                    "Tried to log to step %d that is less than the current step %d. Steps must be "
-                    "monotonically increasing, so this data will be ignored (keys: %s).",
-                    step, self.step, ", ".join(map(str, list(data)[:10])),
-                )
+                term.termwarn(f"Tried to log to step {step} that is less than the current step {self.step}. Steps "
+                              "must be monotonically increasing, so this data will be ignored. See "
+                              "https://wandb.me/define-metric to log data out of order.")
                 return
             if step > self.step:
                 if self._row:
