@@ -118,6 +118,13 @@ class Cluster:
                 raise RuntimeError(f"PostgreSQL did not become ready:{self._log_tail()}")
             time.sleep(0.1)
 
+    def restart(self, timeout: float = 60) -> None:
+        """Stop the server (fast mode: every connection is cut) and start it again on the same
+        port and data; returns once it accepts connections."""
+        self._run("pg_ctl", "-D", self.data, "-m", "fast", "-w", "-t", str(int(timeout)), "-l", self.log,
+                  "restart", timeout=timeout + 10)
+        self._postmaster_pid = self._read_postmaster_pid()
+
     def _read_postmaster_pid(self) -> int | None:
         try:
             with open(os.path.join(self.data, "postmaster.pid")) as handle:

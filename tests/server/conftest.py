@@ -57,9 +57,10 @@ class TeamServer:
 
 
 def start_team_server(backend_uri: str, folder: Path, *extra: str, workers: int = 2,
-                      env: dict[str, str] | None = None) -> TeamServer:
-    """Start `tracklab server` on a free port in its own process group and wait until it answers."""
-    port = free_port()
+                      env: dict[str, str] | None = None, port: int | None = None) -> TeamServer:
+    """Start `tracklab server` (on a free port unless given one) in its own process group and
+    wait until it answers."""
+    port = port or free_port()
     artifacts = folder / "artifacts"
     log = folder / "server.log"
     server_env = python_env({"HOME": str(folder), "TRACKLAB_DIR": str(folder / "tracklab")})

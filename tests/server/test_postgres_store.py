@@ -87,5 +87,8 @@ def test_a_project_whose_artifacts_live_on_a_server_is_refused_and_no_run_starts
                        env=env, capture_output=True, text=True, timeout=300)
     assert proc.returncode == 0, proc.stderr
     assert client.search_runs([experiment_id]) == []  # never created, so never left RUNNING
+    # finish() names the fix (the writer said why it stopped); no traceback
+    assert "Set TRACKLAB_TRACKING_URI to that server's address" in proc.stderr, proc.stderr
+    assert "Traceback" not in proc.stderr, proc.stderr
     logs = list(Path(env["TRACKLAB_DIR"]).rglob("writer.log"))
     assert logs and "Set TRACKLAB_TRACKING_URI to that server's address" in logs[0].read_text()

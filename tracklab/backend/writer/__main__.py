@@ -71,6 +71,11 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--stored-fd", type=int, default=None,
                         help="a pipe to write one line to once the run is in the store")
     args = parser.parse_args(argv)
+    # The writer retries the store itself (backoff, bounded by finish()); MLflow's own client
+    # retries each HTTP request 7 times over ~2 minutes first, which would hold the run's points
+    # behind one refused upload. Fewer, quicker tries here unless the user set their own.
+    os.environ.setdefault("MLFLOW_HTTP_REQUEST_MAX_RETRIES", "2")
+    os.environ.setdefault("MLFLOW_HTTP_REQUEST_BACKOFF_FACTOR", "1")
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(message)s")
     folder = RunFolder(args.folder)
     uri = location.resolve_tracking_uri(args.tracking_uri)

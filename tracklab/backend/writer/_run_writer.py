@@ -170,6 +170,8 @@ class RunWriter:
         if self.run_id is None:
             return
         t = self.translator
+        if not self.uploads.defer_failures:
+            self.uploads.retry_deferred(give_up_at)
         self.uploads.config(self.run_id, t.config, give_up_at)
         self.uploads.json_file(self.run_id, mapping.SUMMARY_ARTIFACT, t.summary, give_up_at)
         if t.object_keys:
@@ -181,6 +183,7 @@ class RunWriter:
 
     def finalize(self, state: str, give_up_at: float | None = None) -> None:
         """Close the run in the store with its final state."""
+        self.uploads.defer_failures = False  # from here on, uploads are retried until give_up_at
         if self.run_id is None:
             return
         t = self.translator
@@ -226,6 +229,7 @@ class RunWriter:
     def follow(self, linger: float = 600.0) -> str:
         """Follow the log until the run ends (or its process dies); return the final state."""
         poll = _FIRST_POLL
+        self.uploads.defer_failures = True  # a refused upload never holds up the points (_uploads)
         while True:
             count = self.step()
             state = self.ended_state()

@@ -28,6 +28,14 @@ _PERMANENT_ERRNOS = frozenset({errno.EACCES, errno.EPERM, errno.EROFS})
 _T = TypeVar("_T")
 
 
+def will_not_heal(exc: BaseException) -> bool:
+    """Whether retrying cannot help: a wrong configuration (its message says the fix), or no
+    permission (nobody fixes it while we wait; `tracklab sync` after the fix)."""
+    if not getattr(exc, "retryable", True):
+        return True
+    return isinstance(exc, OSError) and exc.errno in _PERMANENT_ERRNOS
+
+
 class StoreCalls:
     """One tracking URI's store, reopened after a failed call."""
 
@@ -52,10 +60,8 @@ class StoreCalls:
             try:
                 return action()
             except Exception as exc:  # the store is down, locked or refusing: wait and retry
-                if not getattr(exc, "retryable", True):
-                    raise  # a wrong configuration: retrying cannot help, the message says the fix
-                if isinstance(exc, OSError) and exc.errno in _PERMANENT_ERRNOS:
-                    raise  # no permission: nobody will fix it while we wait; `tracklab sync` after the fix
+                if will_not_heal(exc):
+                    raise
                 if give_up_at is None and self.parent_pid and not process_alive(self.parent_pid):
                     # Nobody waits for us any more: keep trying a while, then leave it to `tracklab sync`.
                     give_up_at = time.time() + ORPHAN_LINGER

@@ -7,18 +7,24 @@ artifact versions the training process left to its writer.
 
 from __future__ import annotations
 
-import json
 import errno
+import json
 import logging
 import os
+import time
 from typing import Any
 
 from tracklab.backend import mapping, native_media
 from tracklab.backend.run_folder import RunFolder
 from tracklab.backend.store import Batch
-from tracklab.backend.writer._store_calls import StoreCalls
+from tracklab.backend.writer._store_calls import StoreCalls, will_not_heal
 
 logger = logging.getLogger("tracklab.writer")
+DEFERRED_RETRY_INTERVAL = 30.0  # after a refused upload, the next live upload is tried this much later
+
+
+class _Deferred(Exception):
+    """An upload not tried: the store refused one moments ago."""
 
 
 class RunUploads:
@@ -30,9 +36,47 @@ class RunUploads:
         self.uploaded = uploaded  # name in the files folder -> [size, mtime] when uploaded
         self._images_tagged = False
         self._images_fault = False
+        # While the run is live, an upload the store refuses (a server whose artifact disk is
+        # full, say) must not hold up the points behind it: it is tried once and left for the
+        # end of the run (`retry_deferred`), which retries it within finish()'s time.
+        self.defer_failures = False
+        self.deferred: list[tuple[str, str, str, str]] = []  # (what, run id, artifact path, local path)
+        self._deferral_said = False
+        self._refused_until = 0.0
 
-    def _put(self, what: str, run_id: str, artifact_path: str, local_path: str, give_up_at: float | None) -> None:
-        self.store.retry(what, lambda: self.store.get().put_artifact(run_id, artifact_path, local_path), give_up_at)
+    def _put(self, what: str, run_id: str, artifact_path: str, local_path: str, give_up_at: float | None,
+             remember: bool = True) -> bool:
+        """Upload one file; False when it was deferred (live run, store refused: see above).
+        `remember=False`: the caller finds the file again itself (the files folder's scan)."""
+        if not self.defer_failures:
+            self.store.retry(what, lambda: self.store.get().put_artifact(run_id, artifact_path, local_path),
+                             give_up_at)
+            return True
+        try:
+            if time.monotonic() < self._refused_until:
+                raise _Deferred("the store refused the last upload")
+            self.store.get().put_artifact(run_id, artifact_path, local_path)
+        except Exception as exc:
+            if will_not_heal(exc):
+                raise
+            if not isinstance(exc, _Deferred):  # ask again in a while, not at every file meanwhile
+                self._refused_until = time.monotonic() + DEFERRED_RETRY_INTERVAL
+            if not self._deferral_said:
+                logger.warning("tracklab writer: %s failed (%s); the run's points go on, files are tried "
+                               "again at the end of the run", what, exc)
+                self._deferral_said = True
+            if remember:
+                self.deferred.append((what, run_id, artifact_path, local_path))
+            return False
+        return True
+
+    def retry_deferred(self, give_up_at: float | None) -> None:
+        """The uploads deferred during the run, retried until `give_up_at`."""
+        while self.deferred:
+            what, run_id, artifact_path, local_path = self.deferred[0]
+            if os.path.exists(local_path):
+                self._put(what, run_id, artifact_path, local_path, give_up_at)
+            self.deferred.pop(0)
 
     def files(self, run_id: str, files_dir: str, names: list[str] | None, give_up_at: float | None) -> None:
         """Upload files of the files folder that are new or changed (all of them when names is None)."""
@@ -49,8 +93,8 @@ class RunUploads:
             signature = [stat.st_size, stat.st_mtime]
             if self.uploaded.get(name) == signature:
                 continue
-            self._put(f"uploading {name}", run_id, name, path, give_up_at)
-            self.uploaded[name] = signature
+            if self._put(f"uploading {name}", run_id, name, path, give_up_at, remember=False):
+                self.uploaded[name] = signature
 
     def json_file(self, run_id: str, name: str, data: Any, give_up_at: float | None) -> None:
         path = os.path.join(self.folder.path, os.path.basename(name))
