@@ -196,3 +196,14 @@ def test_a_step_going_back_is_dropped_with_wandbs_warning(tl_dir: Path, monkeypa
         run.log({"a": 2}, step=3)
     assert ("Tried to log to step 3 that is less than the current step 5. Steps must be monotonically increasing, "
             "so this data will be ignored. See https://wandb.me/define-metric to log data out of order.") in seen
+
+
+def test_run_lines_say_wandb_under_the_stand_in(tl_dir: Path) -> None:
+    code = ("import tracklab; tracklab.enable_wandb_standin(propagate=False)\n"
+            "import wandb\nrun = wandb.init(project='prefix', mode='offline')\nrun.finish()\n")
+    env = {k: v for k, v in os.environ.items() if k not in ("WANDB_SILENT", "TRACKLAB_SILENT")}
+    env["PYTHONPATH"] = os.pathsep.join(sys.path)
+    done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=120, env=env)
+    assert done.returncode == 0, done.stderr
+    lines = [line for line in done.stderr.splitlines() if line.strip()]
+    assert lines and all(line.startswith("wandb: ") for line in lines), lines

@@ -7,8 +7,6 @@ from typing import Any
 
 from tracklab.sdk import _terminal
 
-PREFIX = "tracklab: "
-_COLOURED_PREFIX = "\033[34m\033[1mtracklab\033[0m: "  # wandb's bold blue prefix
 
 
 def _stream() -> Any:
@@ -37,7 +35,9 @@ def _emoji(settings: Any, symbol: str) -> str:
 
 def _say(text: str, settings: Any = None) -> None:
     stream = _stream()
-    stream.write((_COLOURED_PREFIX if settings is not None and _colours(settings) else PREFIX) + text + "\n")
+    name = _terminal.prefix_name()  # `wandb` while TrackLab stands in for it, as the warnings
+    prefix = f"\033[34m\033[1m{name}\033[0m: " if settings is not None and _colours(settings) else f"{name}: "
+    stream.write(prefix + text + "\n")  # wandb's bold blue prefix on a terminal
     stream.flush()
 
 
