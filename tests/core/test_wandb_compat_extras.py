@@ -207,3 +207,13 @@ def test_run_lines_say_wandb_under_the_stand_in(tl_dir: Path) -> None:
     assert done.returncode == 0, done.stderr
     lines = [line for line in done.stderr.splitlines() if line.strip()]
     assert lines and all(line.startswith("wandb: ") for line in lines), lines
+
+
+def test_unlogged_artifact_attributes_are_attribute_errors() -> None:
+    from tracklab.sdk.artifacts.exceptions import ArtifactNotLoggedError, ArtifactStatusError
+
+    artifact = tracklab.Artifact("draft", "dataset")
+    assert not hasattr(artifact, "version")  # wandb code probes logged-ness this way
+    with pytest.raises(ArtifactStatusError, match="used prior to logging"):
+        artifact.version
+    assert issubclass(ArtifactNotLoggedError, ValueError)  # what TrackLab raised before, still caught

@@ -5,7 +5,12 @@ from __future__ import annotations
 from tracklab.errors import Error
 
 
-class ArtifactNotLoggedError(ValueError):
+class ArtifactStatusError(AttributeError):
+    """The artifact is not in a state that allows the operation (an AttributeError, as in wandb, so
+    `hasattr(artifact, "version")` is False before logging)."""
+
+
+class ArtifactNotLoggedError(ArtifactStatusError, ValueError):
     """The artifact has not been logged (or is offline until `tracklab sync`), so it has no version yet."""
 
     def __init__(self, artifact_name: str, attr: str) -> None:
@@ -13,7 +18,7 @@ class ArtifactNotLoggedError(ValueError):
                          "artifact is logged (offline runs: after `tracklab sync`)")
 
 
-class ArtifactFinalizedError(ValueError):
+class ArtifactFinalizedError(ArtifactStatusError, ValueError):
     """The artifact was logged; its files can no longer change (use `new_draft()`)."""
 
     def __init__(self, artifact_name: str, attr: str) -> None:
@@ -23,3 +28,11 @@ class ArtifactFinalizedError(ValueError):
 
 class WaitTimeoutError(Error):
     """`Artifact.wait(timeout)` ran out of time."""
+
+
+class TooFewItemsError(ValueError):
+    """A collection holds fewer items than asked for."""
+
+
+class TooManyItemsError(ValueError):
+    """A collection holds more items than asked for."""
