@@ -217,3 +217,31 @@ def test_unlogged_artifact_attributes_are_attribute_errors() -> None:
     with pytest.raises(ArtifactStatusError, match="used prior to logging"):
         artifact.version
     assert issubclass(ArtifactNotLoggedError, ValueError)  # what TrackLab raised before, still caught
+
+
+def test_nested_summary_values_change_in_place_and_are_saved(tl_dir: Path) -> None:
+    with tracklab.init(project="nested") as run:
+        run.summary["best"] = {"acc": 0.5, "at": {"step": 1}}
+        run.summary["best"]["acc"] = 0.9
+        run.summary["best"]["at"]["step"] = 7
+        assert run.summary["best"] == {"acc": 0.9, "at": {"step": 7}}
+        del run.summary["best"]["at"]
+    stored = tracklab.Api().run(f"nested/{run.id}").summary
+    assert stored["best"] == {"acc": 0.9}
+
+
+def test_a_summary_over_callbacks_reports_each_change() -> None:
+    from tracklab.sdk.wandb_summary import Summary
+
+    current = {"a": {"b": {}}, "x": 1}
+    records: list = []
+    summary = Summary(lambda: current)
+    summary._set_update_callback(records.append)
+    assert summary.x == 1 and summary["a"]["b"] == {}
+    summary["a"]["b"]["c"] = 3
+    summary.update({"y": 1, "z": 2})
+    del summary["x"]
+    assert [(i.key, i.value) for i in records[0].update] == [(("a", "b", "c"), 3)]
+    assert [(i.key, i.value) for i in records[1].update] == [(("y",), 1), (("z",), 2)]
+    assert [i.key for i in records[2].remove] == [("x",)]
+    assert current == {"a": {"b": {}}, "x": 1}  # the callbacks own the values

@@ -4,6 +4,7 @@ aggregations, with wandb's rule that the next `log` of a key replaces an overrid
 from __future__ import annotations
 
 import math
+from collections.abc import MutableMapping
 from typing import Any, Callable, Iterator, Mapping
 
 from tracklab.sdk.wandb_metric import MetricRules
@@ -49,14 +50,68 @@ class _Aggregate:
 
 
 class Summary:
-    """A run's summary (wandb.sdk.wandb_summary.Summary)."""
+    """A run's summary (wandb.sdk.wandb_summary.Summary).
 
-    def __init__(self, serialize: Callable[[str, Any], Any] | None = None) -> None:
+    `run.summary["a"]["b"] = 1` changes a nested value and is saved like a top-level one (nested
+    dicts are read through `_SubSummary` views). As wandb's, a Summary may also be built over a
+    `get_current_summary_callback` (reads go there) with `_set_update_callback(cb)` (each change is
+    reported as a `SummaryRecord`, one per `update()`).
+    """
+
+    def __init__(self, get_current_summary_callback: Callable[[], dict] | None = None,
+                 serialize: Callable[[str, Any], Any] | None = None) -> None:
         object.__setattr__(self, "_values", {})
         object.__setattr__(self, "_aggregates", {})
         object.__setattr__(self, "_suppressed", set())
         object.__setattr__(self, "_serialize", serialize)
         object.__setattr__(self, "_dirty", False)
+        object.__setattr__(self, "_get_current", get_current_summary_callback)
+        object.__setattr__(self, "_update_callback", None)
+
+    def _set_update_callback(self, callback: Callable[[Any], None] | None) -> None:
+        """`callback(SummaryRecord)` after every change made through this summary."""
+        object.__setattr__(self, "_update_callback", callback)
+
+    def _current(self) -> dict:
+        return self._get_current() if self._get_current is not None else self._values
+
+    def _report(self, update: Mapping[tuple[str, ...], Any] = {}, remove: tuple = ()) -> None:  # noqa: B006
+        if self._update_callback is None:
+            return
+        from tracklab.sdk.interface.summary_record import SummaryItem, SummaryRecord
+
+        record = SummaryRecord()
+        for key, value in update.items():
+            item = SummaryItem()
+            item.key, item.value = key, value
+            record.update.append(item)
+        for key in remove:
+            item = SummaryItem()
+            item.key = key
+            record.remove.append(item)
+        self._update_callback(record)
+
+    def _set_path(self, path: tuple[str, ...], value: Any) -> None:
+        """Set the value at a nested path (its parents exist) and save and report the change."""
+        if self._get_current is None:
+            node = self._values
+            for part in path[:-1]:
+                node = node[part]
+            node[path[-1]] = value
+            object.__setattr__(self, "_dirty", True)
+        self._report({path: value})
+
+    def _delete_path(self, path: tuple[str, ...]) -> None:
+        if self._get_current is None:
+            node = self._values
+            for part in path[:-1]:
+                node = node[part]
+            del node[path[-1]]
+            object.__setattr__(self, "_dirty", True)
+        self._report(remove=(path,))
+
+    def _view(self, path: tuple[str, ...], value: Any) -> Any:
+        return _SubSummary(self, path) if isinstance(value, dict) else value
 
     # -- updates from the run -----------------------------------------------------------
     def _from_history(self, row: Mapping[str, Any], rules: MetricRules | None, nested: Mapping[str, Any] | None) -> None:
@@ -115,63 +170,111 @@ class Summary:
         return dict(self._values)
 
     # -- user API ---------------------------------------------------------------------
+    def _prepared(self, key: str, value: Any) -> Any:
+        return self._serialize(key, value) if self._serialize is not None else value
+
     def __setitem__(self, key: str, value: Any) -> None:
-        if self._serialize is not None:
-            value = self._serialize(key, value)
-        self._values[key] = value
-        object.__setattr__(self, "_dirty", True)
+        self._set_path((key,), self._prepared(key, value))
 
     def __setattr__(self, key: str, value: Any) -> None:
         self[key] = value
 
     def __getitem__(self, key: str) -> Any:
-        return self._values[key]
+        return self._view((key,), self._current()[key])
 
     def __getattr__(self, key: str) -> Any:
         if key.startswith("__"):
             raise AttributeError(key)
         try:
-            return self._values[key]
+            return self[key]
         except KeyError:
             raise AttributeError(f"'Summary' object has no attribute '{key}'") from None
 
     def __delitem__(self, key: str) -> None:
-        del self._values[key]
-        object.__setattr__(self, "_dirty", True)
+        self._delete_path((key,))
 
     __delattr__ = __delitem__
 
     def __contains__(self, key: object) -> bool:
-        return key in self._values
+        return key in self._current()
 
     def __iter__(self) -> Iterator[str]:
         return iter(self.keys())
 
     def __len__(self) -> int:
-        return len(self._values)
+        return len(self._current())
 
     def __repr__(self) -> str:
-        return repr(self._values)
+        return repr(self._current())
 
     def keys(self) -> list[str]:
-        return list(self._values)
+        return list(self._current())
 
     def items(self) -> list[tuple[str, Any]]:
-        return list(self._values.items())
+        return list(self._current().items())
 
     def values(self) -> list[Any]:
-        return list(self._values.values())
+        return list(self._current().values())
 
     def get(self, key: str, default: Any = None) -> Any:
-        return self._values.get(key, default)
+        return self._current().get(key, default)
 
     def update(self, values: Mapping[str, Any] | None = None, **kwargs: Any) -> None:
-        """Override several keys (until they are logged again)."""
-        for key, value in dict(values or {}, **kwargs).items():
-            self[key] = value
+        """Override several keys (until they are logged again); reported as one change."""
+        prepared = {key: self._prepared(key, value) for key, value in dict(values or {}, **kwargs).items()}
+        if not prepared:
+            return
+        if self._get_current is None:
+            self._values.update(prepared)
+            object.__setattr__(self, "_dirty", True)
+        self._report({(key,): value for key, value in prepared.items()})
 
     def as_dict(self) -> dict[str, Any]:
-        return dict(self._values)
+        return dict(self._current())
+
+
+class _SubSummary(MutableMapping):
+    """A dict inside the summary, at `path`: reads give its values (nested dicts as views),
+    writes and deletes go through the summary, so they are saved and reported."""
+
+    def __init__(self, root: Summary, path: tuple[str, ...]) -> None:
+        self._root = root
+        self._path = path
+
+    def _node(self) -> dict:
+        node = self._root._current()
+        for part in self._path:
+            node = node[part]
+        return node
+
+    def __getitem__(self, key: str) -> Any:
+        return self._root._view((*self._path, key), self._node()[key])
+
+    def __setitem__(self, key: str, value: Any) -> None:
+        self._root._set_path((*self._path, key), value)
+
+    def __delitem__(self, key: str) -> None:
+        self._root._delete_path((*self._path, key))
+
+    def __iter__(self) -> Iterator[str]:
+        return iter(self._node())
+
+    def __len__(self) -> int:
+        return len(self._node())
+
+    def __eq__(self, other: object) -> bool:
+        return self._node() == (dict(other) if isinstance(other, Mapping) else other)
+
+    def __repr__(self) -> str:
+        return repr(self._node())
+
+    def __getattr__(self, key: str) -> Any:
+        if key.startswith("_"):
+            raise AttributeError(key)
+        try:
+            return self[key]
+        except KeyError:
+            raise AttributeError(f"summary entry {'.'.join(self._path)!r} has no key {key!r}") from None
 
 
 def _deep_merge(target: dict, source: Mapping[str, Any]) -> None:
