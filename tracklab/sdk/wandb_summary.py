@@ -269,12 +269,9 @@ class _SubSummary(MutableMapping):
         return repr(self._node())
 
     def __getattr__(self, key: str) -> Any:
-        if key.startswith("_"):
-            raise AttributeError(key)
-        try:
+        if not key.startswith("_") and key in self._node():
             return self[key]
-        except KeyError:
-            raise AttributeError(f"summary entry {'.'.join(self._path)!r} has no key {key!r}") from None
+        raise AttributeError(f"summary entry {'.'.join(self._path)!r} has no key {key!r}")
 
 
 def _deep_merge(target: dict, source: Mapping[str, Any]) -> None:
