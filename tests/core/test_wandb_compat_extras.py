@@ -245,3 +245,17 @@ def test_a_summary_over_callbacks_reports_each_change() -> None:
     assert [(i.key, i.value) for i in records[1].update] == [(("y",), 1), (("z",), 2)]
     assert [i.key for i in records[2].remove] == [("x",)]
     assert current == {"a": {"b": {}}, "x": 1}  # the callbacks own the values
+
+
+def test_a_run_without_resume_forgets_the_auto_resume_record(tl_dir: Path) -> None:
+    first = tracklab.init(project="auto", resume="auto")
+    first.finish()
+    again = tracklab.init(project="auto", resume="auto")
+    again.finish()
+    assert again.id == first.id  # auto resume continues the run of this folder and program
+    assert os.path.exists(tracklab.Settings().resume_fname)
+    tracklab.init(project="auto").finish()  # no resume: the record goes, as in wandb
+    assert not os.path.exists(tracklab.Settings().resume_fname)
+    fresh = tracklab.init(project="auto", resume="auto")
+    fresh.finish()
+    assert fresh.id != first.id

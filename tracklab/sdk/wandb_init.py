@@ -216,6 +216,7 @@ def init(
         _sync_tensorboard()
     if resume_path:
         _remember_for_auto_resume(resume_path, run)
+    run._on_ready()
     if resolved.symlink and resolved.root_dir and folder.files_dir.startswith(resolved.wandb_dir + os.sep):
         from tracklab.sdk._log_files import link_latest
 

@@ -89,6 +89,13 @@ class Run:
         if self._detached and self._runlog is None:
             _run_lifecycle_detached_start(self)
 
+    def _on_ready(self) -> None:
+        """The run is about to be handed to the user: a run that does not resume forgets the
+        resume='auto' record of this folder and program, so the next auto resume starts afresh."""
+        resume_file = self._settings.resume_fname
+        if not self._settings.resume and resume_file and os.path.exists(resume_file):
+            os.remove(resume_file)
+
     def _set_library(self, library: Any) -> None:
         """wandb's process-wide library handle; TrackLab keeps no such state."""
         self._library = library

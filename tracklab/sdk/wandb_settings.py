@@ -639,6 +639,12 @@ class Settings:
         return [*_DEFAULTS, *_COMPUTED]
 
 
+# The computed values are also properties of the class, so they can be inspected (and patched
+# in tests) on `Settings` itself, as on wandb's model.
+for _name, _compute in _COMPUTED.items():
+    setattr(Settings, _name, property(_compute, doc=f"`{_name}`, computed from the other settings"))
+
+
 def _check_branching(values: Mapping[str, Any]) -> None:
     """resume, resume_from and fork_from each start a run from somewhere else: one at a time."""
     given = [name for name in ("resume", "resume_from", "fork_from") if values.get(name) not in (None, False)]
