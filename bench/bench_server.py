@@ -12,7 +12,12 @@ Measured, each on a fresh database created with `--locale=C` (default settings: 
   (`mlflow.log_metrics(..., synchronous=False)` then `flush_async_logging`) on the same
   server, over fewer steps (they are slow; rates are per point either way).
 
+- PARALLEL runs (default 16) logging at once to one new server, each from its own machine:
+  aggregate points/s, the trainers' log() p99 against a run on the local store in the same
+  bench run, and the server's CPU seconds and peak RSS (its process tree, read from /proc).
+
 Run: python bench/bench_server.py [--steps 100000] [--keys 10] [--mlflow-steps 10000] [--async-steps 2000]
+     [--parallel 16] [--parallel-steps 10000]
 """
 
 from __future__ import annotations
@@ -34,17 +39,27 @@ sys.path.insert(0, REPO)
 from tests.server._postgres import Cluster  # noqa: E402
 
 TRACKLAB_RUN = """
-import json, sys, time, tracklab
+import json, os, sys, time, tracklab
 steps, keys = int(sys.argv[1]), int(sys.argv[2])
 names = [f"m{k}" for k in range(keys)]
 run = tracklab.init(project="bench", settings={"finish_timeout": 1800})
-start = time.perf_counter()
+gate = os.environ.get("BENCH_GATE")  # parallel runs start logging together
+while gate and not os.path.exists(gate):
+    time.sleep(0.01)
+clock = time.perf_counter
+took = []
+start = clock()
 for step in range(steps):
+    t0 = clock()
     run.log({name: step * 0.001 + k for k, name in enumerate(names)})
-logged = time.perf_counter()
+    took.append(clock() - t0)
+logged = clock()
 run.finish()
-done = time.perf_counter()
-print(json.dumps({"log_s": logged - start, "total_s": done - start}))
+done = clock()
+took.sort()
+print(json.dumps({"log_s": logged - start, "total_s": done - start, "wall_start": time.time() - (done - start),
+                  "wall_end": time.time(), "p50_us": took[len(took) // 2] * 1e6,
+                  "p99_us": took[int(len(took) * 0.99)] * 1e6}))
 """
 
 MLFLOW_BATCH_RUN = """
@@ -133,6 +148,78 @@ def copy_floor(cluster: Cluster, database: str, steps: int, keys: int, folder: s
         conn.close()
 
 
+def _tree(pid: int) -> list[int]:
+    """`pid` and its descendants (the server's uvicorn workers)."""
+    children: dict[int, list[int]] = {}
+    for entry in os.listdir("/proc"):
+        if entry.isdigit():
+            try:
+                with open(f"/proc/{entry}/stat") as handle:
+                    parent = int(handle.read().rsplit(")", 1)[1].split()[1])
+            except (OSError, ValueError, IndexError):
+                continue
+            children.setdefault(parent, []).append(int(entry))
+    found, todo = [], [pid]
+    while todo:
+        current = todo.pop()
+        found.append(current)
+        todo += children.get(current, [])
+    return found
+
+
+def _cpu_and_rss(pids: list[int]) -> tuple[float, int]:
+    """CPU seconds used so far and resident bytes now, summed over `pids`."""
+    cpu, rss = 0.0, 0
+    tick, page = os.sysconf("SC_CLK_TCK"), os.sysconf("SC_PAGE_SIZE")
+    for pid in pids:
+        try:
+            with open(f"/proc/{pid}/stat") as handle:
+                fields = handle.read().rsplit(")", 1)[1].split()
+            cpu += (int(fields[11]) + int(fields[12])) / tick
+            rss += int(fields[21]) * page
+        except (OSError, ValueError, IndexError):
+            continue
+    return cpu, rss
+
+
+def parallel_runs(watched: list[int], url: str | None, runs: int, steps: int, keys: int,
+                  folder: str) -> dict[str, float]:
+    """`runs` training processes (each its own machine) log at once to one server (`url`), or
+    each to its own local store (`url` None): aggregate points/s from the first log() to the last
+    finish(), the trainers' log() p99, and the CPU seconds and peak RSS of the process trees
+    `watched` (the server's, PostgreSQL's) meanwhile."""
+    gate = os.path.join(folder, f"go-{runs}-{url is None}")
+    procs = []
+    for index in range(runs):
+        env, cwd = _machine(folder, f"parallel{index}-{url is None}", url or "")
+        if url is None:
+            env.pop("TRACKLAB_TRACKING_URI")
+        env["BENCH_GATE"] = gate
+        procs.append(subprocess.Popen([sys.executable, "-c", textwrap.dedent(TRACKLAB_RUN), str(steps), str(keys)],
+                                      cwd=cwd, env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True))
+    time.sleep(3.0)  # let every process reach its gate (init done) before they log together
+    def usage() -> list[tuple[float, int]]:
+        return [_cpu_and_rss(_tree(pid)) for pid in watched]
+
+    before = usage()
+    peaks = [0] * len(watched)
+    open(gate, "w").close()
+    while any(proc.poll() is None for proc in procs):
+        peaks = [max(peak, rss) for peak, (_, rss) in zip(peaks, usage())]
+        time.sleep(0.2)
+    after = usage()
+    got = []
+    for proc in procs:
+        out, err = proc.communicate()
+        if proc.returncode != 0:
+            raise RuntimeError(f"a parallel run failed:\n{out}\n{err[-3000:]}")
+        got.append(json.loads(out.strip().splitlines()[-1]))
+    wall = max(g["wall_end"] for g in got) - min(g["wall_start"] for g in got)
+    return {"points_s": runs * steps * keys / wall, "p99_us": max(g["p99_us"] for g in got),
+            "p99_median_us": sorted(g["p99_us"] for g in got)[runs // 2], "wall_s": wall,
+            "cpu_s": [a[0] - b[0] for a, b in zip(after, before)], "peak_rss_mb": [p / 2**20 for p in peaks]}
+
+
 @contextlib.contextmanager
 def team_server(backend_uri: str, folder: str):
     from pathlib import Path
@@ -153,6 +240,8 @@ def main() -> None:
     parser.add_argument("--keys", type=int, default=10)
     parser.add_argument("--mlflow-steps", type=int, default=10_000)
     parser.add_argument("--async-steps", type=int, default=2_000)
+    parser.add_argument("--parallel", type=int, default=16, help="runs logging at once to one server (0: skip)")
+    parser.add_argument("--parallel-steps", type=int, default=10_000, help="steps of each parallel run")
     parser.add_argument("--json", default=None, help="also write the figures to this file")
     args = parser.parse_args()
     points = args.steps * args.keys
@@ -168,7 +257,7 @@ def main() -> None:
     print(f"\nload average {os.getloadavg()[0]:.1f} at the end (2 cores shared: figures are noisy)")
     width = max(len(name) for name in results)
     for name, value in results.items():
-        ratio = "" if value == floor else f"  {value / floor:5.2f}x floor"
+        ratio = f"  {value / floor:5.2f}x floor" if name.endswith("points/s") else ""
         print(f"{name:<{width}}  {value:>10,.0f}{ratio}")
     if args.json:
         with open(args.json, "w") as handle:
@@ -199,6 +288,30 @@ def _measure(args: argparse.Namespace, folder: str, results: dict[str, float]) -
                 got = _child(MLFLOW_ASYNC_RUN, [str(args.async_steps), str(args.keys), server.url], env, cwd)
                 results["mlflow async client over http, points/s"] = args.async_steps * args.keys / got["total_s"]
                 print("  mlflow async done", flush=True)
+
+        if args.parallel:
+            local_env, cwd = _machine(folder, "local", "")
+            local_env.pop("TRACKLAB_TRACKING_URI")  # the default local SQLite store of that machine
+            local = _child(TRACKLAB_RUN, [str(args.parallel_steps), str(args.keys)], local_env, cwd)
+            results["one run, local store, log() p99 us"] = local["p99_us"]
+            got = parallel_runs([], None, args.parallel, args.parallel_steps, args.keys, folder)
+            label = f"{args.parallel} runs at once, each on its local store"
+            results[f"{label}, aggregate points/s"] = got["points_s"]
+            results[f"{label}, log() p99 us (median run)"] = got["p99_median_us"]
+            results[f"{label}, log() p99 us (worst run)"] = got["p99_us"]
+            with team_server(cluster.create_database("parallel"), os.path.join(folder, "server16")) as server:
+                got = parallel_runs([server.proc.pid, cluster.postmaster_pid], server.url, args.parallel,
+                                    args.parallel_steps, args.keys, folder)
+            label = f"{args.parallel} runs at once over http"
+            results[f"{label}, aggregate points/s"] = got["points_s"]
+            results[f"{label}, log() p99 us (median run)"] = got["p99_median_us"]
+            results[f"{label}, log() p99 us (worst run)"] = got["p99_us"]
+            results[f"{label}, server (MLflow + plugin) CPU s"] = got["cpu_s"][0]
+            results[f"{label}, server peak RSS MB"] = got["peak_rss_mb"][0]
+            results[f"{label}, PostgreSQL CPU s"] = got["cpu_s"][1]
+            results[f"{label}, PostgreSQL peak RSS MB"] = got["peak_rss_mb"][1]
+            results[f"{label}, wall s"] = got["wall_s"]
+            print(f"  {label} done", flush=True)
 
         direct_uri = cluster.create_database("direct")
         env, cwd = _machine(folder, "direct", direct_uri)

@@ -1,6 +1,9 @@
 """Measure how fast `tracklab ui` draws a 1,000,000-step metric (for bench/ and docs/benchmarks.md).
 
-    python bench/bench_ui_chart.py [--steps 1000000] [--repeat 3]
+    python bench/bench_ui_chart.py [--steps 1000000] [--repeat 3] [--server]
+
+With `--server`: the same on a `tracklab server` on a throwaway PostgreSQL 15 cluster, the run
+logged to it over http (the team server).
 
 Logs one run with that many steps into a fresh TrackLab folder, starts `tracklab ui` on it, and
 reports: the server's reduction of the series (first request, then cached), and in headless
@@ -13,6 +16,7 @@ first one; later loads hit its cache.
 from __future__ import annotations
 
 import argparse
+import contextlib
 import json
 import os
 import shutil
@@ -22,6 +26,7 @@ import sys
 import tempfile
 import time
 import urllib.request
+from collections.abc import Iterator
 from pathlib import Path
 
 REPO = Path(__file__).resolve().parents[1]
@@ -68,26 +73,62 @@ def _draw(browser, url: str, context=None) -> tuple[float, float]:
     return result
 
 
+@contextlib.contextmanager
+def _local_ui(tmp: Path, steps: int) -> Iterator[str]:
+    """`tracklab ui` on a fresh local store holding the run; yields its address."""
+    root = tmp / "tracklab"
+    root.mkdir()
+    _log(steps, clean_env(root), root)
+    port = free_port()
+    proc = start_ui(root, port, tmp / "ui.log")
+    try:
+        line = wait_for_line(tmp / "ui.log", "TrackLab UI:", proc)
+        yield line.split("TrackLab UI:")[1].split()[0]
+    finally:
+        proc.send_signal(signal.SIGINT)
+        proc.wait(60)
+
+
+@contextlib.contextmanager
+def _team_server(tmp: Path, steps: int) -> Iterator[str]:
+    """A `tracklab server` on a throwaway PostgreSQL 15 cluster, the run logged to it over http
+    from a machine of its own; yields the server's address."""
+    from tests.server._postgres import Cluster
+    from tests.server.conftest import machine, start_team_server, stop_team_server
+
+    with Cluster() as cluster:
+        folder = tmp / "server"
+        folder.mkdir()
+        server = start_team_server(cluster.create_database("ui_bench"), folder)
+        try:
+            env = machine(tmp, "trainer", server.url)
+            _log(steps, env, Path(env["HOME"]) / "work")
+            yield server.url
+        finally:
+            stop_team_server(server)
+
+
+def _log(steps: int, env: dict[str, str], cwd: Path) -> None:
+    started = time.perf_counter()
+    subprocess.run([sys.executable, "-c", LOG.format(steps=steps)], env=env, check=True, cwd=cwd,
+                   stdout=subprocess.DEVNULL)
+    print(f"logged {steps:,} steps in {time.perf_counter() - started:.1f}s")
+
+
 def main() -> int:
     parser = argparse.ArgumentParser()
     parser.add_argument("--steps", type=int, default=1_000_000)
     parser.add_argument("--repeat", type=int, default=3)
+    parser.add_argument("--server", action="store_true",
+                        help="measure a `tracklab server` on PostgreSQL (the team server) instead of `tracklab ui`")
     args = parser.parse_args()
     from playwright.sync_api import sync_playwright
 
     tmp = Path(tempfile.mkdtemp(prefix="tracklab-measure-"))
-    root = tmp / "tracklab"
-    root.mkdir()
+    serve = _team_server if args.server else _local_ui
+    print("on a tracklab server (PostgreSQL)" if args.server else "on tracklab ui (local store)")
     try:
-        started = time.perf_counter()
-        subprocess.run([sys.executable, "-c", LOG.format(steps=args.steps)], env=clean_env(root), check=True,
-                       cwd=root, stdout=subprocess.DEVNULL)
-        print(f"logged {args.steps:,} steps in {time.perf_counter() - started:.1f}s")
-        port = free_port()
-        proc = start_ui(root, port, tmp / "ui.log")
-        line = wait_for_line(tmp / "ui.log", "TrackLab UI:", proc)
-        base = line.split("TrackLab UI:")[1].split()[0]
-        try:
+        with serve(tmp, args.steps) as base:
             _, runs = _get(f"{base}/tracklab/api/runs?project=long")
             run = runs["runs"][0]["run_uuid"]
             series = f"{base}/tracklab/api/series?runs={run}&key=loss&points=1000"
@@ -109,9 +150,6 @@ def main() -> int:
                     print(f"warm profile #{attempt + 1}: chart drawn {drawn:.0f} ms after navigation, "
                           f"interactive at {interactive:.0f} ms")
                 browser.close()
-        finally:
-            proc.send_signal(signal.SIGINT)
-            proc.wait(60)
         print(f"machine: {os.cpu_count()} cores, load average {os.getloadavg()[0]:.1f}")
     finally:
         shutil.rmtree(tmp, ignore_errors=True)

@@ -118,6 +118,11 @@ class Cluster:
                 raise RuntimeError(f"PostgreSQL did not become ready:{self._log_tail()}")
             time.sleep(0.1)
 
+    @property
+    def postmaster_pid(self) -> int | None:
+        """The server's main process (every backend is its child)."""
+        return self._postmaster_pid
+
     def restart(self, timeout: float = 60) -> None:
         """Stop the server (fast mode: every connection is cut) and start it again on the same
         port and data; returns once it accepts connections."""

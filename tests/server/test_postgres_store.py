@@ -92,3 +92,46 @@ def test_a_project_whose_artifacts_live_on_a_server_is_refused_and_no_run_starts
     assert "Traceback" not in proc.stderr, proc.stderr
     logs = list(Path(env["TRACKLAB_DIR"]).rglob("writer.log"))
     assert logs and "Set TRACKLAB_TRACKING_URI to that server's address" in logs[0].read_text()
+
+
+def test_the_sql_history_reader_gives_what_mlflows_client_gives(pg_uri: str, tmp_path: Path) -> None:
+    """`postgres_reader` (the team server's charts and Api history) against MLflow's client on the
+    same run: whole histories equal, NaN included; the in-database min/max reduction of a long
+    series equal to `series.sample` over MLflow's points."""
+    env = machine(tmp_path, "trainer", pg_uri)
+    code = """
+        import math, random, tracklab
+        rng = random.Random(7)
+        run = tracklab.init(project="reader", id="reader01")
+        for step in range(5000):
+            run.log({"noisy": rng.gauss(0, 1), "loss": math.nan if step % 777 == 5 else 1 / (step + 1)})
+        run.finish()
+    """
+    proc = helpers.run([sys.executable, "-c", textwrap.dedent(code)], cwd=str(Path(env["HOME"]) / "work"),
+                       env=env, capture_output=True, text=True, timeout=300)
+    assert proc.returncode == 0, proc.stdout + proc.stderr
+
+    from tracklab.backend.factory import open_reader
+    from tracklab.backend.postgres_reader import PostgresReader
+    from tracklab.backend.reader import StoreReader
+    from tracklab.backend.series import sample
+
+    sql, client = open_reader(pg_uri), StoreReader(pg_uri)
+    assert isinstance(sql, PostgresReader)
+    run = client.find_run("reader", "reader01")
+    try:
+        by_sql, by_client = sql.metric_points(run), client.metric_points(run)
+        assert by_sql.keys() == by_client.keys() == {"noisy", "loss"}
+        for key in by_sql:
+            assert [(s, t) for s, _, t in by_sql[key]] == [(s, t) for s, _, t in by_client[key]]
+            assert all(a == b or (math.isnan(a) and math.isnan(b))
+                       for (_, a, _), (_, b, _) in zip(by_sql[key], by_client[key]))
+        for key, points in (("noisy", 100), ("loss", 300), ("noisy", 5000)):
+            got, want = sql.series(run.info.run_id, key, points), sample(client._finite_points(run.info.run_id, key),
+                                                                         points)
+            assert (got.steps, got.values, got.total) == (want.steps, want.values, want.total), (
+                key, points, got.total, want.total, sorted(set(got.steps) ^ set(want.steps))[:10])
+        assert sql.values_at(run.info.run_id, "noisy", [3, 4000, 9999]) == {
+            s: v for s, v, _ in by_client["noisy"] if s in (3, 4000)}
+    finally:
+        sql.close()

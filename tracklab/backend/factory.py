@@ -2,7 +2,7 @@
 
 A local SQLite store at a schema revision we checked (`store_setup.KNOWN_REVISIONS`) gets the
 SQL implementations (`SqliteStore`, `SqliteReader`); a PostgreSQL URI the COPY writer
-(`postgres_store`), an `http://` server the bulk-route writer (`server_store`); anything else
+(`postgres_store`) and the SQL history reader (`postgres_reader`), an `http://` server the bulk-route writer (`server_store`); anything else
 goes through MLflow's client (`MlflowClientStore`, `StoreReader`). Adding a store for another
 database means one more branch here, and nothing above it changes.
 """
@@ -57,6 +57,12 @@ def open_reader(tracking_uri: str, must_exist: bool = False) -> StoreReader:
         from tracklab.backend.sqlite_reader import SqliteReader
 
         return SqliteReader(tracking_uri, db_path)
+    from tracklab.backend import postgres_store
+
+    if postgres_store.is_postgres_uri(tracking_uri):
+        from tracklab.backend.postgres_reader import PostgresReader
+
+        return PostgresReader(tracking_uri)
     from tracklab.backend.reader import StoreReader
 
     return StoreReader(tracking_uri)

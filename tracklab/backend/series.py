@@ -10,6 +10,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
+from typing import Any
 
 # (step, value, timestamp ms)
 Point = tuple[int, float, int]
@@ -43,18 +44,24 @@ def reduce_min_max(rows: Sequence[Point], points: int) -> list[Point]:
     import numpy as np
 
     data = np.asarray(rows, dtype=float)
-    steps, values = data[:, 0], data[:, 1]
+    return [rows[i] for i in min_max_indices(data[:, 0], data[:, 1], points)]
+
+
+def min_max_indices(steps: Any, values: Any, points: int) -> list[int]:
+    """The indices `reduce_min_max` keeps, for numpy arrays of steps (sorted) and values."""
+    import numpy as np
+
     first, last = steps[0], steps[-1]
     edges = first + np.ceil(np.arange(points + 1) * (last - first + 1) / points)
     starts = np.searchsorted(steps, edges[:-1], side="left")
     ends = np.searchsorted(steps, edges[1:], side="left")
-    keep = {0, len(rows) - 1}
+    keep = {0, len(steps) - 1}
     for lo, hi in zip(starts, ends):
         if hi > lo:
             window = values[lo:hi]
             keep.add(int(lo + np.argmin(window)))
             keep.add(int(lo + np.argmax(window)))
-    return [rows[i] for i in sorted(keep)]
+    return sorted(keep)
 
 
 def sample(points: Sequence[Point], wanted: int) -> Series:
