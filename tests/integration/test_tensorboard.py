@@ -38,7 +38,21 @@ def test_patch_matches_wandb_offline(tl_dir, tmp_path):
     run_standin(SCRIPT, tl_dir.parent / "work")
     run = only_run("tb")
     assert [_plain(r) for r in rows(run)] == [_plain(r) for r in oracle["history"]]
-    assert any(f.name.startswith("run1/events.out.tfevents") for f in run.files())
+    # Event files under wandb's paths: the log dir as written, relative to the working folder.
+    assert _event_dirs(run) == _event_dirs_of(oracle) == ["logs/run1"]
+
+
+def _event_dirs(run) -> list[str]:
+    """The folders of a stored run's TensorBoard event files (their names hold a time and a pid)."""
+    return sorted({f.name.rpartition("/")[0] for f in run.files() if "events.out.tfevents" in f.name})
+
+
+def _event_dirs_of(oracle: dict) -> list[str]:
+    """The same for what wandb offline saved in its run's files folder."""
+    from pathlib import Path
+
+    files = Path(oracle["files_dir"])
+    return sorted({str(p.parent.relative_to(files)) for p in files.rglob("events.out.tfevents*")})
 
 
 @pytest.fixture
@@ -118,7 +132,7 @@ def test_tensorflow2_native_writer_matches_wandb_offline(tl_dir, tmp_path):
     assert _series(ours) == _series(oracle["history"])
     assert sorted(_series(ours)) == ["train/loss", "train/weights", "valid/loss"]
     assert len(ours) == len(oracle["history"]) and all(_one_namespace(row) for row in ours)
-    assert any(f.name.startswith("train/events.out.tfevents") for f in run.files())
+    assert _event_dirs(run) == _event_dirs_of(oracle)
 
 
 @pytest.mark.slow

@@ -212,9 +212,16 @@ def _save_event_file(writer: Any, root_logdir: str) -> None:
 
 
 def _save_events(run: Any, path: str, logdir: str, root_logdir: str) -> None:
-    """Save an event file with the run, named relative to the root log dir (or its own log dir's
-    parent), as wandb names it."""
-    base = root_logdir if root_logdir and _namespace(logdir, root_logdir) else os.path.dirname(logdir)
+    """Save an event file with the run under the path wandb gives it: relative to the root log
+    dir when one is given and holds it, else to the working folder when the log dir is inside it
+    (`SummaryWriter("runs/x")` -> `runs/x/events...`), else to its own log dir's parent."""
+    cwd = os.getcwd()
+    if root_logdir and _namespace(logdir, root_logdir):
+        base = root_logdir
+    elif os.path.commonpath([cwd, os.path.abspath(logdir)]) == cwd:
+        base = cwd
+    else:
+        base = os.path.dirname(logdir)
     run.save(os.path.abspath(path), base_path=os.path.abspath(base), policy="now")
 
 
