@@ -44,7 +44,7 @@ def _flatten(row: dict[str, Any], prefix: str = "") -> dict[str, Any]:
     out: dict[str, Any] = {}
     for k, v in row.items():
         if isinstance(v, dict) and v and "_type" not in v:
-            out.update(_flatten(v, f"{prefix}{k}/"))
+            out.update(_flatten(v, f"{prefix}{k}."))  # wandb's API joins nested keys with "."
         else:
             out[f"{prefix}{k}"] = v
     return out

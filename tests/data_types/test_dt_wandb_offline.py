@@ -33,7 +33,7 @@ def parsed(tmp_path_factory: pytest.TempPathFactory) -> dict[str, Any]:
 
 def test_history_rows(parsed: dict) -> None:
     first, second = parsed["history"]
-    assert first["_step"] == 0 and first["loss"] == 1.0 and first["group/acc"] == 0.5
+    assert first["_step"] == 0 and first["loss"] == 1.0 and first["group.acc"] == 0.5  # nested keys join with "."
     assert math.isnan(first["nan"])
     assert second == {"loss": 0.5, "_step": 7}
     assert not any(k in first for k in ("_runtime", "_timestamp", "_wandb"))

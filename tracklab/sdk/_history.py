@@ -62,7 +62,7 @@ class History:
             if kind is float or kind is int or kind is str or kind is bool or value is None:
                 flat[full] = nested[key] = value
             elif isinstance(value, Mapping):
-                inner = self._flatten(value, full + "/", flat)
+                inner = self._flatten(value, full + ".", flat)  # wandb flattens nested keys with "."
                 if inner:  # wandb keeps no trace of an empty dict
                     nested[key] = inner
             else:

@@ -186,7 +186,7 @@ def _del_path(tree: dict[str, Any], path: list[str]) -> None:
 
 
 def _flatten(row: Mapping[str, Any], prefix: str = "") -> dict[str, Any]:
-    """Join nested plain dicts with "/", as wandb shows history keys.
+    """Join nested plain dicts with ".", as wandb's server, API and UI show history keys.
 
     A dict holding `_type` is a media/histogram descriptor and stays whole.
     """
@@ -194,7 +194,7 @@ def _flatten(row: Mapping[str, Any], prefix: str = "") -> dict[str, Any]:
     for key, value in row.items():
         name = f"{prefix}{key}"
         if isinstance(value, dict) and value and "_type" not in value:
-            out.update(_flatten(value, name + "/"))
+            out.update(_flatten(value, name + "."))
         else:
             out[name] = value
     return out
@@ -240,7 +240,7 @@ def read_run_file(
     Returns a dict:
 
     - ``history``: one dict per committed row, in order, each with ``_step``.
-      With ``flatten`` nested plain dicts become ``"a/b"`` keys (what wandb's
+      With ``flatten`` nested plain dicts become ``"a.b"`` keys (what wandb's
       UI and API show); media descriptors (dicts with ``_type``) stay whole.
     - ``summary``: the final summary, nested as wandb keeps it.
     - ``config``: the final config, values unwrapped (no ``{"value": ...}``);
