@@ -155,3 +155,15 @@ def test_history_values_come_back_exactly(tl_dir):
     back = api_run.history(pandas=False)
     assert [{k: v for k, v in r.items() if not k.startswith("_")} for r in back] == logged
     assert mapping.metric_defs_from_tags(api_run.mlflow_run.data.tags)[0]["name"] == "n"
+
+
+# -- nested keys ----------------------------------------------------------------------------------
+def test_nested_dicts_are_dot_keys_in_mlflow_and_the_api(tl_dir):
+    run = tracklab.init(project="rt-nested", id="nest01", settings=tracklab.Settings(**_QUIET))
+    run.log({"train": {"acc": 0.9, "deep": {"x": 1.5}}, "val/acc": 0.8})
+    run.finish()
+    stored = stored_run(tl_dir, "rt-nested", "nest01")
+    assert {"train.acc", "train.deep.x", "val/acc"} <= set(stored.data.metrics)  # wandb's server keys
+    assert "train/acc" not in stored.data.metrics
+    (row,) = tracklab.Api().run("rt-nested/nest01").history(pandas=False)
+    assert (row["train.acc"], row["train.deep.x"], row["val/acc"]) == (0.9, 1.5, 0.8)
