@@ -89,7 +89,8 @@ def test_sql_on_mlflows_tables_only_in_the_store_modules():
     """Raw SQL on MLflow's tables lives in the SQLite (and PostgreSQL) writer and reader and in
     creating a store; everything else reads through `backend/reader.py`."""
     allowed = {"tracklab/backend/sqlite_store.py", "tracklab/backend/sqlite_reader.py",
-               "tracklab/backend/postgres_store.py", "tracklab/backend/store_setup.py",
+               "tracklab/backend/postgres_store.py", "tracklab/backend/postgres_reader.py",
+               "tracklab/backend/store_setup.py",
                "tracklab/backend/store_schema.py"}
     sql = re.compile(r"\b(FROM|INTO|UPDATE|JOIN)\s+(runs|experiments|metrics|latest_metrics|params|tags|"
                      r"alembic_version)\b")
