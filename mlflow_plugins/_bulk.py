@@ -20,7 +20,7 @@ from typing import Any
 
 from flask import Blueprint, jsonify, request
 
-from tracklab.backend import bulk_wire
+from tracklab.backend import bulk_wire, mapping
 
 bulk = Blueprint("tracklab_bulk", __name__)
 _ROUTE = bulk_wire.ROUTE
@@ -181,8 +181,11 @@ class _MlflowWriter:
         metrics = [Metric(k, float("nan") if n else v, t, s) for k, v, t, s, n in _points_max_last(batch)]
         for start in range(0, len(metrics), 1000):
             store.log_batch(batch.run_id, metrics=metrics[start:start + 1000], params=[], tags=[])
-        params = [Param(k, v) for k, v in batch.params.items() if run.data.params.get(k) is None]
-        tags = [RunTag(k, v) for k, v in {**batch.tags, bulk_wire.KEYS_TAG: bulk_wire.with_key(previous, key)}.items()]
+        new, changed = mapping.params_through_mlflow(
+            run.data.params, run.data.tags.get(mapping.TAG_CHANGED_PARAMS), batch.params)
+        params = [Param(k, v) for k, v in new.items()]
+        tags = [RunTag(k, v) for k, v in
+                {**batch.tags, **changed, bulk_wire.KEYS_TAG: bulk_wire.with_key(previous, key)}.items()]
         for start in range(0, max(len(params), len(tags)), 100):
             store.log_batch(batch.run_id, metrics=[], params=params[start:start + 100], tags=tags[start:start + 100])
         if batch.run_name:

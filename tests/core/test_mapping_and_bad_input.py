@@ -102,17 +102,6 @@ def test_long_config_value_is_kept_whole(tl_dir):
     assert tracklab.Api().run(f"p/{run.id}").config["prompt"] == text
 
 
-def test_changed_config_persists_without_relogging_params(tl_dir):
-    run = tracklab.init(project="p", config={"lr": 0.1})
-    run.log({"a": 1})
-    run.config.update({"lr": 0.5, "new": 1}, allow_val_change=True)
-    run.finish()
-    stored = stored_run(tl_dir, "p", run.id)
-    assert stored.data.params["lr"] == "0.1"  # MLflow params are write-once
-    assert stored.data.params["new"] == "1"
-    assert tracklab.Api().run(f"p/{run.id}").config == {"lr": 0.5, "new": 1}
-
-
 def test_config_change_without_permission_is_wandbs_error(tl_dir):
     from tracklab.sdk.lib.config_util import ConfigError
 

@@ -566,19 +566,32 @@ class Run:
         old_user_tags = {k for k in self._tags_raw if k.startswith(mapping.USER_TAG_PREFIX)}
         for key in old_user_tags - set(tags):
             reader.client.delete_tag(run_id, key)
-        from mlflow.entities import Param, RunTag
+        from mlflow.entities import RunTag
 
         reader.client.log_batch(run_id, tags=[RunTag(k, v) for k, v in tags.items()])
         reader.client.update_run(run_id, name=self.name)
         if self._config is not None:
             reader.write_artifact(self._mlflow, mapping.CONFIG_ARTIFACT, mapping.config_yaml(self._config).encode())
-            new = {k: v for k, v in mapping.params_for_config(self._config).items() if k not in self._mlflow.data.params}
-            if new:
-                reader.client.log_batch(run_id, params=[Param(k, v) for k, v in new.items()])
+            self._write_params(mapping.params_for_config(self._config))
         if self._summary is not None:
             reader.write_artifact(self._mlflow, mapping.SUMMARY_ARTIFACT,
                                   json.dumps(self._summary, default=str).encode())
         self._reload()
+
+    def _write_params(self, params: dict[str, str]) -> None:
+        """Params follow the edited config, through the store's write path (updated in place where
+        the store allows it, else listed in the changed-params tag: docs/mapping.md)."""
+        data = self._mlflow.data
+        if all(data.params.get(k) == v for k, v in params.items()) and mapping.TAG_CHANGED_PARAMS not in data.tags:
+            return
+        from tracklab.backend.factory import open_store
+        from tracklab.backend.store import Batch
+
+        store = open_store(self._api.tracking_uri)
+        try:
+            store.write(self.mlflow_run_id, Batch(params=params))
+        finally:
+            store.close()
 
     def delete(self, delete_artifacts: bool = False) -> None:
         """Delete the run (MLflow marks it deleted; `tracklab gc` removes its files)."""

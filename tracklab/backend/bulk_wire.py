@@ -9,9 +9,11 @@ Python. Body layout (little-endian):
 
     b"TLB1"  uint32 header length  header (UTF-8 JSON)  records (header["points"] x 29 bytes)
 
-The header holds the run id, the key names the records index, params, tags and the run name.
-The idempotency key of a body is a hash of its bytes: a body sent again (an answer lost, a
-writer restarted on the same chunk) has the same key, and the server stores it once.
+The header holds the run id, the key names the records index, params, tags, the run name and the
+batch's nonce (two batches with the same content are two writes; a retry of one is not).
+The idempotency key of a body is a hash of its bytes: a body sent again (an answer lost) has the
+same key, and the server stores it once. A writer restarted on the same chunk sends a new batch;
+the store skips the points it already holds, and params and tags are set to the same values.
 """
 
 from __future__ import annotations
@@ -146,7 +148,7 @@ def encode(run_id: str, batch: Batch) -> list[bytes]:
         header: dict[str, Any] = {"v": VERSION, "run_id": run_id, "keys": keys, "points": len(part)}
         if start == starts[-1]:
             header.update(params=batch.params, tags={k: mapping.tag_value(v) for k, v in batch.tags.items()},
-                          run_name=batch.run_name)
+                          run_name=batch.run_name, nonce=batch.nonce)
         text = json.dumps(header, ensure_ascii=False, allow_nan=False).encode("utf-8")
         bodies.append(b"".join((MAGIC, struct.pack("<I", len(text)), text, part.tobytes())))
     return bodies

@@ -49,8 +49,15 @@ class MlflowClientStore:
         from mlflow.entities import Metric, Param, RunTag
 
         metrics = [Metric(k, float("nan") if nan else v, ts, step) for k, v, ts, step, nan in batch.points()]
-        params = [Param(k, v) for k, v in batch.params.items()]
-        tags = [RunTag(k, mapping.tag_value(v)) for k, v in batch.tags.items()]
+        tag_values = dict(batch.tags)
+        params: list[Any] = []
+        if batch.params:
+            run = self.client.get_run(run_id)
+            new, changed = mapping.params_through_mlflow(
+                run.data.params, run.data.tags.get(mapping.TAG_CHANGED_PARAMS), batch.params)
+            params = [Param(k, v) for k, v in new.items()]
+            tag_values.update(changed)
+        tags = [RunTag(k, mapping.tag_value(v)) for k, v in tag_values.items()]
         # MLflow's limits: 1000 metrics and 100 params/tags per call.
         size = mapping.MAX_METRICS_PER_BATCH
         small = mapping.MAX_PARAMS_TAGS_PER_BATCH

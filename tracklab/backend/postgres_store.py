@@ -9,8 +9,8 @@ transaction per batch:
   a chunk sent again, or a repeated point) rolls back to the savepoint and takes the path that
   skips them: COPY into a temporary table, then `INSERT ... ON CONFLICT DO NOTHING`;
 - `latest_metrics` upserted once per key with MLflow's rule (the max of step, timestamp, value);
-- params inserted (a param already there keeps its first value, as in the SQLite writer; the
-  run's config.yaml holds the latest config), tags upserted, the run renamed.
+- params and tags upserted (a param follows its config value, as in the SQLite writer), the run
+  renamed.
 
 A per-run advisory lock serialises two writes of one run (two server workers given the same
 retried chunk). Runs, experiments and artifacts go through MLflow's client (`MlflowClientStore`):
@@ -126,7 +126,8 @@ def write_points(conn: Any, run_id: str, keys: list[str], records: np.ndarray, p
             tags = {**tags, bulk_wire.KEYS_TAG: bulk_wire.with_key(row[1], idempotency_key)}
         if params:
             cursor.executemany("INSERT INTO params (key, value, run_uuid) VALUES (%s, %s, %s) "
-                               "ON CONFLICT (key, run_uuid) DO NOTHING", [(k, v, run_id) for k, v in params.items()])
+                               "ON CONFLICT (key, run_uuid) DO UPDATE SET value = excluded.value",
+                               [(k, v, run_id) for k, v in params.items()])
         if len(records):
             data = copy_rows(run_id, keys, records)
             try:

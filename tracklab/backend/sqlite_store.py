@@ -169,7 +169,8 @@ class SqliteStore:
             if latest:
                 conn.executemany(_UPSERT_LATEST, [(*m, run_id) for m in latest])
             if batch.params:
-                conn.executemany("INSERT OR IGNORE INTO params (key, value, run_uuid) VALUES (?, ?, ?)",
+                conn.executemany("INSERT INTO params (key, value, run_uuid) VALUES (?, ?, ?) "
+                                 "ON CONFLICT(key, run_uuid) DO UPDATE SET value = excluded.value",
                                  [(k, v, run_id) for k, v in batch.params.items()])
             self._write_tags(run_id, batch.tags)
             if batch.run_name:

@@ -9,6 +9,7 @@ picks one for a tracking URI; a store for another database is one more class wit
 from __future__ import annotations
 
 import dataclasses
+import os
 from typing import Any, Protocol
 
 from tracklab.backend.points import HistoryPoints, Point
@@ -27,6 +28,10 @@ class Batch:
     params: dict[str, str] = dataclasses.field(default_factory=dict)
     tags: dict[str, str] = dataclasses.field(default_factory=dict)
     run_name: str | None = None
+    # Tells this batch from an earlier one with the same content (a param set back to an older
+    # value): a server skips a body whose idempotency key it has seen, so a retry of this batch
+    # is skipped and a later batch is not.
+    nonce: str = dataclasses.field(default_factory=lambda: os.urandom(8).hex())
 
     def points(self) -> list[Point]:
         """History and system points together, as tuples."""

@@ -10,7 +10,8 @@ the UI plugin, sweeps, artifacts and the wandb importer all go through here:
 
 - `names`: every tag key and artifact path TrackLab uses, and MLflow's limits;
 - `keys`: `escape_key`, the key map as tags (`keymap_tags` / `keymap_from_tags`);
-- `config`: params for a config, `config.yaml` (`config_yaml` / `config_from_yaml`);
+- `config`: params for a config (and what MLflow's write-once params API takes of a change),
+  `config.yaml` (`config_yaml` / `config_from_yaml`);
 - `history`: a history value as a metric (`metric_value`, `needs_exact_copy`);
 - `runs`: the run log's header and update records -> tags (`run_tags`, `update_tags`) and back
   (`run_fields`), wandb state <-> MLflow status (`mlflow_status` / `run_state`), define_metric
@@ -25,6 +26,7 @@ from tracklab.backend.mapping.config import (
     flatten_config,
     param_value,
     params_for_config,
+    params_through_mlflow,
 )
 from tracklab.backend.mapping.history import metric_value, needs_exact_copy
 from tracklab.backend.mapping.keys import (
@@ -56,6 +58,7 @@ from tracklab.backend.mapping.runs import (
 __all__ = [
     "UPDATABLE",
     "config_from_yaml", "config_yaml", "flatten_config", "param_value", "params_for_config",
+    "params_through_mlflow",
     "metric_value", "needs_exact_copy",
     "escape_key", "is_valid_mlflow_key", "keymap_from_tags", "keymap_tags", "tag_value",
     "experiment_slug", "is_sweep_parent", "metric_defs_from_tags", "metric_defs_tag", "mlflow_status",

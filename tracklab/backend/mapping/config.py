@@ -1,5 +1,9 @@
-"""A wandb config in MLflow: dotted params (write-once, for search) and `config.yaml` (the exact,
-typed, current config in wandb's `key: {value: X}` format), both directions."""
+"""A wandb config in MLflow: dotted params (for search) and `config.yaml` (the exact, typed,
+current config in wandb's `key: {value: X}` format), both directions.
+
+Params follow the config: TrackLab's own stores update a param in place when its config value
+changes. MLflow's API refuses to change a param, so a store reached only through it keeps the first
+value and lists the key in the `tracklab.changed_params` tag (`params_through_mlflow`)."""
 
 from __future__ import annotations
 
@@ -7,7 +11,7 @@ import json
 from typing import Any, Mapping
 
 from tracklab.backend.mapping.keys import escape_key
-from tracklab.backend.mapping.names import MAX_PARAM_VALUE_LENGTH
+from tracklab.backend.mapping.names import MAX_PARAM_VALUE_LENGTH, TAG_CHANGED_PARAMS
 
 TRUNCATED_MARKER = "...[truncated, full value in config.yaml]"
 
@@ -45,6 +49,24 @@ def params_for_config(config: Mapping[str, Any]) -> dict[str, str]:
     """
     visible = {k: v for k, v in config.items() if not str(k).startswith("_")}
     return {escape_key(k): param_value(v) for k, v in flatten_config(visible).items()}
+
+
+def params_through_mlflow(stored: Mapping[str, str], changed_tag: str | None,
+                          params: Mapping[str, str]) -> tuple[dict[str, str], dict[str, str]]:
+    """What MLflow's write-once params API can take of `params` (current values): the new params,
+    and the `tracklab.changed_params` tag listing every key whose stored param (`stored`) is not
+    its current value, carried on from the tag's previous value `changed_tag`."""
+    changed = set(json.loads(changed_tag)) if changed_tag else set()
+    new: dict[str, str] = {}
+    for key, value in params.items():
+        if key not in stored:
+            new[key] = value
+        elif stored[key] == value:
+            changed.discard(key)
+        else:
+            changed.add(key)
+    tags = {TAG_CHANGED_PARAMS: json.dumps(sorted(changed))} if changed or changed_tag else {}
+    return new, tags
 
 
 def config_yaml(config: Mapping[str, Any]) -> str:

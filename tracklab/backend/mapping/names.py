@@ -23,6 +23,7 @@ TAG_KEYMAP = "tracklab.keymap"  # continued in `tracklab.keymap.1`, `.2`, ... pa
 TAG_SWEEP_ID = "tracklab.sweep_id"
 TAG_OBJECT_KEYS = "tracklab.object_keys"
 TAG_METRICS = "tracklab.metrics"  # define_metric definitions (JSON list)
+TAG_CHANGED_PARAMS = "tracklab.changed_params"  # config keys whose param keeps an older value (JSON list)
 TAG_KIND = "tracklab.kind"  # "sweep" on a sweep's parent run
 TAG_SWEEP = "tracklab.sweep"  # the sweep id, on a sweep's parent run
 TAG_BULK_KEYS = "tracklab.bulk_keys"  # the last idempotency keys a run's bulk batches were stored under

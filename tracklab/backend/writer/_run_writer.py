@@ -11,6 +11,7 @@ import errno
 import logging
 import os
 import time
+from typing import Any
 
 from tracklab.backend import mapping, native_media, runlog
 from tracklab.backend.history_columns import ARTIFACT as HISTORY_COLUMNS_ARTIFACT
@@ -46,7 +47,7 @@ class RunWriter:
         self.stored_offset = int(state.get("offset", 0))
         self.run_id: str | None = state.get("mlflow_run_id")
         self.experiment_id: str | None = state.get("experiment_id")
-        self.translator = RecordTranslator(folder, dict(state.get("keymap", {})), set(state.get("params", [])))
+        self.translator = RecordTranslator(folder, dict(state.get("keymap", {})), _sent_params(state.get("params")))
         self.store = StoreCalls(tracking_uri, root, parent_pid)
         self.uploads = RunUploads(folder, self.store, state.get("uploaded", {}))
         self._last_upload = 0.0
@@ -73,7 +74,7 @@ class RunWriter:
             "mlflow_run_id": self.run_id,
             "experiment_id": self.experiment_id,
             "keymap": t.keymap,
-            "params": sorted(t.logged_params),
+            "params": t.logged_params,
             "uploaded": self.uploads.uploaded,
             "ended": ended,
             "updated": time.time(),
@@ -311,3 +312,11 @@ class RunWriter:
             self._executor.shutdown(wait=True)
         self.translator.close()
         self.store.close()
+
+
+def _sent_params(saved: Any) -> dict[str, str | None]:
+    """The params a saved sync state says were sent: {key: value}, or a list of keys (before
+    params followed the config; their values are unknown, so the next config sends them again)."""
+    if isinstance(saved, dict):
+        return dict(saved)
+    return dict.fromkeys(saved or ())

@@ -34,7 +34,7 @@ _MISSING = _Missing()
 class RecordTranslator:
     """Turns run-log records into store batches and keeps what the end of the run needs."""
 
-    def __init__(self, folder: RunFolder, keymap: dict[str, str], logged_params: set[str]) -> None:
+    def __init__(self, folder: RunFolder, keymap: dict[str, str], logged_params: dict[str, str | None]) -> None:
         self.folder = folder
         self.header: dict[str, Any] | None = None
         self.config: dict[str, Any] = {}
@@ -49,7 +49,7 @@ class RecordTranslator:
         self.keymap_dirty = False
         self.escaped_keys: set[str] = set()  # MLflow keys that differ from the logged key
         self.chunk_plain = True  # no value of the chunk converted (NaN, inf, a huge int)
-        self.logged_params = logged_params
+        self.logged_params = logged_params  # param key -> the value last sent (None: sent, value unknown)
         self.object_keys: set[str] = set()
         self.images: list[tuple[str, int, int, list[str]]] = []  # to copy into MLflow's image layout
         self.tables: set[str] = set()  # table files, registered for MLflow's table view
@@ -93,10 +93,11 @@ class RecordTranslator:
             elif kind == runlog.CONFIG:
                 self.config = payload
                 if batch is not None:
+                    # Params follow the config: a changed value is sent again (the store updates it).
                     for key, value in mapping.params_for_config(payload).items():
-                        if key not in self.logged_params:
+                        if self.logged_params.get(key) != value:
                             batch.params[key] = value
-                            self.logged_params.add(key)
+                            self.logged_params[key] = value
             elif kind == runlog.SUMMARY:
                 self._snapshot = payload
                 self._since_snapshot = {}
