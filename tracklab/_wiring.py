@@ -1,6 +1,6 @@
 """Hands lower layers what they may not import: the feature methods of `tracklab.Api`
 (sweeps), and to the sdk the `tracklab.Api` runs its artifacts return and
-the detached UI `TRACKLAB_UI=auto` starts.
+the detached UI `TRACKLAB_UI=auto` starts and gym's video logging (`monitor_gym`).
 
 Loaded by `tracklab/__init__.py`, so it runs before any `tracklab.*` module is used. It stays
 light: each function imports its feature only when called.
@@ -26,6 +26,12 @@ def _ensure_ui(settings: Any) -> str:
     return ensure_server(settings)
 
 
+def _monitor_gym() -> None:
+    from tracklab.integration import gym
+
+    gym.monitor()
+
+
 def _sweep(api: Any, path: str) -> Any:
     from tracklab.sweeps import api_sweep
 
@@ -38,5 +44,5 @@ def _project_sweeps(api: Any, project: str) -> list[Any]:
     return api_sweep.project_sweeps(api, project)
 
 
-hooks.provide(open_api_run=_api_run, ensure_ui=_ensure_ui)
+hooks.provide(open_api_run=_api_run, ensure_ui=_ensure_ui, monitor_gym=_monitor_gym)
 _features.provide(sweep=_sweep, project_sweeps=_project_sweeps)

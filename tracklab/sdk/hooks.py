@@ -1,6 +1,7 @@
 """What layers above the sdk provide to it, without the sdk importing them: the `tracklab.Api`
-run an artifact's `logged_by()` / `used_by()` returns (tracklab.apis), and a detached
-`tracklab ui` for `TRACKLAB_UI=auto` (tracklab.ui). `tracklab._wiring`, loaded by
+run an artifact's `logged_by()` / `used_by()` returns (tracklab.apis), a detached
+`tracklab ui` for `TRACKLAB_UI=auto` (tracklab.ui), and gym's video logging for
+`init(monitor_gym=True)` (tracklab.integration). `tracklab._wiring`, loaded by
 `import tracklab`, provides them."""
 
 from __future__ import annotations
@@ -30,3 +31,8 @@ def open_api_run(tracking_uri: str, mlflow_run_id: str) -> Any:
 def ensure_ui(settings: Any) -> str:
     """The address of a UI server on the settings' store, starting one detached if none runs."""
     return _call("ensure_ui", settings)
+
+
+def monitor_gym() -> None:
+    """Log the videos gym/gymnasium's recorders write to the current run (`init(monitor_gym=True)`)."""
+    _call("monitor_gym")

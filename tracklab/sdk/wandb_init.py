@@ -214,6 +214,10 @@ def init(
         raise
     if sync_tensorboard or tensorboard or resolved.sync_tensorboard:
         _sync_tensorboard()
+    if monitor_gym:
+        from tracklab.sdk import hooks
+
+        hooks.monitor_gym()
     if resume_path:
         _remember_for_auto_resume(resume_path, run)
     run._on_ready()

@@ -1,0 +1,1 @@
+"""`wandb.integration.lightning`: Lightning Fabric's logger lives in `.fabric` (`WandbLogger`)."""

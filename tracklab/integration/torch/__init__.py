@@ -1,0 +1,1 @@
+"""`wandb.integration.torch`: the helpers behind `watch()` live in `.wandb_torch`."""
