@@ -302,6 +302,40 @@ def test_workspace_charts_across_runs(ui_server, page):
     page.wait_for_function("() => document.querySelector(\".chart[data-key='loss']\").dataset.runs === '3'")
 
 
+def test_a_chart_is_interactive_before_plotly_runs(ui_server, page):
+    """The SVG chart drawn as the data arrives shows values on hover and zooms on a drag; here
+    plotly.js never loads, so it is all the page has."""
+    page.route("**/vendor/plotly.min.js", lambda route: route.abort())
+    page.goto(f"{ui_server.url}/tracklab/workspace?project=compare")
+    _ready(page, "body[data-state=ready]")
+    chart = page.locator(".chart[data-key='acc']")
+    box = _ready(page, ".chart[data-key='acc'] .chart-preview[data-interactive=true]")
+    assert chart.locator("polyline").count() == 4  # one line per run
+    svg = chart.locator(".chart-preview svg").bounding_box()
+    # The middle of the plot area (50 px left margin, 10 px right): step 24 or 25 of 0..49.
+    middle = svg["x"] + 50 + (svg["width"] - 60) / 2
+    page.mouse.move(middle, svg["y"] + svg["height"] / 2)
+    tooltip = chart.locator(".chart-tooltip")
+    tooltip.wait_for(state="visible")
+    text = tooltip.inner_text()
+    assert text.splitlines()[0] in ("step 24", "step 25")
+    step = int(text.splitlines()[0].split()[1])
+    for name in ("alpha", "beta", "delta", '<img src=x onerror="window.__xss=1">'):
+        assert f"{name}: {step / 50:g}" in text  # acc = step / 50 in every run
+    assert page.evaluate("window.__xss") is None
+
+    labels = lambda: chart.locator(".chart-preview text").all_text_contents()  # noqa: E731
+    assert labels()[:2] == ["0", "49"]
+    page.mouse.move(svg["x"] + 50 + (svg["width"] - 60) * 0.2, svg["y"] + 40)
+    page.mouse.down()
+    page.mouse.move(svg["x"] + 50 + (svg["width"] - 60) * 0.6, svg["y"] + 60, steps=5)
+    page.mouse.up()
+    zoomed = labels()[:2]
+    assert chart.get_attribute("data-zoom") and 8 <= float(zoomed[0]) <= 12 and 27 <= float(zoomed[1]) <= 31
+    box.dblclick()
+    assert labels()[:2] == ["0", "49"] and chart.get_attribute("data-zoom") is None
+
+
 def test_workspace_run_page_links_to_mlflow(ui_server, page):
     run = _run(ui_server, "vision", "vision01")
     page.goto(f"{ui_server.url}/tracklab/workspace?run={run['run_uuid']}")

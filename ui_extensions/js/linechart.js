@@ -45,12 +45,14 @@ export function lineChart(key, workspace) {
   function preview() {
     const byRun = new Map(workspace.selectedRuns().map((r) => [r.run_uuid, r]));
     const lines = (data.series || []).filter((s) => byRun.has(s.run) && s.x_axis !== "_timestamp")
-      .map((s) => ({ x: s.x, y: s.y, color: workspace.color(byRun.get(s.run)) }));
+      .map((s) => ({ x: s.x, y: s.y, color: workspace.color(byRun.get(s.run)), name: byRun.get(s.run).name }));
     if (!lines.length) return;
-    drawPreview(plot, lines, { log: workspace.options.log });
+    drawPreview(plot, lines, { log: workspace.options.log });  // hover and zoom work from here on
     plot.dataset.state = "preview";
     workspace.timings[key] = performance.now() - started;
+    workspace.interactive[key] = performance.now() - started;
     performance.mark(`tracklab:${key}:preview`);
+    performance.mark(`tracklab:${key}:interactive`);
   }
 
   async function render() {
