@@ -8,12 +8,12 @@ import json
 
 import tracklab
 from tests.helpers import mlflow_client, run_python
-from tracklab.backend import sqlite_reader
+from tracklab.backend import run_rows, sqlite_reader
 
 
 def _view(run) -> dict:
     info = run.info
-    return {"info": {f.name: getattr(info, f.name) for f in dataclasses.fields(sqlite_reader.StoredRunInfo)},
+    return {"info": {f.name: getattr(info, f.name) for f in dataclasses.fields(run_rows.StoredRunInfo)},
             "metrics": {k: repr(v) for k, v in run.data.metrics.items()},
             "params": dict(run.data.params), "tags": dict(run.data.tags)}
 
@@ -33,6 +33,25 @@ def test_sql_lookup_gives_what_mlflows_client_gives(tl_dir):
     assert _view(by_mlflow_id) == _view(found)
     assert reader.find_run("reader", "missing") is None
     assert reader.find_run("other-project", "same01") is None
+
+
+def test_sql_search_gives_what_mlflows_search_gives(tl_dir):
+    for index in range(3):
+        run = tracklab.init(project="many", id=f"many{index}", config={"i": index}, tags=[f"t{index}"],
+                            reinit="finish_previous")
+        run.log({"loss": index / 10})
+        run.finish()
+    gone = tracklab.init(project="many", id="gone")
+    gone.finish()
+    tracklab.Api().run("many/gone").delete()
+    tracklab.init(project="other", id="elsewhere").finish()
+    db = str(tl_dir / "mlflow.db")
+    reader = sqlite_reader.SqliteReader("sqlite:///" + db, db)
+    experiment_id = reader.experiment("many").experiment_id
+    ours = list(reader.search(experiment_id))
+    theirs = mlflow_client(tl_dir).search_runs([experiment_id])
+    assert [_view(r) for r in ours] == [_view(r) for r in theirs]
+    assert sorted(r.data.tags["tracklab.run_id"] for r in ours) == ["many0", "many1", "many2"]
 
 
 def test_reading_history_in_a_fresh_process_imports_no_mlflow(tl_dir, tmp_path):

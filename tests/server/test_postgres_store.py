@@ -135,3 +135,41 @@ def test_the_sql_history_reader_gives_what_mlflows_client_gives(pg_uri: str, tmp
             s: v for s, v, _ in by_client["noisy"] if s in (3, 4000)}
     finally:
         sql.close()
+
+
+def test_runs_read_with_sql_equal_mlflows_on_postgresql(pg_uri: str, tmp_path: Path) -> None:
+    env = machine(tmp_path, "trainer", pg_uri)
+    code = """
+        import tracklab
+        for index in range(3):
+            run = tracklab.init(project="listed", id=f"listed{index}", config={"i": index, "opt": {"lr": 0.1}},
+                                tags=[f"t{index}"], reinit="finish_previous")
+            run.log({"loss": index / 10, "nan": float("nan")})
+            run.finish()
+        tracklab.init(project="listed", id="gone").finish()
+        tracklab.Api().run("listed/gone").delete()
+    """
+    proc = helpers.run([sys.executable, "-c", textwrap.dedent(code)], cwd=str(Path(env["HOME"]) / "work"),
+                       env=env, capture_output=True, text=True, timeout=300)
+    assert proc.returncode == 0, proc.stdout + proc.stderr
+    from mlflow.tracking import MlflowClient
+
+    from tracklab.backend.postgres_reader import PostgresReader
+
+    def view(run) -> dict:
+        return {"info": {name: getattr(run.info, name) for name in ("run_id", "experiment_id", "run_name", "status",
+                                                                   "start_time", "end_time", "artifact_uri",
+                                                                   "lifecycle_stage")},
+                "metrics": {k: repr(v) for k, v in run.data.metrics.items()},
+                "params": dict(run.data.params), "tags": dict(run.data.tags)}
+
+    reader = PostgresReader(pg_uri)
+    try:
+        experiment_id = reader.experiment("listed").experiment_id
+        theirs = MlflowClient(pg_uri).search_runs([experiment_id])
+        assert [view(r) for r in reader.search(experiment_id)] == [view(r) for r in theirs]
+        assert len(theirs) == 3
+        assert view(reader.get_run(theirs[0].info.run_id)) == view(theirs[0])
+        assert reader.get_run("0" * 32) is None
+    finally:
+        reader.close()

@@ -4,17 +4,19 @@ directly): metric history and chart series with plain SQL instead of MLflow's cl
 MLflow's `get_metric_history` builds one ORM object per point: a 1,000,000-step series took
 35 s on the team server's first chart. Here a chart's series comes as one binary COPY read into
 numpy arrays and reduced to each step range's minimum and maximum (`series.min_max_indices`,
-the reduction `series.sample` makes), and whole histories come back as plain rows. Runs, experiments and artifacts still go through MLflow's
-client (`StoreReader`).
+the reduction `series.sample` makes), and whole histories come back as plain rows. Runs are read
+with plain SQL too (`run_rows`); experiments and artifacts still go through MLflow's client
+(`StoreReader`).
 """
 
 from __future__ import annotations
 
 import threading
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Iterator, Sequence
 from typing import Any
 
 from tracklab.backend.reader import StoreReader
+from tracklab.backend.run_rows import load_runs
 from tracklab.backend.series import Point, Series, min_max_indices
 
 _RANGE = "run_uuid = %s AND key = %s AND NOT is_nan"
@@ -59,6 +61,16 @@ class PostgresReader(StoreReader):
             return cursor.fetchall()
 
         return self._read(fetch)
+
+    def search(self, experiment_id: str, filter_string: str = "", order_by: list[str] | None = None) -> Iterator[Any]:
+        if filter_string or order_by:
+            yield from super().search(experiment_id, filter_string, order_by)
+            return
+        yield from load_runs(self._rows, "experiment_id = %s AND lifecycle_stage = 'active'", (int(experiment_id),))
+
+    def get_run(self, mlflow_run_id: str) -> Any | None:
+        found = load_runs(self._rows, "run_uuid = %s", (mlflow_run_id,))
+        return found[0] if found else None
 
     def metric_points(self, run: Any, keys: Iterable[str] | None = None) -> dict[str, list[Point]]:
         sql = ("SELECT key, step, CASE WHEN is_nan THEN 'NaN'::float8 ELSE value END, timestamp FROM metrics "

@@ -12,52 +12,18 @@ happen here; edits go through MLflow's client.
 from __future__ import annotations
 
 import contextlib
-import dataclasses
 import math
 import os
 import sqlite3
 import threading
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Iterator, Sequence
 from itertools import pairwise
 from typing import Any
 
 from tracklab.backend import mapping
 from tracklab.backend.reader import StoreReader
+from tracklab.backend.run_rows import StoredRun, load_runs
 from tracklab.backend.series import Point, Series
-
-
-@dataclasses.dataclass
-class StoredRunInfo:
-    """The fields of MLflow's `RunInfo` the readers use."""
-
-    run_id: str
-    experiment_id: str
-    run_name: str
-    user_id: str
-    status: str
-    start_time: int | None
-    end_time: int | None
-    artifact_uri: str
-    lifecycle_stage: str
-
-    @property
-    def run_uuid(self) -> str:
-        return self.run_id
-
-
-@dataclasses.dataclass
-class StoredRunData:
-    """The fields of MLflow's `RunData`: latest metric values, params, tags."""
-
-    metrics: dict[str, float]
-    params: dict[str, str]
-    tags: dict[str, str]
-
-
-@dataclasses.dataclass
-class StoredRun:
-    info: StoredRunInfo
-    data: StoredRunData
 
 
 _RANGE = "run_uuid = ? AND key = ? AND is_nan = 0"
@@ -124,6 +90,13 @@ class SqliteReader(StoreReader):
         if conn is None:
             return super().get_run(mlflow_run_id)
         return _load(conn, mlflow_run_id)
+
+    def search(self, experiment_id: str, filter_string: str = "", order_by: list[str] | None = None) -> Iterator[Any]:
+        conn = self._conn()
+        if conn is None or filter_string or order_by:
+            yield from super().search(experiment_id, filter_string, order_by)
+            return
+        yield from load_runs(_fetch(conn), "experiment_id = ? AND lifecycle_stage = 'active'", (int(experiment_id),))
 
     def experiment_name(self, experiment_id: str) -> str:
         conn = self._conn()
@@ -216,17 +189,9 @@ def _series_stats(conn: sqlite3.Connection, run_id: str, key: str) -> tuple[int,
 
 
 def _load(conn: sqlite3.Connection, run_uuid: str) -> StoredRun | None:
-    found = conn.execute(
-        "SELECT name, user_id, status, start_time, end_time, artifact_uri, lifecycle_stage, experiment_id "
-        "FROM runs WHERE run_uuid = ?", (run_uuid,)).fetchone()
-    if found is None:
-        return None
-    (name, user, status, start, end, artifact_uri, stage, experiment_id) = found
-    metrics = {key: (float("nan") if is_nan else value) for key, value, is_nan in conn.execute(
-        "SELECT key, value, is_nan FROM latest_metrics WHERE run_uuid = ?", (run_uuid,))}
-    params = dict(conn.execute("SELECT key, value FROM params WHERE run_uuid = ?", (run_uuid,)))
-    tags = dict(conn.execute("SELECT key, value FROM tags WHERE run_uuid = ?", (run_uuid,)))
-    info = StoredRunInfo(run_id=run_uuid, experiment_id=str(experiment_id), run_name=name or "", user_id=user or "",
-                         status=status, start_time=start, end_time=end, artifact_uri=artifact_uri,
-                         lifecycle_stage=stage)
-    return StoredRun(info=info, data=StoredRunData(metrics=metrics, params=params, tags=tags))
+    found = load_runs(_fetch(conn), "run_uuid = ?", (run_uuid,))
+    return found[0] if found else None
+
+
+def _fetch(conn: sqlite3.Connection) -> Any:
+    return lambda sql, args: conn.execute(sql, args).fetchall()
