@@ -82,3 +82,16 @@ def stored_artifact(name: str, type: str | None = None) -> Any:
     from tracklab.sdk.artifacts import api_artifacts
 
     return api_artifacts.artifact(api, name, type)
+
+
+def run_both(script: str, project: str, tmp_path: Path, tracklab_script: str | None = None) -> tuple[dict, Any, list]:
+    """Run `script` under wandb offline (the oracle) and under the stand-in (`tracklab_script` if
+    given); returns the oracle's record, TrackLab's only run of `project` and its history rows."""
+    from tests._wandb_offline import run_wandb_offline
+
+    oracle = run_wandb_offline(script, tmp_path / "oracle")
+    work = tmp_path / "work"
+    work.mkdir(exist_ok=True)
+    run_standin(tracklab_script or script, work)
+    run = only_run(project)
+    return oracle, run, rows(run)

@@ -6,7 +6,7 @@ from __future__ import annotations
 import pytest
 
 from tests import helpers
-from tests.integration._support import has_artifacts, only_run, rows, run_standin, stored_artifact
+from tests.integration._support import has_artifacts, run_both, stored_artifact
 
 SCRIPT = """
 import numpy as np
@@ -40,13 +40,8 @@ def _rounded(value):
 
 def test_catboost_callback_and_summary_match_wandb_offline(tl_dir, tmp_path):
     helpers.require("catboost")
-    from tests._wandb_offline import run_wandb_offline
-
     save = has_artifacts()
-    oracle = run_wandb_offline(SCRIPT.format(save=False), tmp_path / "oracle")
-    run_standin(SCRIPT.format(save=save), tmp_path / "work")
-    run = only_run("cb")
-    history = rows(run)
+    oracle, run, history = run_both(SCRIPT.format(save=False), "cb", tmp_path, SCRIPT.format(save=save))
 
     # metrics when CatBoost evaluates (its 1-based iterations 1, 3, 5 and the last), with wandb's key
     iterations = [r["iteration@metric-period-2"] for r in history if "iteration@metric-period-2" in r]

@@ -6,7 +6,7 @@ from __future__ import annotations
 import pytest
 
 from tests import helpers
-from tests.integration._support import only_run, rows, run_standin
+from tests.integration._support import run_both
 
 SCRIPT = """
 from sacred import Experiment
@@ -40,12 +40,7 @@ def _plain(record: dict) -> dict:
 
 def test_sacred_observer_matches_wandb_offline(tl_dir, tmp_path):
     helpers.require("sacred")
-    from tests._wandb_offline import run_wandb_offline
-
-    oracle = run_wandb_offline(SCRIPT, tmp_path / "oracle")
-    run_standin(SCRIPT, tmp_path / "work")
-    run = only_run("sacred")
-    history = rows(run)
+    oracle, run, history = run_both(SCRIPT, "sacred", tmp_path)
 
     assert run.name == "sacred-run"
     config = _plain(dict(run.config))

@@ -8,7 +8,7 @@ import os
 import pytest
 
 from tests import helpers
-from tests.integration._support import only_run, rows, run_standin
+from tests.integration._support import run_both
 
 pytestmark = pytest.mark.slow
 
@@ -38,14 +38,8 @@ def _stable_config(config: dict) -> dict:
 def test_sb3_callback_on_cartpole_matches_wandb_offline(tl_dir, tmp_path):
     helpers.require("stable_baselines3")
     helpers.require("gymnasium")
-    from tests._wandb_offline import run_wandb_offline
-
-    oracle = run_wandb_offline(SCRIPT, tmp_path / "oracle")
+    oracle, run, history = run_both(SCRIPT, "sb3", tmp_path)
     work = tmp_path / "work"
-    work.mkdir(exist_ok=True)
-    run_standin(SCRIPT, work)
-    run = only_run("sb3")
-    history = rows(run)
 
     # config: the user's keys plus the algorithm's attributes, as wandb records them
     assert run.config["algo"] == "PPO" and run.config["policy_type"] == "MlpPolicy"
