@@ -27,6 +27,10 @@ from tracklab.backend.series import Point, Series
 
 
 _RANGE = "run_uuid = ? AND key = ? AND is_nan = 0"
+# One series' rows through MLflow's (run_uuid, key, step) index. Without statistics SQLite picks
+# the primary key's covering index (key first) for counts and point lookups, which walks that key
+# in every run of the store: 250 ms a series in a 2,000-run store instead of ~1 ms.
+_SERIES = "metrics INDEXED BY index_metrics_run_uuid_key_step"
 
 
 class SqliteReader(StoreReader):
@@ -137,7 +141,7 @@ class SqliteReader(StoreReader):
             return super().series(run_id, key, points)
         total, first, last = _series_stats(conn, run_id, key)
         if total <= 2 * points or first is None:
-            rows = conn.execute(f"SELECT step, value, timestamp FROM metrics WHERE {_RANGE} ORDER BY step, timestamp",
+            rows = conn.execute(f"SELECT step, value, timestamp FROM {_SERIES} WHERE {_RANGE} ORDER BY step, timestamp",
                                 (run_id, key)).fetchall()
             return Series.of(rows, total)
         width = (last - first + 1) / points
@@ -146,17 +150,17 @@ class SqliteReader(StoreReader):
         for lo, hi in pairwise(edges):
             if hi <= lo:
                 continue
-            low, high = conn.execute(f"SELECT min(value), max(value) FROM metrics WHERE {_RANGE} AND step >= ? "
+            low, high = conn.execute(f"SELECT min(value), max(value) FROM {_SERIES} WHERE {_RANGE} AND step >= ? "
                                      "AND step < ?", (run_id, key, lo, hi)).fetchone()
             if low is None:
                 continue
             for value in {low, high}:  # the first point of the range holding each extreme
-                row = conn.execute(f"SELECT step, value, timestamp FROM metrics WHERE {_RANGE} AND step >= ? "
+                row = conn.execute(f"SELECT step, value, timestamp FROM {_SERIES} WHERE {_RANGE} AND step >= ? "
                                    "AND step < ? AND value = ? LIMIT 1", (run_id, key, lo, hi, value)).fetchone()
                 if row:
                     kept[(row[0], row[2])] = row
         for step in (first, last):
-            row = conn.execute(f"SELECT step, value, timestamp FROM metrics WHERE {_RANGE} AND step = ? "
+            row = conn.execute(f"SELECT step, value, timestamp FROM {_SERIES} WHERE {_RANGE} AND step = ? "
                                "ORDER BY timestamp DESC LIMIT 1", (run_id, key, step)).fetchone()
             if row:
                 kept[(row[0], row[2])] = row
@@ -170,7 +174,7 @@ class SqliteReader(StoreReader):
         unique = sorted(set(steps))
         for start in range(0, len(unique), 500):
             chunk = unique[start:start + 500]
-            rows = conn.execute(f"SELECT step, value FROM metrics WHERE {_RANGE} AND step IN "
+            rows = conn.execute(f"SELECT step, value FROM {_SERIES} WHERE {_RANGE} AND step IN "
                                 f"({','.join('?' * len(chunk))}) ORDER BY timestamp", (run_id, key, *chunk))
             out.update((int(s), float(v)) for s, v in rows)
         return out
@@ -184,7 +188,7 @@ class SqliteReader(StoreReader):
 
 def _series_stats(conn: sqlite3.Connection, run_id: str, key: str) -> tuple[int, int | None, int | None]:
     """(count, first step, last step) of a series."""
-    row = conn.execute(f"SELECT count(*), min(step), max(step) FROM metrics WHERE {_RANGE}", (run_id, key)).fetchone()
+    row = conn.execute(f"SELECT count(*), min(step), max(step) FROM {_SERIES} WHERE {_RANGE}", (run_id, key)).fetchone()
     return int(row[0]), row[1], row[2]
 
 
