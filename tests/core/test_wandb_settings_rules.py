@@ -203,3 +203,19 @@ def test_messages_say_wandb_while_tracklab_stands_in(capsys: pytest.CaptureFixtu
         assert capsys.readouterr().err == "wandb: ERROR as wandb\n"
     finally:
         tracklab.disable_wandb_standin()
+
+
+def test_a_settings_object_overrides_the_environment_only_where_it_sets_a_field(tl_dir, monkeypatch) -> None:
+    monkeypatch.setenv("WANDB_MODE", "offline")
+    monkeypatch.setenv("WANDB_SILENT", "true")
+    given = tracklab.Settings(x_stats_sampling_interval=1.0)
+    assert given.model_fields_set == {"x_stats_sampling_interval"}
+    run = tracklab.init(project="p", settings=given)
+    assert (run.settings.mode, run.settings.silent, run.settings.x_stats_sampling_interval) == ("offline", True, 1.0)
+    run.finish()
+    explicit = tracklab.Settings(mode="disabled")
+    explicit.silent = False
+    assert explicit.model_fields_set == {"mode", "silent"} == copy.copy(explicit).model_fields_set
+    run = tracklab.init(project="p", settings=explicit)
+    assert (run.settings.mode, run.settings.silent) == ("disabled", False)
+    run.finish()

@@ -84,8 +84,11 @@ def _settings_for(kwargs: Mapping[str, Any], settings: Settings | Mapping[str, A
     resolved = Settings()
     resolved.update(settings_from_directory())
     resolved.update(settings_from_environment())
-    if settings is not None:
-        resolved.update(settings if isinstance(settings, Settings) else dict(settings))
+    if isinstance(settings, Settings):  # only what the user set: the rest of it is defaults
+        given = settings.to_dict()
+        resolved.update({name: given[name] for name in settings.model_fields_set})
+    elif settings is not None:
+        resolved.update(dict(settings))
     resolved.update({k: v for k, v in kwargs.items() if v is not None})
     resolved.update_from_system_environment()  # program, its paths, the interpreter, a notebook
     return resolved

@@ -469,6 +469,7 @@ class Settings:
     def __init__(self, **kwargs: Any) -> None:
         object.__setattr__(self, "_values", dict(_DEFAULTS, x_stats_pid=os.getpid()))
         object.__setattr__(self, "_run_paths", {})
+        object.__setattr__(self, "_fields_set", set())
         self.update(kwargs)
 
     def update(self, values: Mapping[str, Any] | "Settings" | None = None, **kwargs: Any) -> None:
@@ -492,6 +493,7 @@ class Settings:
             checked[field] = _coerce(field, value)
         _check_branching({**self._values, **checked})
         self._values.update(checked)
+        self._fields_set.update(checked)
 
     def __getattr__(self, name: str) -> Any:
         values = object.__getattribute__(self, "_values")
@@ -517,6 +519,12 @@ class Settings:
                 logger.debug("Settings.model_dump: %s not computed: %r", name, exc)
                 dumped[name] = None
         return dumped
+
+    @property
+    def model_fields_set(self) -> set[str]:
+        """The fields given a value (by the constructor, `update` or assignment), as pydantic
+        tells them: `init(settings=Settings(...))` takes only these over the environment."""
+        return set(self._fields_set)
 
     def model_copy(self, **kwargs: Any) -> "Settings":
         return self.copy()
@@ -628,6 +636,7 @@ class Settings:
         copied = object.__new__(Settings)
         object.__setattr__(copied, "_values", copy_module.deepcopy(self._values))
         object.__setattr__(copied, "_run_paths", dict(self._run_paths))
+        object.__setattr__(copied, "_fields_set", set(self._fields_set))
         return copied
 
     def __repr__(self) -> str:

@@ -95,7 +95,8 @@ def _encode(frames: Any, path: str, fmt: str, fps: int) -> None:
             clip = ImageSequenceClip(list(frames), fps=fps)
             writer = imageio.save(path, quantizer=0, palettesize=256, loop=0, duration=1000 / clip.fps)
             for frame in clip.iter_frames(fps=None, dtype="uint8"):
-                writer.append_data(frame)
+                # imageio's Pillow writer takes grey frames as (H, W), not (H, W, 1)
+                writer.append_data(frame[..., 0] if frame.ndim == 3 and frame.shape[-1] == 1 else frame)
             writer.close()
         else:
             _encode_gif_with_pil(frames, path, fps)
