@@ -3,7 +3,9 @@
 After `autolog()`, each pipeline call records the pipeline's config and call parameters in the
 run's config (`workflow`, one entry per call, stage `Pipeline-Call-<n>`), logs each generated
 image as `Generated-Image/Pipeline-Call-<n>` (captioned with its prompt when there is one) and a
-`Result-Table/Pipeline-Call-<n>` table of prompt, negative prompt and image.
+`Result-Table/Pipeline-Call-<n>` table with wandb's columns: `Prompt, Negative-Prompt,
+Generated-Image` for prompted pipelines, `Batch-Size, Number-of-Inference-Steps, Generated-Image`
+for unconditional ones (DDPM, DDIM, PNDM, LDM).
 """
 
 from __future__ import annotations
@@ -49,6 +51,11 @@ def _as_list(value: Any) -> list[Any]:
     return list(value) if isinstance(value, (list, tuple)) else [value]
 
 
+#: wandb's table columns and the call parameters they show: prompted pipelines, unconditional ones.
+PROMPTED = (["Prompt", "Negative-Prompt"], ["prompt", "negative_prompt"])
+UNCONDITIONAL = (["Batch-Size", "Number-of-Inference-Steps"], ["batch_size", "num_inference_steps"])
+
+
 class DiffusersPipelineResolver:
     """Turns a pipeline call into the images, table and config `autolog` records."""
 
@@ -71,15 +78,15 @@ class DiffusersPipelineResolver:
         workflow = list(tracklab.config.get("workflow", [])) + [{"pipeline": config, "params": params,
                                                                  "stage": stage}]
         tracklab.config.update({"workflow": workflow}, allow_val_change=True)
-        prompts = _as_list(params.get("prompt"))
-        negatives = _as_list(params.get("negative_prompt"))
-        per_prompt = max(1, len(images) // max(1, len(prompts)))
-        table = tracklab.Table(columns=["Prompt", "Negative-Prompt", "Generated-Image"])
+        columns, shown = PROMPTED if "prompt" in params else UNCONDITIONAL
+        values = [_as_list(params.get(name)) for name in shown]
+        per_row = max(1, len(images) // max(1, len(values[0])))  # images per prompt
+        table = tracklab.Table(columns=[*columns, "Generated-Image"])
         for i, image in enumerate(images):
-            prompt = prompts[min(i // per_prompt, len(prompts) - 1)]
-            negative = negatives[min(i // per_prompt, len(negatives) - 1)]
-            tracklab.log({f"Generated-Image/{stage}": tracklab.Image(image, caption=prompt)})
-            table.add_data(prompt or "", negative or "", tracklab.Image(image))
+            row = [column[min(i // per_row, len(column) - 1)] for column in values]
+            caption = row[0] if shown[0] == "prompt" else None
+            tracklab.log({f"Generated-Image/{stage}": tracklab.Image(image, caption=caption)})
+            table.add_data(*["" if v is None else v for v in row], tracklab.Image(image))
         return {f"Result-Table/{stage}": table}
 
 

@@ -1,0 +1,82 @@
+"""A Metaflow flow decorated with `wandb.integration.metaflow.wandb_log`, run with `python flow.py
+run` under the stand-in and under wandb offline: one run per decorated step, with the same
+group, job type, config, history and logged artifacts."""
+
+from __future__ import annotations
+
+import pytest
+
+from tests import helpers
+from tests.integration._support import project_runs, run_standin, rows
+
+pytestmark = pytest.mark.slow
+
+FLOW = '''
+from metaflow import FlowSpec, Parameter, step
+from wandb.integration.metaflow import wandb_log
+
+
+class TinyFlow(FlowSpec):
+    alpha = Parameter("alpha", default=0.5)
+
+    @wandb_log(datasets=True)
+    @step
+    def start(self):
+        import pandas as pd
+        self.table = pd.DataFrame({"x": [1, 2, 3], "y": [2.0, 4.0, 6.0]})
+        self.scale = 2
+        self.next(self.train)
+
+    @wandb_log
+    @step
+    def train(self):
+        self.total = float(self.table["y"].sum()) * self.alpha * self.scale
+        self.next(self.end)
+
+    @step
+    def end(self):
+        print("total", self.total)
+
+
+if __name__ == "__main__":
+    TinyFlow()
+'''
+
+# Runs the flow the way users do; Metaflow starts a Python process per step.
+SCRIPT = """
+import os, subprocess, sys
+with open("flow.py", "w") as f:
+    f.write({flow!r})
+env = dict(os.environ, USER="tester", WANDB_PROJECT="mf", METAFLOW_DEFAULT_DATASTORE="local",
+           METAFLOW_DEFAULT_METADATA="local")
+done = subprocess.run([sys.executable, "flow.py", "--no-pylint", "run", "--alpha", "0.25"], env=env,
+                      capture_output=True, text=True)
+assert done.returncode == 0, done.stdout + done.stderr
+"""
+
+
+def _plain(record: dict) -> dict:
+    return {k: v for k, v in record.items() if not k.startswith("_")}
+
+
+def test_metaflow_steps_match_wandb_offline(tl_dir, tmp_path):
+    helpers.require("metaflow")
+    from tests._wandb_offline import run_wandb_offline
+
+    script = SCRIPT.format(flow=FLOW)
+    oracle = run_wandb_offline(script, tmp_path / "oracle", timeout=600)
+    run_standin(script, tmp_path / "work", timeout=600)
+    runs = sorted(project_runs("mf"), key=lambda r: r.job_type)
+    theirs = sorted(oracle["runs"], key=lambda r: r["meta"]["job_type"])
+
+    assert [r.job_type for r in runs] == [r["meta"]["job_type"] for r in theirs] == ["start", "train"]
+    flow_run = runs[0].group.split("/")[1]
+    assert [r.group for r in runs] == [f"TinyFlow/{flow_run}"] * 2  # <flow>/<Metaflow run id>, as wandb
+    for run, oracle_run in zip(runs, theirs, strict=True):
+        assert _plain(dict(run.config)) == _plain(oracle_run["config"]) == {"alpha": 0.25}
+        assert [_plain(r) for r in rows(run)] == [_plain(r) for r in oracle_run["history"]]
+        logged = [(a.name.split(":")[0], a.type) for a in run.logged_artifacts()]
+        assert logged == [(a["name"], a["type"]) for a in oracle_run["artifacts"]]
+    assert [_plain(r) for r in rows(runs[1])] == [{"total": 6.0}]
+    table = runs[0].logged_artifacts()[0]
+    assert [f.path for f in table.files()] == ["table.parquet"]
