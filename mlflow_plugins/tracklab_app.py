@@ -55,6 +55,8 @@ def create_app(app: Any = None) -> Any:
         sweep_storage.bind(tracking_uri())  # sweeps live with the server's store
         flask_app.register_blueprint(pages, url_prefix=prefix)
         flask_app.register_blueprint(_api.api, url_prefix=prefix)
+        from mlflow_plugins._workspace_api import workspace_api  # the runs table (workspace)
+        flask_app.register_blueprint(workspace_api, url_prefix=prefix)
         flask_app.register_blueprint(bulk, url_prefix=static_prefix() or None)
         flask_app.register_blueprint(journal, url_prefix=static_prefix() or None)
         flask_app.register_blueprint(lease, url_prefix=static_prefix() or None)

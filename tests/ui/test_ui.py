@@ -288,7 +288,7 @@ def test_workspace_charts_across_runs(ui_server, page):
     assert page.eval_on_selector(".chart[data-key='loss']", "el => el._fullLayout.yaxis.type") == "log"
     page.select_option("#group-by", "group")
     grouped = traces()
-    assert len(grouped) == 6 and [t["name"] for t in grouped if t["name"]] == ["A (2)", "B (2)"]
+    assert len(grouped) == 6 and [t["name"] for t in grouped if t["name"]] == ["A (2 runs)", "B (2 runs)"]
     assert sum(1 for t in grouped if t["fill"] == "tonexty") == 2
     page.shot("workspace-grouped")
     page.select_option("#group-by", "")

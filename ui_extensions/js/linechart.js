@@ -5,7 +5,7 @@ import { withAlpha } from "./colors.js";
 import { clear, h, plotText, showError } from "./dom.js";
 import { plot as draw } from "./plot.js";
 import { drawPreview } from "./preview.js";
-import { aggregate, groupOf, smooth } from "./series.js";
+import { aggregate, band, groupLabel, groupOf, smooth } from "./series.js";
 
 const AXIS_TITLES = { _step: "Step", _runtime: "Relative time (s)", _timestamp: "Wall time" };
 
@@ -107,17 +107,30 @@ function groupedTraces(series, byRun, workspace, weight, by) {
   for (const s of series) {
     const run = byRun.get(s.run);
     const group = groupOf(run, by);
-    if (!groups.has(group)) groups.set(group, { color: workspace.color(run), series: [] });
+    if (!groups.has(group)) groups.set(group, { color: workspace.color(run), series: [], runs: [] });
     groups.get(group).series.push({ x: s.x, y: smooth(s.y, weight) });
+    groups.get(group).runs.push(run);
   }
+  // A workspace may give groups their own colours, choose median and the band, and expand groups.
+  const { agg: centreKind = "mean", band: bandKind = "minmax" } = workspace.options;
+  const expanded = workspace.expanded || new Set();
   const traces = [];
-  for (const [group, { color, series: members }] of groups) {
+  for (const [group, { color: first, series: members, runs }] of groups) {
+    const color = workspace.groupColor ? workspace.groupColor(group) : first;
     const agg = aggregate(members);
-    const name = plotText(`${group} (${members.length})`);
-    traces.push({ x: agg.x, y: agg.min, mode: "lines", line: { width: 0 }, showlegend: false, hoverinfo: "skip" });
-    traces.push({ x: agg.x, y: agg.max, mode: "lines", line: { width: 0 }, fill: "tonexty",
-      fillcolor: withAlpha(color, 0.18), showlegend: false, hoverinfo: "skip" });
-    traces.push({ x: agg.x, y: agg.mean, mode: "lines", line: { color, width: 2 }, name });
+    const centre = agg[centreKind] || agg.mean;
+    const edges = band(agg, bandKind, centre);
+    if (edges) {
+      traces.push({ x: agg.x, y: edges[0], mode: "lines", line: { width: 0 }, showlegend: false, hoverinfo: "skip", type: "scatter" });
+      traces.push({ x: agg.x, y: edges[1], mode: "lines", line: { width: 0 }, fill: "tonexty",
+        fillcolor: withAlpha(color, 0.18), showlegend: false, hoverinfo: "skip", type: "scatter" });
+    }
+    traces.push({ x: agg.x, y: centre, mode: "lines", line: { color, width: 2 }, name: plotText(groupLabel(group, members.length)),
+      type: "scatter", meta: { group } });
+    if (expanded.has(group)) {
+      members.forEach((m, i) => traces.push({ x: m.x, y: m.y, mode: "lines", line: { color, width: 1, dash: "dot" },
+        name: plotText(runs[i].name), showlegend: false, type: "scatter", meta: { member: runs[i].run_uuid } }));
+    }
   }
   return traces;
 }

@@ -1,4 +1,5 @@
-// Pure functions on chart series: smoothing and grouping (mean with a min-max band).
+// Pure functions on chart series: smoothing and grouping (mean or median with a min-max or
+// standard-deviation band).
 
 /** Exponential moving average with TensorBoard's debiasing; weight 0 returns the input. */
 export function smooth(ys, weight) {
@@ -30,25 +31,52 @@ function interpolate(xs, ys, x) {
   return ys[lo] + t * (ys[hi] - ys[lo]);
 }
 
-/** Mean, min and max across series on a shared x grid of at most `size` points. */
+/** Mean, median, min, max and standard deviation across series on a shared x grid of at most `size` points. */
 export function aggregate(series, size = 500) {
   const all = [...new Set(series.flatMap((s) => s.x))].sort((a, b) => a - b);
   const stride = Math.max(1, Math.ceil(all.length / size));
   const grid = all.filter((_, i) => i % stride === 0 || i === all.length - 1);
-  const mean = [], min = [], max = [];
+  const mean = [], median = [], min = [], max = [], std = [];
   for (const x of grid) {
     const values = series.map((s) => interpolate(s.x, s.y, x)).filter((v) => v !== null && Number.isFinite(v));
-    if (!values.length) { mean.push(null); min.push(null); max.push(null); continue; }
-    mean.push(values.reduce((a, b) => a + b, 0) / values.length);
-    min.push(Math.min(...values));
-    max.push(Math.max(...values));
+    if (!values.length) { for (const list of [mean, median, min, max, std]) list.push(null); continue; }
+    const m = values.reduce((a, b) => a + b, 0) / values.length;
+    const sorted = values.slice().sort((a, b) => a - b);
+    const mid = sorted.length >> 1;
+    mean.push(m);
+    median.push(sorted.length % 2 ? sorted[mid] : (sorted[mid - 1] + sorted[mid]) / 2);
+    min.push(sorted[0]);
+    max.push(sorted[sorted.length - 1]);
+    std.push(Math.sqrt(values.reduce((a, v) => a + (v - m) ** 2, 0) / values.length));
   }
-  return { x: grid, mean, min, max };
+  return { x: grid, mean, median, min, max, std };
 }
 
-/** The value a run is grouped by: "group", "job_type" or "tag:<name>". */
+/** The band around the centre line: [low, high] per grid point ("minmax", "std" or "none"). */
+export function band(agg, kind, centre) {
+  if (kind === "std") return [centre.map((c, i) => (c === null ? null : c - agg.std[i])), centre.map((c, i) => (c === null ? null : c + agg.std[i]))];
+  if (kind === "minmax") return [agg.min, agg.max];
+  return null;
+}
+
+/** The label of the group a run falls in: "group", "job_type", "tag:<name>" or "config:<key>"
+ * (then `key=value`, as the legend shows it). */
 export function groupOf(run, by) {
   if (!by) return null;
   if (by.startsWith("tag:")) return (run.tags || []).includes(by.slice(4)) ? by.slice(4) : "(untagged)";
+  if (by.startsWith("config:")) {
+    const key = by.slice(7);
+    const value = run.config ? run.config[key] : undefined;
+    return `${key}=${value === undefined ? "(none)" : typeof value === "object" && value !== null ? JSON.stringify(value) : shortNumber(value)}`;
+  }
   return run[by] || "(none)";
+}
+
+function shortNumber(value) {
+  return typeof value === "number" && !Number.isInteger(value) ? String(+value.toPrecision(6)) : String(value);
+}
+
+/** A group's legend entry: its label and how many runs it holds. */
+export function groupLabel(label, count) {
+  return `${label} (${count} run${count === 1 ? "" : "s"})`;
 }

@@ -1,14 +1,17 @@
-// The project workspace: runs on the left, line charts of every metric, custom charts, media
-// panels and system metrics on the right. `?run=<id>` narrows it to one run with its overview.
+// The project workspace: the runs table on the left (or full width), line charts of every metric,
+// custom charts, media panels and system metrics on the right. The table's rows shown, minus the
+// runs whose eye is off, are the runs the charts draw. `?run=<id>` narrows it to one run.
 
 import { getJSON, pageUrl, stockExperimentUrl, stockRunUrl } from "./api.js";
 import { defaultColor, saveColor, savedColors } from "./colors.js";
 import { $, append, clear, fmt, h, params, showError } from "./dom.js";
 import { lineChart } from "./linechart.js";
+import { groupLabel, groupOf } from "./series.js";
 import { mediaPanel } from "./media.js";
 import { renderCustomChart, tableKeyOf } from "./render/customchart.js";
+import { RunsTable } from "./runstable.js";
 
-const MAX_SELECTED = 30;
+const MAX_DRAWN = [10, 30, 100];   // how many of the rows shown the charts draw (the series route's cap is 100)
 const LIVE_REFRESH_MS = 15000;
 
 class Workspace {
@@ -19,9 +22,12 @@ class Workspace {
     this.focus = focus;
     const colors = savedColors(project);
     this.colors = new Map(this.runs.map((r, i) => [r.run_uuid, colors[r.run_uuid] || defaultColor(i)]));
-    const newest = this.runs.slice(-MAX_SELECTED).map((r) => r.run_uuid);
-    this.selected = new Set(focus ? [focus] : newest);
-    this.options = { x: "auto", smoothing: 0, log: false, groupBy: "" };
+    this.hidden = new Set();   // runs whose eye is off in the runs table
+    this.rows = this.runs.slice().reverse();   // the table's rows shown, in its order
+    this.maxDrawn = 30;
+    this.options = { x: "auto", smoothing: 0, log: false, groupBy: "", agg: "mean", band: "minmax" };
+    this.expanded = new Set();   // groups drawn with their runs as well as their mean line
+    this._groupColors = new Map();
     this.timings = {};      // ms from a chart's request to its first drawing (preview or plotly)
     this.interactive = {};  // ms from a chart's request to its plotly chart
     this.charts = [];
@@ -30,8 +36,38 @@ class Workspace {
     this._details = new Map();
   }
 
-  selectedRuns() { return this.runs.filter((r) => this.selected.has(r.run_uuid)); }
+  /** The runs the charts draw: the focused run, else the first rows shown whose eye is on. */
+  selectedRuns() {
+    if (this.focus) return this.runs.filter((r) => r.run_uuid === this.focus);
+    const limit = this.options.groupBy ? MAX_DRAWN[MAX_DRAWN.length - 1] : this.maxDrawn;
+    const out = [];
+    for (const run of this.rows) {
+      if (out.length >= limit) break;
+      if (!this.hidden.has(run.run_uuid)) out.push(run);
+    }
+    return out;
+  }
+
+  drawnCount() { return this.selectedRuns().length; }
   color(run) { return this.colors.get(run.run_uuid); }
+
+  /** A group's colour: the palette in the order groups are first seen. */
+  groupColor(label) {
+    if (!this._groupColors.has(label)) this._groupColors.set(label, defaultColor(this._groupColors.size));
+    return this._groupColors.get(label);
+  }
+
+  /** {label: runs} of the runs drawn, by the current "group by" (in order of first run). */
+  groups() {
+    const out = new Map();
+    if (!this.options.groupBy) return out;
+    for (const run of this.selectedRuns()) {
+      const label = groupOf(run, this.options.groupBy);
+      if (!out.has(label)) out.set(label, []);
+      out.get(label).push(run);
+    }
+    return out;
+  }
 
   media(run) {
     if (!this._media.has(run.run_uuid)) {
@@ -47,7 +83,7 @@ class Workspace {
 
   /** Re-read live runs: their keys and state, then the charts and media already shown. */
   async refreshLive() {
-    if (!this.runs.some((r) => r.state === "running" && this.selected.has(r.run_uuid))) return;
+    if (!this.selectedRuns().some((r) => r.state === "running")) return;
     const data = await getJSON("runs", { project: this.project });
     const fresh = new Map(data.runs.map((r) => [r.run_uuid, r]));
     this.runs = this.runs.map((r) => fresh.get(r.run_uuid) || r);
@@ -62,36 +98,6 @@ function stateBadge(state) {
   return h("span", { class: `state ${state}` }, state);
 }
 
-function runList(ws, onChange) {
-  const filter = h("input", { type: "search", placeholder: "Filter runs", style: { width: "100%" } });
-  const list = h("div", { class: "runs-list" });
-  const draw = () => {
-    const needle = filter.value.toLowerCase();
-    clear(list);
-    for (const run of ws.runs.slice().reverse()) {
-      const text = [run.name, run.id, run.group, ...(run.tags || [])].join(" ").toLowerCase();
-      if (needle && !text.includes(needle)) continue;
-      const box = h("input", { type: "checkbox", checked: ws.selected.has(run.run_uuid), dataset: { run: run.run_uuid } });
-      box.addEventListener("change", () => {
-        if (box.checked) ws.selected.add(run.run_uuid); else ws.selected.delete(run.run_uuid);
-        onChange();
-      });
-      const color = h("input", { type: "color", value: ws.color(run), title: "Run colour" });
-      color.addEventListener("change", () => { ws.colors.set(run.run_uuid, color.value); saveColor(ws.project, run.run_uuid, color.value); onChange(true); });
-      const name = h("a", { class: "name", href: pageUrl("workspace", { project: ws.project, run: run.run_uuid }), title: `${run.name} (${run.id})` },
-        run.name);
-      const mlflow = h("a", { href: stockRunUrl(run.experiment_id, run.run_uuid), title: "Open in the MLflow UI" }, "MLflow\u2197");
-      list.append(h("div", { class: "run-row", dataset: { run: run.run_uuid } }, box, color, name,
-        h("span", {}, stateBadge(run.state), " ", mlflow)));
-    }
-  };
-  filter.addEventListener("input", draw);
-  const all = h("button", { onclick: () => { ws.runs.forEach((r) => ws.selected.add(r.run_uuid)); draw(); onChange(); } }, "All");
-  const none = h("button", { onclick: () => { ws.selected.clear(); draw(); onChange(); } }, "None");
-  draw();
-  return h("div", { class: "card" }, h("h2", {}, `Runs (${ws.runs.length})`), filter, h("div", { class: "controls", style: { margin: "6px 0" } }, all, none), list);
-}
-
 function controls(ws, metricKeys, onChange) {
   const x = h("select", { id: "x-axis" },
     h("option", { value: "auto" }, "Step (or its define_metric axis)"), h("option", { value: "_step" }, "Step"),
@@ -101,14 +107,51 @@ function controls(ws, metricKeys, onChange) {
   const smoothingValue = h("span", {}, "0");
   const log = h("input", { id: "log-scale", type: "checkbox" });
   const tags = [...new Set(ws.runs.flatMap((r) => r.tags || []))].sort();
+  const configKeys = [...new Set(ws.runs.flatMap((r) => Object.keys(r.config || {})))].sort();
   const group = h("select", { id: "group-by" }, h("option", { value: "" }, "none"), h("option", { value: "group" }, "group"),
-    h("option", { value: "job_type" }, "job type"), tags.map((t) => h("option", { value: `tag:${t}` }, `tag: ${t}`)));
+    h("option", { value: "job_type" }, "job type"), configKeys.map((k) => h("option", { value: `config:${k}` }, `config: ${k}`)),
+    tags.map((t) => h("option", { value: `tag:${t}` }, `tag: ${t}`)));
+  const drawn = h("select", { id: "max-drawn", title: "How many of the rows shown the charts draw" },
+    MAX_DRAWN.map((n) => h("option", { value: n, selected: n === ws.maxDrawn }, `first ${n}`)));
+  drawn.addEventListener("change", () => { ws.maxDrawn = Number(drawn.value); onChange(); });
+  const agg = h("select", { id: "group-agg", title: "The line drawn for a group" },
+    h("option", { value: "mean" }, "mean"), h("option", { value: "median" }, "median"));
+  const bandKind = h("select", { id: "group-band", title: "The band drawn around it" },
+    h("option", { value: "minmax" }, "min-max"), h("option", { value: "std" }, "std dev"), h("option", { value: "none" }, "no band"));
+  const groupList = h("div", { id: "groups", class: "groups" });
+  const drawGroups = () => {
+    clear(groupList);
+    agg.disabled = bandKind.disabled = !ws.options.groupBy;
+    for (const [label, runs] of ws.groups()) {
+      const open = ws.expanded.has(label);
+      const toggle = h("button", { class: "expand", title: open ? "Draw only the group's line" : "Also draw the group's runs" },
+        open ? "\u25be" : "\u25b8");
+      toggle.addEventListener("click", () => {
+        if (ws.expanded.has(label)) ws.expanded.delete(label); else ws.expanded.add(label);
+        drawGroups();
+        onChange(true);
+      });
+      groupList.append(h("span", { class: `group-chip${open ? " open" : ""}`, dataset: { group: label } }, toggle,
+        h("span", { class: "swatch", style: { background: ws.groupColor(label) } }), groupLabel(label, runs.length)));
+    }
+  };
+  ws.drawGroups = drawGroups;
+  agg.addEventListener("change", () => { ws.options.agg = agg.value; onChange(true); });
+  bandKind.addEventListener("change", () => { ws.options.band = bandKind.value; onChange(true); });
   x.addEventListener("change", () => { ws.options.x = x.value; onChange(); });
   smoothing.addEventListener("input", () => { ws.options.smoothing = Number(smoothing.value); smoothingValue.textContent = smoothing.value; onChange(true); });
   log.addEventListener("change", () => { ws.options.log = log.checked; onChange(true); });
-  group.addEventListener("change", () => { ws.options.groupBy = group.value; onChange(true); });
+  group.addEventListener("change", () => {
+    ws.options.groupBy = group.value;
+    ws.expanded.clear();
+    ws._groupColors.clear();
+    drawGroups();
+    onChange();  // grouping draws more runs (all rows shown, up to 100)
+  });
+  drawGroups();
   return h("div", { class: "card controls" }, h("label", {}, "X axis", x), h("label", {}, "Smoothing", smoothing, smoothingValue),
-    h("label", {}, log, "Log scale"), h("label", {}, "Group by", group));
+    h("label", {}, log, "Log scale"), h("label", {}, "Group by", group, agg, bandKind), ws.focus ? null : h("label", {}, "Runs drawn", drawn),
+    groupList);
 }
 
 function sectionsOf(keys) {
@@ -194,6 +237,8 @@ async function build(root, ws) {
   };
   ws.rebuildMedia = rebuildMedia;
   const onChange = (renderOnly = false) => {
+    if (ws.drawGroups) ws.drawGroups();
+    if (ws.table) ws.table.updateCount();
     for (const chart of ws.charts) if (chart.loaded()) (renderOnly ? chart.render() : chart.refresh());
     if (!renderOnly) rebuildMedia();
   };
@@ -207,11 +252,25 @@ async function build(root, ws) {
   ws.charts.push(...systemCharts);
   system.append(h("div", { class: "grid" }, systemCharts.map((c) => c.node)));
 
-  const side = runList(ws, onChange);
+  let pending = 0;
+  const table = new RunsTable(ws, {
+    onRows: (rows) => {
+      ws.rows = rows;
+      clearTimeout(pending);  // typing in the filter box: redraw once it settles
+      if (ws.built) pending = setTimeout(() => onChange(), 60);
+    },
+    onColor: (run, color) => { ws.colors.set(run.run_uuid, color); saveColor(ws.project, run.run_uuid, color); onChange(true); },
+  });
+  ws.table = table;
   const mainParts = [controls(ws, metricKeys, onChange)];
   if (ws.focus) mainParts.unshift(await overview(ws, ws.focus));
   system.hidden = systemKeys.length === 0;
-  clear(root).append(h("div", { class: "layout" }, side, h("div", {}, mainParts, charts, customSection, media, system)));
+  const layout = h("div", { class: "ws-layout" }, h("div", { class: "ws-table" }, table.node),
+    h("div", { class: "ws-charts" }, mainParts, charts, customSection, media, system));
+  ws.setTableWide = (wide) => layout.classList.toggle("table-wide", wide);
+  clear(root).append(layout);
+  table.renderRows();  // now that it has a height
+  ws.built = true;
   await rebuildMedia();
 }
 
@@ -227,7 +286,7 @@ async function main() {
       project = found && found.name;
     }
     if (!project) throw new Error("no project: open a project from the TrackLab home page");
-    const data = await getJSON("runs", { project });
+    const data = await getJSON("runs-table", { project });
     document.title = `${project} \u00b7 TrackLab`;
     $("#project-title").textContent = project;
     const mlflow = $("#open-experiment");

@@ -1,0 +1,59 @@
+"""The workspace's read-only JSON route, under `/tracklab/api/`: every run of a project with what
+the runs table shows (config and summary values), in one answer the page sorts and filters itself.
+
+Config values come from the run's MLflow params (dotted keys for nested config, written by the
+writer from the same config as `config.yaml`), summary values from its latest metrics: both are
+already in the run entity the store lists, so 2,000 runs cost no per-run file read.
+"""
+
+from __future__ import annotations
+
+import json
+from typing import Any
+
+from flask import Blueprint, Response, request
+
+from mlflow_plugins import _api
+from tracklab.backend.mapping.config import TRUNCATED_MARKER
+
+workspace_api = Blueprint("tracklab_workspace_api", __name__)
+
+# Param text the writer produced from a typed value (numbers, booleans, null, lists, dicts).
+_JSON_START = set("-0123456789[{") | {"t", "f", "n", "N", "I"}
+
+
+def config_value(text: str) -> Any:
+    """A param's typed value when its text is what `param_value` writes for a non-string
+    (`0.001`, `true`, `[1, 2]`); any other text stays the string it is."""
+    if not text or text[0] not in _JSON_START or text.endswith(TRUNCATED_MARKER):
+        return text
+    try:
+        return json.loads(text)
+    except ValueError:
+        return text
+
+
+def table_row(view: Any, run: Any) -> dict[str, Any]:
+    """`describe(run)` plus its config (dotted keys, typed values)."""
+    names = run.keymap
+    params = run.mlflow_run.data.params
+    config = {names.get(k, k): config_value(v) for k, v in params.items()}
+    return {**view.describe(run), "config": config}
+
+
+@workspace_api.route("/api/runs-table")
+def runs_table() -> Response:
+    """`project`: every run; `runs` (MLflow run ids, comma-separated): only those (live polling)."""
+    project = _api._arg("project")
+    view = _api.ctx().view
+    experiment = view.reader.experiment(project)
+    if experiment is None:
+        _api._fail(f"no project {project!r}", 404)
+    wanted = [r for r in request.args.get("runs", "").split(",") if r]
+    if wanted:
+        runs = [_api._run(r) for r in wanted[:_api.MAX_RUNS_PER_CHART]]
+        runs = [r for r in runs if r.mlflow_run.info.experiment_id == experiment.experiment_id]
+    else:
+        runs = view.runs(project)
+    return _api._json({"project": project, "experiment_id": experiment.experiment_id,
+                       "runs": [table_row(view, r) for r in runs]})

@@ -1,0 +1,93 @@
+"""The workspace tests' store and server: a project of nine finished runs (three learning rates x
+three seeds, two groups, tags, one failed run) logged by real TrackLab runs, served by a real
+`tracklab ui`; the expected table values are computed here from the same formulas."""
+
+from __future__ import annotations
+
+import shutil
+import signal
+import subprocess
+import sys
+import textwrap
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from tests.helpers import free_port, spawn, stop
+from tests.ui.conftest import UiServer, clean_env, start_ui, wait_for_line
+
+PROJECT = "table"
+LRS = [0.01, 0.001, 0.0001]
+STEPS = 20
+
+
+def spec(index: int) -> dict[str, Any]:
+    """Run `index`'s name, config, group, tags and final accuracy."""
+    lr_index, seed = divmod(index, 3)
+    return {"id": f"tab{index:03d}", "name": f"run-{index}", "lr": LRS[lr_index], "seed": seed,
+            "optimizer": ["adam", "sgd"][index % 2], "group": "long" if index % 3 == 2 else "short",
+            "tags": ["baseline"] if lr_index == 0 else ["tuned"], "acc": round(0.7 + 0.1 * lr_index + 0.01 * seed, 4),
+            "failed": index == 8}
+
+
+RUNS = [spec(i) for i in range(9)]
+
+FILL = f"""
+import tracklab as wandb
+
+RUNS, STEPS = {RUNS!r}, {STEPS}
+
+for s in RUNS:
+    run = wandb.init(project="{PROJECT}", id=s["id"], name=s["name"], group=s["group"], tags=s["tags"],
+                     config={{"lr": s["lr"], "seed": s["seed"], "optimizer": s["optimizer"], "model": {{"layers": 2 + s["seed"]}}}},
+                     reinit="finish_previous")
+    for step in range(STEPS):
+        frac = step / (STEPS - 1)
+        wandb.log({{"acc": round(s["acc"] * frac, 6), "loss": 1.0 - frac * s["acc"] + s["seed"] * 0.01}})
+    run.finish(exit_code=1 if s["failed"] else 0)
+"""
+
+
+def fill(root: Path, code: str, timeout: float = 300) -> None:
+    proc = spawn([sys.executable, "-c", textwrap.dedent(code)], cwd=str(root), env=clean_env(root),
+                 stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
+    try:
+        out, _ = proc.communicate(timeout=timeout)
+    finally:
+        stop(proc, signal.SIGKILL, timeout=0)
+    assert proc.returncode == 0, f"filling the store failed:\n{out}"
+
+
+@pytest.fixture(scope="module")
+def ws_root(tmp_path_factory: pytest.TempPathFactory, template_store: Path) -> Path:
+    root = tmp_path_factory.mktemp("workspace") / "tracklab"
+    root.mkdir()
+    shutil.copyfile(template_store / "mlflow.db", root / "mlflow.db")
+    fill(root, FILL)
+    return root
+
+
+@pytest.fixture(scope="module")
+def ws_server(ws_root: Path, tmp_path_factory: pytest.TempPathFactory) -> Iterator[UiServer]:
+    port = free_port()
+    log = tmp_path_factory.mktemp("workspace-log") / "tracklab-ui.log"
+    proc = start_ui(ws_root, port, log)
+    try:
+        line = wait_for_line(log, "TrackLab UI:", proc)
+        yield UiServer(proc, line.split("TrackLab UI:")[1].split()[0], log)
+    finally:
+        stop(proc, signal.SIGINT, timeout=30)
+
+
+def open_workspace(page: Any, server: UiServer, project: str = PROJECT, query: str = "") -> None:
+    page.goto(f"{server.url}/tracklab/workspace?project={project}{query}")
+    page.wait_for_selector("body[data-state=ready]", timeout=120_000, state="attached")
+    page.wait_for_selector(".runs-table[data-state=ready]", timeout=60_000, state="attached")
+
+
+def column(page: Any, name: str) -> list[str]:
+    """The texts of a column's cells, top to bottom (the rows rendered)."""
+    return page.eval_on_selector_all(f".runs-table tr.run-row td[data-column='{name}']",
+                                     "cells => cells.map(c => c.textContent.trim())")
