@@ -28,13 +28,14 @@ def spec(index: int) -> dict[str, Any]:
     lr_index, seed = divmod(index, 3)
     return {"id": f"tab{index:03d}", "name": f"run-{index}", "lr": LRS[lr_index], "seed": seed,
             "optimizer": ["adam", "sgd"][index % 2], "group": "long" if index % 3 == 2 else "short",
-            "tags": ["baseline"] if lr_index == 0 else ["tuned"], "acc": round(0.7 + 0.1 * lr_index + 0.01 * seed, 4),
+            "tags": ["baseline"] if lr_index == 0 else ["tuned"], "acc": round(0.7 + 0.1 * lr_index + 0.03 * seed, 4),
             "failed": index == 8}
 
 
 RUNS = [spec(i) for i in range(9)]
 
 FILL = f"""
+import math
 import tracklab as wandb
 
 RUNS, STEPS = {RUNS!r}, {STEPS}
@@ -45,7 +46,8 @@ for s in RUNS:
                      reinit="finish_previous")
     for step in range(STEPS):
         frac = step / (STEPS - 1)
-        wandb.log({{"acc": round(s["acc"] * frac, 6), "loss": 1.0 - frac * s["acc"] + s["seed"] * 0.01}})
+        wiggle = 0.06 * math.sin(step + 2 * s["seed"]) * (1 - frac)  # runs of a group differ, and end at acc
+        wandb.log({{"acc": round(s["acc"] * frac + wiggle, 6), "loss": 1.0 - frac * s["acc"] + s["seed"] * 0.01}})
     run.finish(exit_code=1 if s["failed"] else 0)
 """
 
@@ -81,7 +83,11 @@ def ws_server(ws_root: Path, tmp_path_factory: pytest.TempPathFactory) -> Iterat
         stop(proc, signal.SIGINT, timeout=30)
 
 
-def open_workspace(page: Any, server: UiServer, project: str = PROJECT, query: str = "") -> None:
+def open_workspace(page: Any, server: UiServer, project: str = PROJECT, query: str = "", fresh: bool = True) -> None:
+    """Open a project's workspace; `fresh`: as a first visit (no table settings kept by this browser)."""
+    if fresh:
+        page.goto(f"{server.url}/tracklab/")
+        page.evaluate("localStorage.clear()")
     page.goto(f"{server.url}/tracklab/workspace?project={project}{query}")
     page.wait_for_selector("body[data-state=ready]", timeout=120_000, state="attached")
     page.wait_for_selector(".runs-table[data-state=ready]", timeout=60_000, state="attached")

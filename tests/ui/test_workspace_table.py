@@ -131,7 +131,7 @@ def test_columns_pins_csv_and_full_width(ws_server, page, tmp_path):
                                 "const s = td.closest('.runs-scroll').getBoundingClientRect(); return [r.left - s.left, r.width]; }")
     assert 0 < box[0] < 260 and box[1] > 50  # still at the left edge, next to the eye and name
     # The choice survives a reload (kept per project).
-    open_workspace(page, ws_server)
+    open_workspace(page, ws_server, fresh=False)
     headers = page.eval_on_selector_all(".runs-table th[data-column]", "ths => ths.map(t => t.dataset.column)")
     assert headers[:2] == ["name", "summary.acc"] and "config.seed" not in headers
     # CSV export: the rows shown, the columns shown.
@@ -146,7 +146,7 @@ def test_columns_pins_csv_and_full_width(ws_server, page, tmp_path):
 
     rows = list(csv.DictReader(open(download.path(), newline="")))
     assert sorted(r["Name"] for r in rows) == ["run-0", "run-1", "run-2"]
-    assert {r["lr"] for r in rows} == {"0.01"} and sorted(float(r["acc"]) for r in rows) == [0.7, 0.71, 0.72]
+    assert {r["lr"] for r in rows} == {"0.01"} and sorted(float(r["acc"]) for r in rows) == [0.7, 0.73, 0.76]
     assert "Job type" in rows[0] and "seed" not in rows[0]
     # Full width and back.
     narrow = page.eval_on_selector(".ws-table", "el => el.getBoundingClientRect().width")

@@ -65,7 +65,7 @@ export function lineChart(key, workspace) {
     const xTitle = axes.length === 1 ? (AXIS_TITLES[axes[0]] || axes[0]) : "Step / step metric";
     const layout = {
       margin: { l: 50, r: 10, t: 6, b: 36 }, showlegend: traces.filter((t) => t.showlegend !== false).length <= 8,
-      legend: { orientation: "h", y: -0.25, font: { size: 10 } }, hovermode: "closest",
+      legend: { orientation: "h", y: -0.25, font: { size: 10 }, traceorder: "normal" }, hovermode: "closest",
       xaxis: { title: { text: plotText(xTitle), font: { size: 11 } }, type: axes[0] === "_timestamp" ? "date" : "linear" },
       yaxis: { type: log ? "log" : "linear" },
     };
@@ -82,7 +82,19 @@ export function lineChart(key, workspace) {
       (shown < total ? " (downsampled on the server, extremes kept)" : "") : "no data for the selected runs");
   }
 
-  return { node, refresh, render };
+  /** Re-read only `runIds` (live runs) and redraw: their new points are added, other runs are kept. */
+  async function update(runIds) {
+    if (!data || !data.series) return refresh(true);
+    const wanted = workspace.selectedRuns().filter((r) => runIds.includes(r.run_uuid) && (r.metrics.includes(key) || r.system.includes(key)));
+    if (!wanted.length) return;
+    const points = Math.max(200, Math.min(2500, Math.round(plot.clientWidth || 600)));
+    const fresh = await getJSON("series", { runs: wanted.map((r) => r.run_uuid).join(","), key, x: workspace.options.x, points });
+    const byRun = new Map(fresh.series.map((s) => [s.run, s]));
+    data = { ...data, series: [...data.series.filter((s) => !byRun.has(s.run)), ...fresh.series] };
+    await render();
+  }
+
+  return { node, refresh, render, update };
 }
 
 function runTraces(series, byRun, workspace, weight) {
@@ -115,7 +127,8 @@ function groupedTraces(series, byRun, workspace, weight, by) {
   const { agg: centreKind = "mean", band: bandKind = "minmax" } = workspace.options;
   const expanded = workspace.expanded || new Set();
   const traces = [];
-  for (const [group, { color: first, series: members, runs }] of groups) {
+  const ordered = [...groups].sort(([a], [b]) => String(a).localeCompare(String(b), undefined, { numeric: true }));
+  for (const [group, { color: first, series: members, runs }] of ordered) {
     const color = workspace.groupColor ? workspace.groupColor(group) : first;
     const agg = aggregate(members);
     const centre = agg[centreKind] || agg.mean;

@@ -9,10 +9,10 @@ import { lineChart } from "./linechart.js";
 import { groupLabel, groupOf } from "./series.js";
 import { mediaPanel } from "./media.js";
 import { renderCustomChart, tableKeyOf } from "./render/customchart.js";
+import { DEFAULT_POLL_MS, LivePoller } from "./live.js";
 import { RunsTable } from "./runstable.js";
 
 const MAX_DRAWN = [10, 30, 100];   // how many of the rows shown the charts draw (the series route's cap is 100)
-const LIVE_REFRESH_MS = 15000;
 
 class Workspace {
   constructor(project, data, focus) {
@@ -57,7 +57,7 @@ class Workspace {
     return this._groupColors.get(label);
   }
 
-  /** {label: runs} of the runs drawn, by the current "group by" (in order of first run). */
+  /** {label: runs} of the runs drawn, by the current "group by", in the legend's order. */
   groups() {
     const out = new Map();
     if (!this.options.groupBy) return out;
@@ -66,7 +66,7 @@ class Workspace {
       if (!out.has(label)) out.set(label, []);
       out.get(label).push(run);
     }
-    return out;
+    return new Map([...out].sort(([a], [b]) => String(a).localeCompare(String(b), undefined, { numeric: true })));
   }
 
   media(run) {
@@ -79,18 +79,6 @@ class Workspace {
   detail(run) {
     if (!this._details.has(run.run_uuid)) this._details.set(run.run_uuid, getJSON("run", { run: run.run_uuid }));
     return this._details.get(run.run_uuid);
-  }
-
-  /** Re-read live runs: their keys and state, then the charts and media already shown. */
-  async refreshLive() {
-    if (!this.selectedRuns().some((r) => r.state === "running")) return;
-    const data = await getJSON("runs", { project: this.project });
-    const fresh = new Map(data.runs.map((r) => [r.run_uuid, r]));
-    this.runs = this.runs.map((r) => fresh.get(r.run_uuid) || r);
-    this._media.clear();
-    this._details.clear();
-    for (const chart of this.charts) if (chart.loaded()) chart.refresh(true);
-    if (this.rebuildMedia) await this.rebuildMedia();
   }
 }
 
@@ -243,14 +231,36 @@ async function build(root, ws) {
     if (!renderOnly) rebuildMedia();
   };
 
-  for (const [name, keys] of sectionsOf(metricKeys)) {
-    const made = keys.map((k) => lazy(lineChart(k, ws)));
-    ws.charts.push(...made);
-    charts.append(h("section", { class: "group" }, h("h2", {}, name), h("div", { class: "grid" }, made.map((c) => c.node))));
-  }
-  const systemCharts = systemKeys.map((k) => lazy(lineChart(k, ws)));
-  ws.charts.push(...systemCharts);
-  system.append(h("div", { class: "grid" }, systemCharts.map((c) => c.node)));
+  // One section per key prefix; keys a live run logs later get their chart where they belong.
+  const grids = new Map();
+  const charted = new Set();
+  const systemGrid = h("div", { class: "grid" });
+  system.append(systemGrid);
+  const addChart = (key, isSystem) => {
+    if (charted.has(key)) return;
+    charted.add(key);
+    let grid = systemGrid;
+    if (!isSystem) {
+      const name = key.includes("/") ? key.split("/")[0] : "Charts";
+      if (!grids.has(name)) {
+        grids.set(name, h("div", { class: "grid" }));
+        charts.append(h("section", { class: "group", dataset: { section: name } }, h("h2", {}, name), grids.get(name)));
+      }
+      grid = grids.get(name);
+    }
+    const chart = lazy(lineChart(key, ws));
+    ws.charts.push(chart);
+    grid.append(chart.node);
+  };
+  for (const [, keys] of sectionsOf(metricKeys)) keys.forEach((k) => addChart(k, false));
+  systemKeys.forEach((k) => addChart(k, true));
+  ws.onNewKeys = () => {
+    for (const run of ws.runs) {
+      run.metrics.forEach((k) => addChart(k, false));
+      run.system.forEach((k) => addChart(k, true));
+    }
+    system.hidden = systemGrid.children.length === 0;
+  };
 
   let pending = 0;
   const table = new RunsTable(ws, {
@@ -297,7 +307,9 @@ async function main() {
     window.tracklab = ws;
     await build(root, ws);
     document.body.dataset.state = "ready";
-    setInterval(() => ws.refreshLive().catch(() => {}), LIVE_REFRESH_MS);
+    // `?poll=<ms>` sets how often live runs are re-read (5 s by default).
+    const every = Math.max(200, Number(query.get("poll")) || DEFAULT_POLL_MS);
+    ws.live = new LivePoller(ws, every).start();
   } catch (error) {
     showError(root, error);
     document.body.dataset.state = "error";

@@ -1,0 +1,73 @@
+// Live runs: while some run of the workspace is running, re-read those runs every few seconds
+// (their state, summary and config), add their new points to the charts shown and refresh the
+// runs table; once none is running, stop polling.
+
+import { getJSON } from "./api.js";
+
+export const DEFAULT_POLL_MS = 5000;
+
+export class LivePoller {
+  /** `ws`: the workspace (runs, charts, table); `intervalMs`: the pause between two polls. */
+  constructor(ws, intervalMs = DEFAULT_POLL_MS) {
+    this.ws = ws;
+    this.intervalMs = intervalMs;
+    this.timer = null;
+    this.polls = 0;
+    this.busy = false;
+  }
+
+  running() { return this.ws.runs.filter((r) => r.state === "running"); }
+
+  start() {
+    if (!this.running().length) return this.stop();
+    document.body.dataset.live = "on";
+    this.timer = setTimeout(() => this.tick(), this.intervalMs);
+    return this;
+  }
+
+  stop() {
+    clearTimeout(this.timer);
+    this.timer = null;
+    document.body.dataset.live = "stopped";
+    return this;
+  }
+
+  async tick() {
+    const live = this.running();
+    if (!live.length) return this.stop();
+    try {
+      await this.poll(live);
+    } catch (error) {
+      console.warn("live update failed", error);  // the next poll tries again
+    }
+    this.polls += 1;
+    document.body.dataset.polls = String(this.polls);
+    if (this.running().length) this.timer = setTimeout(() => this.tick(), this.intervalMs);
+    else this.stop();
+  }
+
+  async poll(live) {
+    const ws = this.ws;
+    const ids = live.map((r) => r.run_uuid);
+    const data = await getJSON("runs-table", { project: ws.project, runs: ids.join(",") });
+    let newKeys = false;
+    let newObjects = false;
+    for (const fresh of data.runs) {
+      const run = ws.runs.find((r) => r.run_uuid === fresh.run_uuid);
+      if (!run) continue;
+      newKeys ||= fresh.metrics.some((k) => !run.metrics.includes(k));
+      newObjects ||= (fresh.objects || []).length !== (run.objects || []).length;
+      Object.assign(run, fresh);  // the table's rows hold these objects
+    }
+    ws.table.refresh();
+    if (newKeys && ws.onNewKeys) ws.onNewKeys();
+    const drawn = new Set(ws.selectedRuns().map((r) => r.run_uuid));
+    const shown = ids.filter((id) => drawn.has(id));
+    if (!shown.length) return;
+    await Promise.all(ws.charts.filter((c) => c.loaded()).map((c) => c.update(shown)));
+    if (newObjects && ws.rebuildMedia) {
+      for (const id of shown) { ws._media.delete(id); ws._details.delete(id); }
+      await ws.rebuildMedia();
+    }
+  }
+}
