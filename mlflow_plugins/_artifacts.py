@@ -22,7 +22,9 @@ def _version_summary(artifact: Any) -> dict[str, Any]:
     route = artifact.url.split("#", 1)[1] if "#" in artifact.url else ""
     return {"version": artifact.version, "aliases": artifact.aliases, "digest": artifact.digest,
             "size": artifact.size, "file_count": artifact.file_count, "created_at": artifact.created_at,
-            "mlflow_route": route}
+            "mlflow_route": route,
+            # a run's own tables are no registered models: their link opens the LoggedModel's page
+            "mlflow_page": "model version" if "/versions/" in route else "logged model"}
 
 
 def collections(api: Api, project: str) -> list[dict[str, Any]]:

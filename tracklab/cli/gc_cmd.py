@@ -9,6 +9,10 @@ What goes, on the local SQLite store:
 - artifact versions whose TTL has run out (`artifact.ttl`; wandb's server deletes those itself),
   through `Artifact.delete`, which frees their files where no other version uses them.
 
+It also moves run tables stored by older TrackLab versions as registered models
+(`<project>.run-<id>-<key>`) out of MLflow's model registry, to the run-scoped layout (any
+TrackLab process opening the store does that too; nothing is deleted but the registry entries).
+
 The MLflow rows of deleted runs (metrics, params, tags) are kept, so the MLflow UI can still show
 or restore them (without files). `mlflow gc --backend-store-uri <uri>` purges rows for good; it
 also purges deleted experiments and logged models, which is MLflow's call to make, not ours.
@@ -176,6 +180,23 @@ def _expired_artifacts(uri: str) -> list[Garbage]:
             for art in expired_versions(uri)]
 
 
+def _move_run_tables(uri: str, dry_run: bool) -> None:
+    """Old-layout run tables: registered models that become run-scoped collections."""
+    from tracklab.backend.artifact_store import _registry, _run_scoped
+
+    _registry.no_migration_on_open(uri)
+    registry = _registry.Registry(uri, migrate=False)
+    old = _run_scoped.old_collections(registry)
+    if dry_run:
+        for rm in old:
+            click.echo(f"would move run table out of the model registry: {rm.name}")
+        return
+    versions = sum(_run_scoped.migrate_collection(registry, rm) for rm in old)
+    if old:
+        click.echo(f"moved {len(old)} run table artifact(s) ({versions} version(s)) out of the model registry; "
+                   "they stay with the runs that logged them")
+
+
 def _remove(item: Garbage) -> None:
     if item.artifact is not None:
         item.artifact.delete(delete_aliases=True)
@@ -210,6 +231,7 @@ def gc(dry_run: bool, yes: bool) -> None:
                                    "`mlflow gc` where that store's files live")
     if not os.path.exists(db):
         raise click.ClickException(f"there is no TrackLab store at {db} (set TRACKLAB_DIR to the store you mean)")
+    _move_run_tables(uri, dry_run)
     garbage = _expired_artifacts(uri) + _deleted_runs_garbage(mlflow_client.client(uri), uri)
     blobs, recent = _unreferenced_blobs(uri)
     garbage += blobs

@@ -47,7 +47,7 @@ function versionsTable(project, collection, selected) {
     h("td", {}, h("a", { href: pageUrl("artifacts", { project, name: collection.name, version: v.version }) }, v.version)),
     h("td", {}, pills(v.aliases)), h("td", {}, v.created_at), h("td", {}, size(v.size)), h("td", {}, String(v.file_count)),
     h("td", { class: "muted" }, (v.digest || "").slice(0, 12)),
-    h("td", {}, v.mlflow_route ? h("a", { href: `${STOCK}#${v.mlflow_route}` }, "model version \u2197") : "")))));
+    h("td", {}, v.mlflow_route ? h("a", { href: `${STOCK}#${v.mlflow_route}` }, `${v.mlflow_page || "model version"} \u2197`) : "")))));
 }
 
 function details(detail) {

@@ -17,7 +17,7 @@ import threading
 from concurrent.futures import Future, ThreadPoolExecutor
 from typing import Any, Callable, Iterator
 
-from tracklab.backend.artifact_store import _cache, _locate, _names, _registry
+from tracklab.backend.artifact_store import _cache, _locate, _names, _registry, _run_scoped
 from tracklab.backend.artifact_store._files import VersionFiles
 from tracklab.backend.artifact_store.manifest import ArtifactManifest
 from tracklab.backend.location import local_path
@@ -102,8 +102,10 @@ def publish(req: LogRequest, tracking_uri: str) -> _registry.StoredVersion:
     if files.stores_blobs(experiment):  # before the lock: blobs are named by digest, uploads are idempotent
         files.upload_blobs(experiment, manifest, req.sources, set(req.trusted),
                            lambda entry: _inherited_source(files, inherited[entry.path], entry))
-    with _collection_lock(tracking_uri, req.project, req.name):
-        rm = registry.ensure_collection(req.project, req.name, req.type)
+    # A run's own tables (`run-<run id>-<key>`) are run-scoped: kept with that run, not registered.
+    scoped = experiment if _run_scoped.is_run_scoped(req.name, req.run_id) else None
+    with _collection_lock(tracking_uri, req.project, req.name, registry_lock=scoped is None):
+        rm = registry.ensure_collection(req.project, req.name, req.type, run_scoped_in=scoped)
         if req.incremental:
             _merge_latest(registry, rm, manifest, inherited)
         digest = manifest.digest()
@@ -182,11 +184,15 @@ def apply_link(req: LinkRequest, tracking_uri: str) -> _registry.StoredVersion:
 
 
 @contextlib.contextmanager
-def _collection_lock(tracking_uri: str, project: str, name: str) -> Iterator[None]:
+def _collection_lock(tracking_uri: str, project: str, name: str, registry_lock: bool = True) -> Iterator[None]:
     """Serialise dedup-and-create per collection between processes: a file lock on a local
-    store, a registered-model lock on a server (`_remote_lock`)."""
+    store, a registered-model lock on a server (`_remote_lock`). Without `registry_lock` (a run's
+    own tables, which only that run's writer stores, in order) a server needs none."""
     root = _locate.objects_root(tracking_uri)
     if root is None:
+        if not registry_lock:
+            yield
+            return
         from tracklab.backend.artifact_store._remote_lock import collection_lock
 
         with collection_lock(tracking_uri, project, name):

@@ -3,7 +3,9 @@
 A collection (`project/name`) is a registered model `<project>.<name>`; version `vN` is its
 model version N+1, pointing at the LoggedModel that holds the files. Custom aliases are
 registered-model aliases; `latest` is the version logged most recently (a registered-model
-tag, since MLflow reserves the alias). See docs/artifacts.md.
+tag, since MLflow reserves the alias). Run-scoped artifacts (`run-<run id>-<key>`, a run's
+logged tables) are no registered models: `_run_scoped` keeps them as the producing run's
+LoggedModels, and every method here takes either kind of collection. See docs/artifacts.md.
 """
 
 from __future__ import annotations
@@ -13,10 +15,13 @@ import dataclasses
 import datetime
 import hashlib
 import json
+import logging
 import re
+import threading
 from typing import Any
 
-from tracklab.backend.artifact_store import _locate, _names
+from tracklab.backend.artifact_store import _locate, _names, _run_scoped
+from tracklab.backend.artifact_store._run_scoped import RunCollection
 from tracklab.backend.location import is_remote
 from tracklab.backend.mapping import (
     LM_COLLECTION,
@@ -42,6 +47,10 @@ from tracklab.backend.mapping import (
 from tracklab.errors import CommError
 
 _ISO = "%Y-%m-%dT%H:%M:%S.%fZ"
+_LOGGER = logging.getLogger("tracklab")
+# Stores whose old-layout run-scoped collections this process has moved out of the registry.
+_MIGRATED: set[str] = set()
+_MIGRATE_LOCK = threading.Lock()
 
 
 @dataclasses.dataclass
@@ -81,12 +90,35 @@ def _clean_project(project: str) -> str:
     return re.sub(r"[^\w.\-]", "_", project) or "_"
 
 
+def no_migration_on_open(tracking_uri: str) -> None:
+    """Opening `tracking_uri` in this process will not move old-layout run tables: the caller
+    (`tracklab gc`) does it itself, or a dry run leaves them."""
+    with _MIGRATE_LOCK:
+        _MIGRATED.add(tracking_uri)
+
+
 class Registry:
     """Registry operations for one tracking URI."""
 
-    def __init__(self, tracking_uri: str) -> None:
+    def __init__(self, tracking_uri: str, migrate: bool = True) -> None:
         self.tracking_uri = tracking_uri
         self.client = _locate.client(tracking_uri)
+        self.run_scoped = _run_scoped.RunScoped(self.client)
+        if migrate and tracking_uri not in _MIGRATED:
+            self._migrate_once()
+
+    def _migrate_once(self) -> None:
+        """First open in this process: move run-scoped collections stored as registered models
+        (before TrackLab kept them with their runs) to their new layout; `tracklab gc` does it too."""
+        with _MIGRATE_LOCK:
+            if self.tracking_uri in _MIGRATED:
+                return
+            _MIGRATED.add(self.tracking_uri)
+            try:
+                _run_scoped.migrate(self)
+            except Exception as e:  # reading still works on the old layout; gc retries
+                _LOGGER.warning("TrackLab could not move run tables out of the model registry of %s: %s",
+                                self.tracking_uri, e)
 
     # -- collections -----------------------------------------------------------------------
     def _candidates(self, project: str | None, name: str, registry: bool) -> list[str]:
@@ -104,7 +136,13 @@ class Registry:
             return None
 
     def find_collection(self, project: str | None, name: str, registry: bool = False) -> Any | None:
-        """The registered model of collection `project/name` (or registry collection `name`)."""
+        """The registered model of collection `project/name` (or registry collection `name`), or the
+        run-scoped collection of that name."""
+        if not registry and project and _run_scoped.may_be_run_scoped(name):
+            experiment = _locate.reader(self.tracking_uri).experiment_id(project)
+            found = self.run_scoped.find(experiment, name) if experiment else None
+            if found is not None:
+                return found
         for candidate in self._candidates(project, name, registry):
             rm = self._get_rm(candidate)
             if rm is None:
@@ -116,10 +154,21 @@ class Registry:
                 return rm
         return None
 
-    def ensure_collection(self, project: str, name: str, kind: str, registry: bool = False) -> Any:
-        """The collection's registered model, created if new; its type must match `kind`."""
+    def ensure_collection(self, project: str, name: str, kind: str, registry: bool = False,
+                          run_scoped_in: str | None = None) -> Any:
+        """The collection's registered model, created if new; its type must match `kind`. With
+        `run_scoped_in` (an experiment id), the run-scoped collection there instead (made by its
+        first version)."""
         from mlflow.exceptions import MlflowException
 
+        if run_scoped_in is not None:
+            rm = self.run_scoped.find(run_scoped_in, name)
+            if rm is None:
+                return RunCollection(run_scoped_in, project, name, kind, [])
+            if rm.kind != kind:
+                raise ValueError(f"Artifact {name!r} already exists in project {project!r} with type "
+                                 f"{rm.kind!r}; cannot log it with type {kind!r}")
+            return rm
         rm = self.find_collection(project, name, registry)
         if rm is not None:
             existing = rm.tags.get(RM_TYPE)
@@ -142,7 +191,8 @@ class Registry:
         raise CommError(f"cannot create a registered model for artifact {project}/{name}")
 
     def collections(self, project: str | None = None, kind: str | None = None) -> list[Any]:
-        """TrackLab collections (registered models), optionally of one project and type."""
+        """TrackLab collections (registered models, then run-scoped ones), optionally of one
+        project and type."""
         out, token = [], None
         while True:
             page = self.client.search_registered_models(f"tags.`{RM_NAME}` LIKE '%'", max_results=1000,
@@ -151,21 +201,41 @@ class Registry:
                        and (not kind or rm.tags.get(RM_TYPE) == kind))
             token = page.token
             if not token:
-                return out
+                break
+        if project:
+            experiment = _locate.reader(self.tracking_uri).experiment_id(project)
+            experiments = [experiment] if experiment else []
+        else:
+            experiments = [e.experiment_id for e in self.client.search_experiments(max_results=50000)]
+        out += [rc for rc in self.run_scoped.in_experiments(experiments) if not kind or rc.kind == kind]
+        return out
+
+    def collection(self, name: str) -> Any:
+        """A collection by its `StoredVersion.collection` name (registered model or run-scoped key)."""
+        if _run_scoped.is_key(name):
+            return self.run_scoped.collection(name)
+        return self.client.get_registered_model(name)
 
     # -- versions ----------------------------------------------------------------------------
     def versions(self, rm: Any) -> list[StoredVersion]:
+        if isinstance(rm, RunCollection):
+            return self.run_scoped.versions(rm)
         found = self.client.search_model_versions(f"name = '{rm.name}'")
         return sorted((self._stored(rm, mv) for mv in found), key=lambda v: v.number)
 
     def find_digest(self, rm: Any, digest: str) -> Any | None:
+        """The model version holding `digest` (run-scoped: its LoggedModel's `_run_scoped.Version`)."""
+        if isinstance(rm, RunCollection):
+            return self.run_scoped.find_digest(rm, digest)
         found = self.client.search_model_versions(f"name = '{rm.name}' and tags.`{MV_DIGEST}` = '{digest}'")
         return min(found, key=lambda mv: int(mv.version)) if found else None
 
     def create_version(self, rm: Any, model: Any, run_id: str | None, tags: dict[str, str],
                        description: str | None, size: int, file_count: int, objects: str | None = None) -> Any:
         """A new model version of `rm` pointing at LoggedModel `model` (files in blob root
-        `objects` on a remote store)."""
+        `objects` on a remote store). Run-scoped: the LoggedModel itself becomes the version."""
+        if isinstance(rm, RunCollection):
+            return self.run_scoped.create_version(rm, model, tags, description, size, file_count, objects)
         info = {"model_id": model.model_id, "location": model.artifact_location, "size": size,
                 "file_count": file_count}
         if objects:
@@ -184,6 +254,8 @@ class Registry:
         return mv
 
     def get(self, rm_name: str, number: int) -> StoredVersion:
+        if _run_scoped.is_key(rm_name):
+            return self.run_scoped.get(rm_name, number)
         rm = self.client.get_registered_model(rm_name)
         return self._stored(rm, self.client.get_model_version(rm_name, str(number)))
 
@@ -209,6 +281,8 @@ class Registry:
     def _alias_number(self, rm: Any, alias: str) -> int | None:
         from mlflow.exceptions import MlflowException
 
+        if isinstance(rm, RunCollection):
+            return self.run_scoped.alias_number(rm, alias)
         if alias == "latest":
             return self.latest_number(rm)
         index = _names.version_index(alias)
@@ -220,6 +294,8 @@ class Registry:
             return None
 
     def latest_number(self, rm: Any) -> int | None:
+        if isinstance(rm, RunCollection):
+            return self.run_scoped.latest_number(rm)
         numbers = [int(mv.version) for mv in rm.latest_versions or []]
         newest = max(numbers) if numbers else None
         tagged = rm.tags.get(RM_LATEST)
@@ -236,6 +312,8 @@ class Registry:
     # -- aliases ----------------------------------------------------------------------------
     def add_aliases(self, rm: Any, number: int, aliases: list[str]) -> None:
         """Point `aliases` (moving them from other versions) and, with 'latest', the latest mark here."""
+        if isinstance(rm, RunCollection):
+            return self.run_scoped.add_aliases(rm, number, aliases)
         for alias in dict.fromkeys(aliases):
             if alias == "latest":
                 self.client.set_registered_model_tag(rm.name, RM_LATEST, str(number))
@@ -246,6 +324,8 @@ class Registry:
             self.client.set_registered_model_alias(rm.name, mlflow_name, str(number))
 
     def remove_aliases(self, rm: Any, aliases: list[str]) -> None:
+        if isinstance(rm, RunCollection):
+            return self.run_scoped.remove_aliases(rm, aliases)
         for alias in aliases:
             if alias != "latest":
                 self.client.delete_registered_model_alias(rm.name, _names.mlflow_alias(alias))
@@ -254,6 +334,8 @@ class Registry:
     def update(self, version: StoredVersion, description: str | None, metadata: dict[str, Any],
                tags: list[str]) -> None:
         """Persist edited description, metadata and tags of a version."""
+        if _run_scoped.is_key(version.collection):
+            return self.run_scoped.update(version, description, {MV_METADATA: metadata, MV_TAGS: list(tags)})
         number = str(version.number)
         self.client.update_model_version(version.collection, number, description=description or "")
         for key, value, old in ((MV_METADATA, metadata, version.metadata), (MV_TAGS, list(tags), version.tags)):
@@ -264,6 +346,8 @@ class Registry:
 
     def default_ttl(self, rm_name: str) -> int | None:
         """The collection's TTL for versions logged with ArtifactTTL.INHERIT (tag `tracklab.default_ttl`)."""
+        if _run_scoped.is_key(rm_name):
+            return None  # a run's tables have no collection to carry a default
         value = (self.client.get_registered_model(rm_name).tags or {}).get(RM_DEFAULT_TTL)
         try:
             return int(value) if value else None
@@ -274,6 +358,8 @@ class Registry:
     def set_ttl(self, rm_name: str, number: int, ttl: Any) -> None:
         """Give a version a TTL: seconds, None (none), or "inherit" (the collection default).
         The expiry is the version's creation time plus the TTL, as in wandb."""
+        if _run_scoped.is_key(rm_name):
+            return self.run_scoped.set_ttl(rm_name, number, ttl)
         inherited = ttl == "inherit"
         seconds = self.default_ttl(rm_name) if inherited else ttl
         version = str(number)
@@ -292,12 +378,16 @@ class Registry:
         """Record that MLflow run `run_id` used `version` (run input + version tag)."""
         from mlflow.entities import LoggedModelInput
 
+        if _run_scoped.is_key(version.collection):
+            return self.run_scoped.mark_used(version, run_id, label)
         if version.model_id:
             self.client.log_inputs(run_id, models=[LoggedModelInput(version.model_id)])
         self.client.set_model_version_tag(version.collection, str(version.number), MV_USED_BY_PREFIX + run_id, label)
 
     def delete(self, version: StoredVersion, keep_model: bool) -> None:
         """Delete a model version (and its LoggedModel unless other versions point at it)."""
+        if _run_scoped.is_key(version.collection):
+            return self.run_scoped.delete(version, keep_model)
         rm = self.client.get_registered_model(version.collection)
         self.client.delete_model_version(version.collection, str(version.number))
         if rm.tags.get(RM_LATEST) == str(version.number):
@@ -306,14 +396,15 @@ class Registry:
             self.client.delete_logged_model(version.model_id)
 
     def versions_of_model(self, model_id: str) -> list[tuple[str, int]]:
-        """(registered model, version) pairs that still point at LoggedModel `model_id`, oldest first."""
+        """(registered model, version) pairs that still point at LoggedModel `model_id`, oldest
+        first; a run-scoped version comes first as (its key, number)."""
         from mlflow.exceptions import MlflowException
 
         try:
             model = self.client.get_logged_model(model_id)
         except MlflowException:
             return []
-        out = []
+        out = _run_scoped.own_version(model)
         for link in json.loads(model.tags.get(LM_MODEL_VERSIONS) or "[]"):
             try:
                 self.client.get_model_version(link["name"], str(link["version"]))
@@ -331,19 +422,29 @@ class Registry:
         aliases = [rm_tags.get(RM_ALIAS_PREFIX + a, a) for a, v in (rm.aliases or {}).items() if int(v) == number]
         if self.latest_number(rm) == number:
             aliases.insert(0, "latest")
-        return StoredVersion(
-            collection=rm.name, number=number, project=rm_tags.get(RM_PROJECT, ""),
-            name=rm_tags.get(RM_NAME, rm.name), type=rm_tags.get(RM_TYPE, "model"),
-            digest=tags.get(MV_DIGEST, ""), model_id=info.get("model_id"),
-            location=info.get("location") or mv.source, description=mv.description or None,
-            metadata=json.loads(tags.get(MV_METADATA) or "{}"), tags=json.loads(tags.get(MV_TAGS) or "[]"),
-            aliases=aliases, created_at=mv.creation_timestamp, updated_at=mv.last_updated_timestamp,
-            run_id=mv.run_id or None, size=int(info.get("size") or 0), file_count=int(info.get("file_count") or 0),
-            linked_from=tags.get(MV_LINKED_FROM),
-            used_by=[k[len(MV_USED_BY_PREFIX):] for k in tags if k.startswith(MV_USED_BY_PREFIX)],
-            objects=info.get("objects"), ttl=int(tags[MV_TTL]) if tags.get(MV_TTL) else None,
-            ttl_inherited=tags.get(MV_TTL_INHERITED) == "true", expires_at=_epoch_ms(tags.get(MV_EXPIRES)),
-        )
+        return stored_version(rm.name, number, rm_tags, tags, aliases, info.get("model_id"), mv.description,
+                              mv.creation_timestamp, mv.last_updated_timestamp, mv.run_id, location=mv.source)
+
+
+def stored_version(collection: str, number: int, collection_tags: dict[str, str], tags: dict[str, str],
+                   aliases: list[str], model_id: str | None, description: str | None, created_at: int,
+                   updated_at: int, run_id: str | None, location: str = "") -> StoredVersion:
+    """A StoredVersion from the tags a version carries (a model version's, or a run-scoped
+    LoggedModel's) and its collection's."""
+    info = json.loads(tags.get(MV_INFO) or "{}")
+    return StoredVersion(
+        collection=collection, number=number, project=collection_tags.get(RM_PROJECT, ""),
+        name=collection_tags.get(RM_NAME, collection), type=collection_tags.get(RM_TYPE, "model"),
+        digest=tags.get(MV_DIGEST, ""), model_id=model_id or info.get("model_id"),
+        location=info.get("location") or location, description=description or None,
+        metadata=json.loads(tags.get(MV_METADATA) or "{}"), tags=json.loads(tags.get(MV_TAGS) or "[]"),
+        aliases=aliases, created_at=created_at, updated_at=updated_at,
+        run_id=run_id or None, size=int(info.get("size") or 0), file_count=int(info.get("file_count") or 0),
+        linked_from=tags.get(MV_LINKED_FROM),
+        used_by=[k[len(MV_USED_BY_PREFIX):] for k in tags if k.startswith(MV_USED_BY_PREFIX)],
+        objects=info.get("objects"), ttl=int(tags[MV_TTL]) if tags.get(MV_TTL) else None,
+        ttl_inherited=tags.get(MV_TTL_INHERITED) == "true", expires_at=_epoch_ms(tags.get(MV_EXPIRES)),
+    )
 
 
 def _epoch_ms(iso: str | None) -> int | None:

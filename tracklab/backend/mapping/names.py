@@ -72,3 +72,7 @@ LM_PROJECT = "tracklab.project"
 LM_COLLECTION = "tracklab.collection"
 LM_VERSION = "tracklab.version"
 LM_MODEL_VERSIONS = "mlflow.modelVersions"  # MLflow's own list of the versions made from a logged model
+# -- artifacts: run-scoped versions (`run-<run id>-<key>`: a LoggedModel each, no registered model) --
+LM_RUN_ARTIFACT = "tracklab.run_artifact"  # the artifact name; LM_VERSION holds its `vN`
+LM_ALIASES = "tracklab.aliases"  # JSON list of the version's wandb aliases ("latest" included)
+LM_DESCRIPTION = "tracklab.description"

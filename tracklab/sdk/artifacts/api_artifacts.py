@@ -8,23 +8,26 @@ from typing import Any
 
 from tracklab.backend.artifact_store import _names, _registry
 from tracklab.backend.artifact_store._registry import Registry
+from tracklab.backend.artifact_store._run_scoped import RunCollection
 from tracklab.errors import CommError
 from tracklab.sdk.artifacts.artifact import Artifact, _iso
 
 
 class ArtifactCollection:
-    """All versions of one artifact name (a registered model)."""
+    """All versions of one artifact name (a registered model, or a run's run-scoped LoggedModels)."""
 
     def __init__(self, tracking_uri: str, rm_name: str, rm: Any = None) -> None:
         self._tracking_uri = tracking_uri
         self._registry = Registry(tracking_uri)
-        self._rm = rm or self._registry.client.get_registered_model(rm_name)
+        self._rm = rm or self._registry.collection(rm_name)
+        self._run_scoped = isinstance(self._rm, RunCollection)
         tags = self._rm.tags or {}
         self.name: str = tags.get(_registry.RM_NAME, self._rm.name)
         self.type: str = tags.get(_registry.RM_TYPE, "model")
         self.project: str = tags.get(_registry.RM_PROJECT, "")
         self.entity = ""
-        self.registered_model_name: str = self._rm.name
+        # None for a run's tables: they are kept with the run, not in MLflow's model registry.
+        self.registered_model_name: str | None = None if self._run_scoped else self._rm.name
         self.description: str | None = self._rm.description or None
         self.created_at = _iso(self._rm.creation_timestamp)
 
@@ -43,13 +46,16 @@ class ArtifactCollection:
     versions = artifacts
 
     def save(self) -> None:
+        if self._run_scoped:
+            raise ValueError(f"{self.name} is a run's own artifact; its collection has no description to save")
         self._registry.client.update_registered_model(self._rm.name, description=self.description or "")
 
     def delete(self) -> None:
         """Delete every version, then the collection."""
         for artifact in self.artifacts():
             artifact.delete(delete_aliases=True)
-        self._registry.client.delete_registered_model(self._rm.name)
+        if not self._run_scoped:
+            self._registry.client.delete_registered_model(self._rm.name)
 
     def __repr__(self) -> str:
         return f"<ArtifactCollection {self.project}/{self.name} ({self.type})>"
@@ -145,13 +151,15 @@ def artifact_types(api: Any, project: str | None = None) -> list[ArtifactType]:
 
 # -- public Run methods --------------------------------------------------------------------------------
 def logged_artifacts(run: Any, per_page: int = 100) -> list[Artifact]:
-    """Versions a stored run logged (it is their LoggedModel's source run)."""
+    """Versions a stored run logged (it is their LoggedModel's source run): registered ones and
+    its run-scoped ones (its tables), oldest first."""
     uri = run._api.tracking_uri
     registry = Registry(uri)
     found = registry.client.search_model_versions(f"run_id = '{run.mlflow_run_id}'")
     mine = [mv for mv in found if _registry.MV_DIGEST in (mv.tags or {}) and _registry.MV_LINKED_FROM not in mv.tags]
-    return [Artifact._from_stored(registry.get(mv.name, int(mv.version)), uri)
-            for mv in sorted(mine, key=lambda mv: mv.creation_timestamp)]
+    stored = [registry.get(mv.name, int(mv.version)) for mv in mine]
+    stored += registry.run_scoped.logged_by(run.mlflow_run.info.experiment_id, run.mlflow_run_id)
+    return [Artifact._from_stored(v, uri) for v in sorted(stored, key=lambda v: (v.created_at, v.number))]
 
 
 def used_artifacts(run: Any, per_page: int = 100) -> list[Artifact]:

@@ -176,7 +176,8 @@ class Artifact(_Building, _Reading):
 
     @property
     def collection_name(self) -> str:
-        """The MLflow registered model that holds the versions."""
+        """The MLflow registered model that holds the versions (run-scoped artifacts, a run's
+        tables: `<experiment id>:<name>`, the key of its LoggedModels)."""
         return self._logged("collection_name").collection
 
     @property
@@ -219,6 +220,8 @@ class Artifact(_Building, _Reading):
 
         stored = self._logged("url")
         base = ui_base(SimpleNamespace(tracking_uri=self._tracking_uri, ui_host="127.0.0.1", ui_port=5000))
+        if ":" in stored.collection:  # run-scoped: its LoggedModel's page (no registered model)
+            return f"{base}/#/experiments/{stored.collection.split(':', 1)[0]}/models/{stored.model_id}"
         return f"{base}/#/models/{stored.collection}/versions/{stored.number}"
 
     @property
@@ -360,7 +363,7 @@ class Artifact(_Building, _Reading):
         registry.update(stored, self._description, self._metadata, self._tags)
         if self._ttl_changed:
             registry.set_ttl(stored.collection, stored.number, self._ttl)
-        rm = registry.client.get_registered_model(stored.collection)
+        rm = registry.collection(stored.collection)
         removed = [a for a in stored.aliases if a not in self._aliases]
         registry.remove_aliases(rm, removed)
         registry.add_aliases(rm, stored.number, [a for a in self._aliases if a not in stored.aliases])

@@ -3,8 +3,9 @@
 wandb stores `log({"preds": Table})` as an artifact `run-<run id>-preds` of type `run_table`
 holding `preds.table.json` (incremental tables: `run-<run id>-incr-preds`, type
 `wandb-run-incremental-table`, one entry per increment). TrackLab logs the same artifact
-through `run.log_artifact`, so it is a version like any other (docs/artifacts.md) and
-`Api().artifact("run-<id>-preds:latest").get("preds")` gives the table back. Logging an
+through `run.log_artifact`, so it is a version like any other and
+`Api().artifact("run-<id>-preds:latest").get("preds")` gives the table back; being the run's own
+(`run-<run id>-`), it is stored run-scoped, not as a registered model (docs/artifacts.md). Logging an
 unchanged table again adds no version (artifact dedup by digest). The versions are stored
 by the writer process as the run ends, not during it.
 """

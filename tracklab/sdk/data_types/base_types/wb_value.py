@@ -43,6 +43,15 @@ class WBValue:
     def type_mapping() -> dict[str, type[WBValue]]:
         """Map each `_log_type` to its class (walks the subclass tree once)."""
         if WBValue._type_mapping is None:
+            # The classes are imported lazily: a fresh process reading an artifact back
+            # (`Api().artifact(...).get("preds")`) may not have imported Table yet.
+            import importlib
+
+            from tracklab.sdk import data_types
+
+            for name, module in data_types._LAZY.items():
+                if name[0].isupper():
+                    importlib.import_module(f"{data_types.__name__}.{module}")
             mapping: dict[str, type[WBValue]] = {}
             frontier: list[type[WBValue]] = [WBValue]
             seen: set[type[WBValue]] = set()
