@@ -75,6 +75,11 @@ class StoreReader:
         """The experiment id of a project when it can be read cheaply (never for this reader)."""
         return None
 
+    def store_signature(self) -> Any:
+        """Something that changes whenever the store may have changed, read cheaply; None when
+        this store cannot tell (then nothing read from it is kept between requests)."""
+        return None
+
     # -- runs ------------------------------------------------------------------------------
     def search(self, experiment_id: str, filter_string: str = "", order_by: list[str] | None = None) -> Iterator[Any]:
         """Every active run of an experiment matching MLflow's `filter_string`."""

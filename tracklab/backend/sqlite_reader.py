@@ -58,6 +58,20 @@ class SqliteReader(StoreReader):
             self._local.conn = conn
         return conn
 
+    def store_signature(self) -> Any:
+        # Every commit writes the WAL file (a checkpoint writes the database file): their sizes and
+        # modification times change with each write, whichever process made it. An empty WAL
+        # file is no WAL file (a reader's first query creates one).
+        signature = []
+        for path in (self.db_path, self.db_path + "-wal"):
+            try:
+                info = os.stat(path)
+            except FileNotFoundError:
+                signature.append(None)
+                continue
+            signature.append((info.st_mtime_ns, info.st_size, info.st_ino) if info.st_size else None)
+        return tuple(signature)
+
     # -- experiments -----------------------------------------------------------------------
     def known_experiment_id(self, project: str) -> str | None:
         if not os.path.exists(self.db_path):
