@@ -12,7 +12,8 @@ from mlflow_plugins import _files
 
 pages = Blueprint("tracklab_pages", __name__)
 
-PAGES = {"": "index.html", "workspace": "workspace.html", "sweep": "sweep.html", "artifacts": "artifacts.html"}
+PAGES = {"": "index.html", "workspace": "workspace.html", "sweep": "sweep.html", "artifacts": "artifacts.html",
+         "run.html": "run.html"}
 STATIC_TYPES = {".js": "text/javascript", ".css": "text/css", ".svg": "image/svg+xml", ".png": "image/png",
                 ".html": "text/html"}
 

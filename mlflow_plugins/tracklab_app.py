@@ -45,6 +45,7 @@ def create_app(app: Any = None) -> Any:
     from mlflow_plugins._bulk import bulk
     from mlflow_plugins._lease import lease
     from mlflow_plugins._pages import pages
+    from mlflow_plugins._run_page import run_page
     from mlflow_plugins._sweep_journal import journal
     from tracklab.sweeps import _storage as sweep_storage
 
@@ -60,6 +61,7 @@ def create_app(app: Any = None) -> Any:
         flask_app.register_blueprint(bulk, url_prefix=static_prefix() or None)
         flask_app.register_blueprint(journal, url_prefix=static_prefix() or None)
         flask_app.register_blueprint(lease, url_prefix=static_prefix() or None)
+        flask_app.register_blueprint(run_page, url_prefix=prefix)
         _inject.install(flask_app)
     if auth_enabled():
         # MLflow's own auth factory, on the app that now holds our routes: every request then

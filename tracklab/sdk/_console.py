@@ -29,7 +29,9 @@ class ConsoleCapture:
 
     def __init__(self, path: str, on_fault: Callable[[OSError], None] | None = None) -> None:
         self.path = path
-        self._file = open(path, "a", encoding="utf-8", errors="replace")
+        # Line-buffered: each finished line reaches the file at once, so the writer's periodic
+        # upload carries it and the run page can tail a live run (a terminal shows lines as printed).
+        self._file = open(path, "a", encoding="utf-8", errors="replace", buffering=1)
         self._lock = threading.RLock()  # on_fault prints, which comes back through write()
         self._saved: tuple[TextIO, TextIO] | None = None
         # A full or read-only disk: the copy stops (said once by `on_fault`); print() never fails.

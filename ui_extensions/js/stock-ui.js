@@ -2,6 +2,7 @@
 // 1. Open in the "Model training" view unless the user already picked a view.
 // 2. Keep MLflow's assistant panel closed on first load (it needs an online model).
 // 3. A floating "TrackLab" link, outside React's tree, to the panels of the current page.
+// 4. On a run's page, a second one to that run's TrackLab run page.
 (function () {
   "use strict";
   function preset(key, value) {
@@ -40,6 +41,14 @@
     link.href = target();
   }
 
+  // On a run's page, a second link: that run's TrackLab run page (run.html?run=<id>).
+  function updateRunLink(link) {
+    var route = window.location.hash.replace(/^#/, "").split("?")[0];
+    var run = route.match(/^\/(?:experiments\/[^/]+\/)?runs\/([0-9a-f]{32})/);
+    link.style.display = run ? "inline-block" : "none";
+    if (run) link.href = new URL("run.html?run=" + run[1], base).href;
+  }
+
   function mount() {
     var link = document.createElement("a");
     link.id = "tracklab-link";
@@ -51,6 +60,14 @@
     update(link);
     document.body.appendChild(link);
     window.addEventListener("hashchange", function () { update(link); });
+    var runLink = document.createElement("a");
+    runLink.id = "tracklab-run-link";
+    runLink.textContent = "TrackLab run page \u2197";
+    runLink.title = "Overview, charts, console log, files and artifacts of this run in TrackLab";
+    runLink.setAttribute("style", link.getAttribute("style").replace("bottom:18px", "bottom:58px"));
+    updateRunLink(runLink);
+    document.body.appendChild(runLink);
+    window.addEventListener("hashchange", function () { updateRunLink(runLink); });
   }
 
   if (document.readyState === "loading") document.addEventListener("DOMContentLoaded", mount);
