@@ -218,13 +218,13 @@ def _table(page) -> dict[str, object]:
         return {"table": "no runs table on this page"}
     page.wait_for_selector(".runs-table[data-state=ready]", timeout=120_000)
     results: dict[str, object] = {}
-    header = page.query_selector(".runs-table th[data-column='summary.metric_00']") or \
-        page.query_selector(".runs-table th[data-column]")
-    for attempt in range(2):
-        header.click()
+    column = "summary.metric_00" if page.query_selector(".runs-table th[data-column='summary.metric_00']") else "created"
+    for attempt in range(2):  # ascending, then descending (the header row is rebuilt each time)
+        page.locator(f".runs-table th[data-column='{column}'] .label").click()
         page.wait_for_function(f"performance.getEntriesByName('tracklab:table:sort').length > {attempt}")
+    results["sorted by"] = column
     results["sort ms"] = page.evaluate("performance.getEntriesByName('tracklab:table:sort').map(m => m.duration)")
-    box = page.query_selector("input.runs-filter")
+    box = page.locator("input.runs-filter")
     for attempt, text in enumerate(("optimizer = adam and metric_00 < 0.2", "lr > 1e-3")):
         box.fill(text)
         box.press("Enter")

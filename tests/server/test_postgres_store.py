@@ -7,6 +7,7 @@ import json
 import math
 import sys
 import textwrap
+import time
 from pathlib import Path
 
 import pytest
@@ -171,5 +172,33 @@ def test_runs_read_with_sql_equal_mlflows_on_postgresql(pg_uri: str, tmp_path: P
         assert len(theirs) == 3
         assert view(reader.get_run(theirs[0].info.run_id)) == view(theirs[0])
         assert reader.get_run("0" * 32) is None
+    finally:
+        reader.close()
+
+
+def test_the_store_signature_moves_with_writes_only(pg_uri: str, tmp_path: Path) -> None:
+    from tracklab.backend.postgres_reader import PostgresReader
+
+    env = machine(tmp_path, "trainer", pg_uri)
+    code = "import tracklab; r = tracklab.init(project='sig', id='sig01'); r.log({'x': 1}); r.finish()"
+    assert helpers.run([sys.executable, "-c", code], cwd=str(Path(env["HOME"]) / "work"), env=env,
+                       capture_output=True, text=True, timeout=300).returncode == 0
+    reader = PostgresReader(pg_uri)
+    try:
+        experiment_id = reader.experiment("sig").experiment_id
+
+        def settled() -> str | None:  # the writer's last words and MLflow's first connection are done
+            first = reader.store_signature()
+            time.sleep(0.5)
+            return first if reader.store_signature() == first else None
+
+        before = helpers.wait_until(settled, timeout=60, what="a store nobody writes to")
+        assert [r.data.metrics for r in reader.search(experiment_id)] == [{"x": 1.0}]
+        assert reader.get_run(reader.search(experiment_id).__next__().info.run_id) is not None
+        assert reader.store_signature() == before  # reading changes nothing
+        code = "import tracklab; r = tracklab.init(project='sig', id='sig02'); r.log({'x': 2}); r.finish()"
+        assert helpers.run([sys.executable, "-c", code], cwd=str(Path(env["HOME"]) / "work"), env=env,
+                           capture_output=True, text=True, timeout=300).returncode == 0
+        assert reader.store_signature() != before
     finally:
         reader.close()

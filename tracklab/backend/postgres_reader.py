@@ -62,6 +62,11 @@ class PostgresReader(StoreReader):
 
         return self._read(fetch)
 
+    def store_signature(self) -> Any:
+        # The cluster's write-ahead log position moves with every write (any database's, and
+        # autovacuum's), and not with reads: a cheap, safe "has anything changed".
+        return self._rows("SELECT pg_current_wal_lsn()::text", ())[0][0]
+
     def search(self, experiment_id: str, filter_string: str = "", order_by: list[str] | None = None) -> Iterator[Any]:
         if filter_string or order_by:
             yield from super().search(experiment_id, filter_string, order_by)
