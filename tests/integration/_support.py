@@ -95,3 +95,8 @@ def run_both(script: str, project: str, tmp_path: Path, tracklab_script: str | N
     run_standin(tracklab_script or script, work)
     run = only_run(project)
     return oracle, run, rows(run)
+
+
+def plain(record: dict) -> dict:
+    """A history row, summary or config without wandb's bookkeeping keys (`_step`, `_wandb`, ...)."""
+    return {k: v for k, v in record.items() if not k.startswith("_")}

@@ -7,7 +7,7 @@ from __future__ import annotations
 import pytest
 
 from tests import helpers
-from tests.integration._support import project_runs, run_standin, rows
+from tests.integration._support import plain, project_runs, rows, run_standin
 
 pytestmark = pytest.mark.slow
 
@@ -55,9 +55,6 @@ assert done.returncode == 0, done.stdout + done.stderr
 """
 
 
-def _plain(record: dict) -> dict:
-    return {k: v for k, v in record.items() if not k.startswith("_")}
-
 
 def test_metaflow_steps_match_wandb_offline(tl_dir, tmp_path):
     helpers.require("metaflow")
@@ -73,10 +70,10 @@ def test_metaflow_steps_match_wandb_offline(tl_dir, tmp_path):
     flow_run = runs[0].group.split("/")[1]
     assert [r.group for r in runs] == [f"TinyFlow/{flow_run}"] * 2  # <flow>/<Metaflow run id>, as wandb
     for run, oracle_run in zip(runs, theirs, strict=True):
-        assert _plain(dict(run.config)) == _plain(oracle_run["config"]) == {"alpha": 0.25}
-        assert [_plain(r) for r in rows(run)] == [_plain(r) for r in oracle_run["history"]]
+        assert plain(dict(run.config)) == plain(oracle_run["config"]) == {"alpha": 0.25}
+        assert [plain(r) for r in rows(run)] == [plain(r) for r in oracle_run["history"]]
         logged = [(a.name.split(":")[0], a.type) for a in run.logged_artifacts()]
         assert logged == [(a["name"], a["type"]) for a in oracle_run["artifacts"]]
-    assert [_plain(r) for r in rows(runs[1])] == [{"total": 6.0}]
+    assert [plain(r) for r in rows(runs[1])] == [{"total": 6.0}]
     table = runs[0].logged_artifacts()[0]
     assert [f.path for f in table.files()] == ["table.parquet"]

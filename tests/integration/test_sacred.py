@@ -6,7 +6,7 @@ from __future__ import annotations
 import pytest
 
 from tests import helpers
-from tests.integration._support import run_both
+from tests.integration._support import plain, run_both
 
 SCRIPT = """
 from sacred import Experiment
@@ -34,19 +34,16 @@ wandb.finish()
 """
 
 
-def _plain(record: dict) -> dict:
-    return {k: v for k, v in record.items() if not k.startswith("_")}
-
 
 def test_sacred_observer_matches_wandb_offline(tl_dir, tmp_path):
     helpers.require("sacred")
     oracle, run, history = run_both(SCRIPT, "sacred", tmp_path)
 
     assert run.name == "sacred-run"
-    config = _plain(dict(run.config))
+    config = plain(dict(run.config))
     assert config == {"C": 1.0, "gamma": 0.7, "layers": [4, 2], "seed": 7, "resources": []}
-    assert config == _plain(oracle["config"])
+    assert config == plain(oracle["config"])
     # one row per scalar (wandb logs each value on its own), then the result
-    assert [_plain(r) for r in history] == pytest.approx([_plain(r) for r in oracle["history"]])
-    assert [_plain(r) for r in history][-1] == {"result_0": 0.875}
-    assert _plain(dict(run.summary)) == pytest.approx(_plain(oracle["summary"]))
+    assert [plain(r) for r in history] == pytest.approx([plain(r) for r in oracle["history"]])
+    assert [plain(r) for r in history][-1] == {"result_0": 0.875}
+    assert plain(dict(run.summary)) == pytest.approx(plain(oracle["summary"]))

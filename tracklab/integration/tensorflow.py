@@ -9,7 +9,7 @@ from typing import Any
 from tracklab.integration._requires import lazy_names, require
 
 
-def _log_summary(serialized: Any, step: int) -> None:
+def _log_summary(serialized: Any) -> None:
     import tracklab
     from tracklab.sdk.tensorboard.events import summary_values
 
@@ -19,8 +19,24 @@ def _log_summary(serialized: Any, step: int) -> None:
 
     summary = Summary.FromString(serialized) if isinstance(serialized, bytes) else serialized
     values = summary_values(summary)
+    values.update(_histo_values(summary))
     if values:
-        tracklab.log(values, step=int(step))
+        tracklab.log(values)  # wandb logs each summary as the next row (not at the global step)
+
+
+def _histo_values(summary: Any) -> dict[str, Any]:
+    """TF1 `histo` summaries as wandb's hook converts them (unlike TensorBoard sync): every bucket
+    kept, the outer edges extrapolated from their neighbours' widths."""
+    import tracklab
+
+    found = {}
+    for value in summary.value:
+        if value.WhichOneof("value") != "histo" or len(value.histo.bucket_limit) < 3:
+            continue
+        limits = list(value.histo.bucket_limit)
+        edges = [2 * limits[0] - limits[1], *limits[:-1], 2 * limits[-2] - limits[-3]]
+        found[value.tag] = tracklab.Histogram(np_histogram=(list(value.histo.bucket), edges))
+    return found
 
 
 def _build_hook() -> type:
@@ -50,7 +66,7 @@ def _build_hook() -> type:
         def after_run(self, run_context: Any, run_values: Any) -> None:
             step = run_values.results["global_step"]
             if step % self._steps_per_log == 0:
-                _log_summary(run_values.results["summary"], step)
+                _log_summary(run_values.results["summary"])
 
     return WandbHook
 

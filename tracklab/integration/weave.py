@@ -23,7 +23,7 @@ class RunPath:
 
 
 def active_run_path() -> RunPath | None:
-    """The path of the current unfinished run, or None."""
+    """The path of the current unfinished run, or None (also when it has no entity, as offline runs do)."""
     import tracklab
 
     run = tracklab.run

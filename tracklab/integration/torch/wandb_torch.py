@@ -40,6 +40,12 @@ def _run() -> Any:
     return tracklab.run
 
 
+def _hook_names(module: Any) -> None:
+    """The list wandb keeps on a hooked module (`_wandb_hook_names`); `watch` checks it too."""
+    if not hasattr(module, "_wandb_hook_names"):
+        module._wandb_hook_names = []
+
+
 class TorchHistory:
     """Hooks that log a module's parameter and gradient histograms to the current run."""
 
@@ -50,11 +56,13 @@ class TorchHistory:
 
     def add_log_parameters_hook(self, module: Any, name: str = "", prefix: str = "", log_freq: int = 0) -> None:
         """Log the histograms of `module`'s parameters every `log_freq` forward passes."""
+        _hook_names(module)
         wandb_watch._add_parameter_hook(_run(), module, prefix + name, max(log_freq, 1))
         self._hooked.append(module)
 
     def add_log_gradients_hook(self, module: Any, name: str = "", prefix: str = "", log_freq: int = 0) -> None:
         """Log the histograms of `module`'s gradients every `log_freq` backward passes."""
+        _hook_names(module)
         wandb_watch._add_gradient_hooks(_run(), module, prefix + name, max(log_freq, 1))
         self._hooked.append(module)
 
