@@ -18,18 +18,29 @@ export function lineChart(key, workspace) {
   let loadedFor = "";
   let started = 0;
 
+  // A workspace panel may draw several keys (`options.keys`); the chart is still named by `key`.
+  const keysOf = () => workspace.options.keys || [key];
+  const has = (r) => keysOf().some((k) => r.metrics.includes(k) || r.system.includes(k));
+
+  /** Series of `runs` for every key of the chart, in one list. */
+  async function fetchSeries(runs, axis, points) {
+    const ids = runs.map((r) => r.run_uuid).join(",");
+    const answers = await Promise.all(keysOf().map((k) => getJSON("series", { runs: ids, key: k, x: axis, points })));
+    return { series: answers.flatMap((a) => a.series) };
+  }
+
   async function refresh(force = false) {
-    const runs = workspace.selectedRuns().filter((r) => r.metrics.includes(key) || r.system.includes(key));
+    const runs = workspace.selectedRuns().filter(has);
     const axis = workspace.options.x;
     // One min/max pair per pixel column: the envelope the eye sees, whatever the run's length.
     const points = Math.max(200, Math.min(2500, Math.round(plot.clientWidth || 600)));
-    const wanted = `${runs.map((r) => r.run_uuid).join(",")}|${axis}|${points}`;
+    const wanted = `${runs.map((r) => r.run_uuid).join(",")}|${axis}|${points}|${keysOf().join(",")}`;
     if (wanted === loadedFor && data && !force) return render();
     plot.dataset.state = "loading";
     started = performance.now();
     if (!runs.length) { data = { series: [] }; loadedFor = wanted; return render(); }
     try {
-      data = await getJSON("series", { runs: runs.map((r) => r.run_uuid).join(","), key, x: axis, points });
+      data = await fetchSeries(runs, axis, points);
       loadedFor = wanted;
       if (!window.Plotly) preview();  // at once, while plotly.js starts
       await render();
@@ -66,8 +77,9 @@ export function lineChart(key, workspace) {
     const layout = {
       margin: { l: 50, r: 10, t: 6, b: 36 }, showlegend: traces.filter((t) => t.showlegend !== false).length <= 8,
       legend: { orientation: "h", y: -0.25, font: { size: 10 }, traceorder: "normal" }, hovermode: "closest",
-      xaxis: { title: { text: plotText(xTitle), font: { size: 11 } }, type: axes[0] === "_timestamp" ? "date" : "linear" },
-      yaxis: { type: log ? "log" : "linear" },
+      xaxis: { title: { text: plotText(xTitle), font: { size: 11 } }, type: axes[0] === "_timestamp" ? "date" : "linear",
+        ...fixedRange(workspace.options.xRange, false) },
+      yaxis: { type: log ? "log" : "linear", ...fixedRange(workspace.options.yRange, log) },
     };
     await draw(plot, traces, layout);
     plot.querySelectorAll(".chart-preview").forEach((svg) => svg.remove());
@@ -85,10 +97,10 @@ export function lineChart(key, workspace) {
   /** Re-read only `runIds` (live runs) and redraw: their new points are added, other runs are kept. */
   async function update(runIds) {
     if (!data || !data.series) return refresh(true);
-    const wanted = workspace.selectedRuns().filter((r) => runIds.includes(r.run_uuid) && (r.metrics.includes(key) || r.system.includes(key)));
+    const wanted = workspace.selectedRuns().filter((r) => runIds.includes(r.run_uuid) && has(r));
     if (!wanted.length) return;
     const points = Math.max(200, Math.min(2500, Math.round(plot.clientWidth || 600)));
-    const fresh = await getJSON("series", { runs: wanted.map((r) => r.run_uuid).join(","), key, x: workspace.options.x, points });
+    const fresh = await fetchSeries(wanted, workspace.options.x, points);
     const byRun = new Map(fresh.series.map((s) => [s.run, s]));
     data = { ...data, series: [...data.series.filter((s) => !byRun.has(s.run)), ...fresh.series] };
     await render();
@@ -97,12 +109,20 @@ export function lineChart(key, workspace) {
   return { node, refresh, render, update };
 }
 
+/** A panel's fixed axis range ([min, max], both numbers) as plotly's layout wants it (log10 on a log axis). */
+function fixedRange(range, log) {
+  if (!Array.isArray(range) || !range.every((v) => typeof v === "number" && Number.isFinite(v))) return {};
+  if (log && range.some((v) => v <= 0)) return {};
+  return { range: log ? range.map(Math.log10) : range.slice(), autorange: false };
+}
+
 function runTraces(series, byRun, workspace, weight) {
   const traces = [];
+  const multi = new Set(series.map((s) => s.key)).size > 1;
   for (const s of series) {
     const run = byRun.get(s.run);
     const color = workspace.color(run);
-    const name = plotText(run.name);
+    const name = plotText(multi ? `${run.name} \u00b7 ${s.key}` : run.name);
     const hover = `${name}<br>step %{customdata}<br>%{y}<extra></extra>`;
     if (weight > 0) {
       traces.push({ x: s.x, y: s.y, customdata: s.steps, mode: "lines", line: { color, width: 1 }, opacity: 0.25,
@@ -116,9 +136,10 @@ function runTraces(series, byRun, workspace, weight) {
 
 function groupedTraces(series, byRun, workspace, weight, by) {
   const groups = new Map();
+  const multi = new Set(series.map((s) => s.key)).size > 1;
   for (const s of series) {
     const run = byRun.get(s.run);
-    const group = groupOf(run, by);
+    const group = multi ? `${groupOf(run, by)} \u00b7 ${s.key}` : groupOf(run, by);
     if (!groups.has(group)) groups.set(group, { color: workspace.color(run), series: [], runs: [] });
     groups.get(group).series.push({ x: s.x, y: smooth(s.y, weight) });
     groups.get(group).runs.push(run);

@@ -230,7 +230,11 @@ export class RunsTable {
     const shown = this.ws.runs.filter((r) => this.predicate(r));
     this.rows = sortRuns(shown, this.sort.column, this.sort.dir);
     this.onRows(this.rows);
-    this.render();
+    if (!this.head.firstChild) return this.render();
+    this.markSort();  // the header cells stay (a person may be about to click one again)
+    this.renderRows();
+    this.table.dataset.rows = String(this.rows.length);
+    this.updateCount();
   }
 
   /** Re-render after the runs changed (live updates) keeping filter, sort and scroll. */
@@ -257,7 +261,6 @@ export class RunsTable {
       left += widths[i + 1];
     }
     const headers = columns.map((column) => {
-      const arrow = this.sort.column === column ? (this.sort.dir > 0 ? " \u25b2" : " \u25bc") : "";
       const pin = h("button", { class: "pin", title: this.pinned.has(column) ? "Unpin" : "Pin to the left" }, this.pinned.has(column) ? "\u2715" : "\u21e4");
       pin.addEventListener("click", (e) => {
         e.stopPropagation();
@@ -266,7 +269,7 @@ export class RunsTable {
         this.render();
       });
       const th = h("th", { dataset: { column }, class: this.pinned.has(column) ? "pinned" : null, title: column },
-        h("span", { class: "label" }, columnLabel(column), arrow), column === "name" ? null : pin);
+        h("span", { class: "label" }, columnLabel(column)), h("span", { class: "arrow" }), column === "name" ? null : pin);
       if (this.offsets.has(column)) th.style.left = `${this.offsets.get(column)}px`;
       th.addEventListener("click", () => this.setSort(column));
       return th;
@@ -280,6 +283,7 @@ export class RunsTable {
     });
     this.eyeAll = eyeAll;
     clear(this.head).append(h("tr", {}, h("th", { class: "pinned eye", style: { left: "0px" } }, eyeAll), headers));
+    this.markSort();
     this.renderRows();
     this.table.dataset.rows = String(this.rows.length);
     this.table.dataset.state = "ready";
@@ -291,6 +295,14 @@ export class RunsTable {
     this.eyeAll.checked = hidden === 0;
     this.eyeAll.indeterminate = hidden > 0 && hidden < this.rows.length;
     this.count.textContent = `${this.rows.length} shown \u00b7 ${this.ws.drawnCount()} drawn`;
+  }
+
+  markSort() {
+    for (const th of this.head.querySelectorAll("th[data-column]")) {
+      const on = th.dataset.column === this.sort.column;
+      th.querySelector(".arrow").textContent = on ? (this.sort.dir > 0 ? " \u25b2" : " \u25bc") : "";
+      th.setAttribute("aria-sort", on ? (this.sort.dir > 0 ? "ascending" : "descending") : "none");
+    }
   }
 
   /** Only the rows in (or near) view are in the document. */

@@ -5,11 +5,13 @@
 import { getJSON, pageUrl, stockExperimentUrl, stockRunUrl } from "./api.js";
 import { defaultColor, saveColor, savedColors } from "./colors.js";
 import { $, append, clear, fmt, h, params, showError } from "./dom.js";
+import { loadLayout } from "./layoutstore.js";
 import { lineChart } from "./linechart.js";
 import { groupLabel, groupOf } from "./series.js";
 import { mediaPanel } from "./media.js";
 import { renderCustomChart, tableKeyOf } from "./render/customchart.js";
 import { DEFAULT_POLL_MS, LivePoller } from "./live.js";
+import { PanelBoard, lazy } from "./panels.js";
 import { RunsTable } from "./runstable.js";
 
 const MAX_DRAWN = [10, 30, 100];   // how many of the rows shown the charts draw (the series route's cap is 100)
@@ -49,6 +51,12 @@ class Workspace {
   }
 
   drawnCount() { return this.selectedRuns().length; }
+
+  /** Every row shown whose eye is on (what summary panels plot: no cap). */
+  shownRuns() {
+    if (this.focus) return this.selectedRuns();
+    return this.rows.filter((r) => !this.hidden.has(r.run_uuid));
+  }
   color(run) { return this.colors.get(run.run_uuid); }
 
   /** A group's colour: the palette in the order groups are first seen. */
@@ -142,26 +150,6 @@ function controls(ws, metricKeys, onChange) {
     groupList);
 }
 
-function sectionsOf(keys) {
-  const sections = new Map();
-  for (const key of keys) {
-    const name = key.includes("/") ? key.split("/")[0] : "Charts";
-    if (!sections.has(name)) sections.set(name, []);
-    sections.get(name).push(key);
-  }
-  return [...sections].sort(([a], [b]) => (a === "Charts" ? -1 : b === "Charts" ? 1 : a.localeCompare(b)));
-}
-
-function lazy(chart) {
-  let seen = false;
-  const observer = new IntersectionObserver((items) => {
-    if (items.some((i) => i.isIntersecting) && !seen) { seen = true; chart.refresh(); observer.disconnect(); }
-  }, { rootMargin: "300px" });
-  observer.observe(chart.node);
-  chart.loaded = () => seen;
-  return chart;
-}
-
 async function overview(ws, runUuid) {
   const detail = await getJSON("run", { run: runUuid });
   const kv = (obj) => h("div", { class: "kv" }, Object.entries(obj).flatMap(([k, v]) => [h("div", {}, k), h("div", {}, fmt(v))]));
@@ -202,10 +190,9 @@ async function customCharts(ws) {
   return [...sources].map(([key, list]) => renderCustomChart(key, list));
 }
 
-async function build(root, ws) {
+async function build(root, ws, savedLayout) {
   const metricKeys = [...new Set(ws.runs.flatMap((r) => r.metrics))].sort();
   const systemKeys = [...new Set(ws.runs.flatMap((r) => r.system))].sort();
-  const charts = h("div", { id: "charts" });
   const custom = h("div", { class: "grid", id: "custom-charts" });
   const media = h("div", { id: "media" });
   const system = h("details", { id: "system" }, h("summary", {}, `System metrics (${systemKeys.length})`));
@@ -231,34 +218,24 @@ async function build(root, ws) {
     if (!renderOnly) rebuildMedia();
   };
 
-  // One section per key prefix; keys a live run logs later get their chart where they belong.
-  const grids = new Map();
-  const charted = new Set();
+  const board = new PanelBoard(ws, metricKeys, savedLayout);
+  ws.board = board;
+  const charts = board.node;
+  // System metrics: one chart per key, below the panels; keys a live run logs later are added.
   const systemGrid = h("div", { class: "grid" });
   system.append(systemGrid);
-  const addChart = (key, isSystem) => {
-    if (charted.has(key)) return;
-    charted.add(key);
-    let grid = systemGrid;
-    if (!isSystem) {
-      const name = key.includes("/") ? key.split("/")[0] : "Charts";
-      if (!grids.has(name)) {
-        grids.set(name, h("div", { class: "grid" }));
-        charts.append(h("section", { class: "group", dataset: { section: name } }, h("h2", {}, name), grids.get(name)));
-      }
-      grid = grids.get(name);
-    }
+  const systemCharted = new Set();
+  const addSystemChart = (key) => {
+    if (systemCharted.has(key)) return;
+    systemCharted.add(key);
     const chart = lazy(lineChart(key, ws));
     ws.charts.push(chart);
-    grid.append(chart.node);
+    systemGrid.append(chart.node);
   };
-  for (const [, keys] of sectionsOf(metricKeys)) keys.forEach((k) => addChart(k, false));
-  systemKeys.forEach((k) => addChart(k, true));
+  systemKeys.forEach(addSystemChart);
   ws.onNewKeys = () => {
-    for (const run of ws.runs) {
-      run.metrics.forEach((k) => addChart(k, false));
-      run.system.forEach((k) => addChart(k, true));
-    }
+    board.addKeys([...new Set(ws.runs.flatMap((r) => r.metrics))]);
+    ws.runs.forEach((r) => r.system.forEach(addSystemChart));
     system.hidden = systemGrid.children.length === 0;
   };
 
@@ -296,7 +273,9 @@ async function main() {
       project = found && found.name;
     }
     if (!project) throw new Error("no project: open a project from the TrackLab home page");
-    const data = await getJSON("runs-table", { project });
+    // The layout is read from the store while the runs are: neither waits for the other.
+    const [data, savedLayout] = await Promise.all([getJSON("runs-table", { project }),
+      loadLayout(project).catch(() => null)]);
     document.title = `${project} \u00b7 TrackLab`;
     $("#project-title").textContent = project;
     const mlflow = $("#open-experiment");
@@ -305,7 +284,7 @@ async function main() {
     $("#open-artifacts").href = pageUrl("artifacts", { project });
     const ws = new Workspace(project, data, focus);
     window.tracklab = ws;
-    await build(root, ws);
+    await build(root, ws, savedLayout);
     document.body.dataset.state = "ready";
     // `?poll=<ms>` sets how often live runs are re-read (5 s by default).
     const every = Math.max(200, Number(query.get("poll")) || DEFAULT_POLL_MS);
