@@ -127,8 +127,9 @@ def test_columns_pins_csv_and_full_width(ws_server, page, tmp_path):
     assert headers[:2] == ["name", "summary.acc"]
     page.eval_on_selector(".runs-scroll", "el => { el.scrollLeft = 400; }")
     page.wait_for_function("document.querySelector('.runs-scroll').scrollLeft > 100")
-    box = page.eval_on_selector(".runs-table tr.run-row td[data-column='summary.acc']", "td => { const r = td.getBoundingClientRect(); "
-                                "const s = td.closest('.runs-scroll').getBoundingClientRect(); return [r.left - s.left, r.width]; }")
+    box = page.evaluate("() => { const td = document.querySelector(\".runs-table tr.run-row td[data-column='summary.acc']\"); "
+                        "const r = td.getBoundingClientRect(); const s = document.querySelector('.runs-scroll').getBoundingClientRect(); "
+                        "return [r.left - s.left, r.width]; }")
     assert 0 < box[0] < 260 and box[1] > 50  # still at the left edge, next to the eye and name
     # The choice survives a reload (kept per project).
     open_workspace(page, ws_server, fresh=False)
