@@ -67,8 +67,29 @@ def _safe(value: Any) -> Any:
 
 
 def _json(data: Any, status: int = 200) -> Response:
-    text = json.dumps(_safe(data), default=str, allow_nan=False)
-    return Response(text, status=status, mimetype="application/json", headers={"Cache-Control": "no-store"})
+    return json_body(encode(data), status)
+
+
+def json_body(body: bytes, status: int = 200) -> Response:
+    """An answer already encoded (`encode`)."""
+    return Response(body, status=status, mimetype="application/json", headers={"Cache-Control": "no-store"})
+
+
+def encode(data: Any) -> bytes:
+    """`data` as JSON, non-finite floats as wandb's strings (`_safe`).
+
+    orjson encodes a chart's 90,000 numbers in ~2 ms, where walking them in Python first took
+    ~150 ms. It writes NaN and infinities as `null`, so an answer with a `null` in it (a None, or
+    such a float) is encoded again the exact way."""
+    import orjson
+
+    try:
+        fast = orjson.dumps(data, default=str, option=orjson.OPT_NON_STR_KEYS | orjson.OPT_SERIALIZE_NUMPY)
+    except TypeError:  # a value orjson refuses (an int past 64 bits, ...)
+        fast = b"null"
+    if b"null" not in fast:
+        return fast
+    return json.dumps(_safe(data), default=str, allow_nan=False).encode()
 
 
 def _fail(message: str, status: int) -> NoReturn:

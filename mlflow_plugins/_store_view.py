@@ -70,7 +70,7 @@ class StoreView:
         self._objects = LruCache(64)
         # A project's runs and what the workspace lists of each, until the store changes
         # (`reader.store_signature`): a 2,000-run project is listed again in ~50 ms, not ~500 ms.
-        self._listed = LruCache(8)
+        self._listed = LruCache(16)
         self._described = LruCache(20_000)
 
     # -- entities ------------------------------------------------------------------------
@@ -84,11 +84,16 @@ class StoreView:
                         "runs": count, "last_update": experiment.last_update_time})
         return out
 
-    def runs(self, project: str) -> list[Run]:
+    def keep(self, key: Any, make: Callable[[], Any]) -> Any:
+        """`make()`, kept under `key` until the store changes (made every time where the store
+        cannot tell cheaply that it has not changed)."""
         signature = self.reader.store_signature()
         if signature is None:
-            return list(self.api.runs(project))
-        return self._listed.get_or_make((project, signature), lambda: list(self.api.runs(project)))
+            return make()
+        return self._listed.get_or_make((key, signature), make)
+
+    def runs(self, project: str) -> list[Run]:
+        return self.keep(("runs", project), lambda: list(self.api.runs(project)))
 
     def run(self, run_uuid: str) -> Run:
         """A run by its MLflow run id (raises KeyError when there is none)."""
