@@ -100,6 +100,11 @@ class WandbModelCheckpoint(keras.callbacks.ModelCheckpoint):
                               "placeholders like `{epoch:02d}` or `{batch:02d}`. This ensures correct "
                               "interpretation of the logged artifacts.")
 
+    @property
+    def is_old_tf_keras_version(self) -> bool:
+        """Whether this is tf.keras before 2.6 (wandb's check): never, with the Keras 3 this supports."""
+        return False
+
     def on_train_batch_end(self, batch: int, logs: dict[str, float] | None = None) -> None:
         if self._should_save_on_batch(batch):
             self._save_model(epoch=self._current_epoch, batch=batch, logs=logs)
