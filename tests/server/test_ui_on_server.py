@@ -130,7 +130,7 @@ def test_workspace_charts_the_runs_values_with_their_legend(team_server: TeamSer
           f"(load {os.getloadavg()[0]:.1f})")
     page.select_option("#group-by", "group")
     names = [t for t in page.eval_on_selector(".chart[data-key='loss']", "el => el.data.map(t => t.name)") if t]
-    assert names == ["A (2)", "B (1)"]
+    assert names == ["A (2 runs)", "B (1 run)"]
 
 
 def test_run_page_on_the_server(team_server: TeamServer, filled: dict[str, str], page: Any) -> None:
