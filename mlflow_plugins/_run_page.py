@@ -34,10 +34,32 @@ _EXPECTED = {
 }
 
 
+def _listing(run: Any, recursive: bool) -> list[tuple[str, int | None, bool]]:
+    """(path, size, is a folder) of the run's artifacts: read from the folder when it is on this
+    machine (inside a tracking server, `mlflow-artifacts:` URIs cannot be listed through MLflow's
+    client, which wants an http tracking URI), else through the client."""
+    view = _api.ctx().view
+    root = view.local_artifact_dir(run)
+    if root is None:
+        if recursive:
+            return [(i.path, i.file_size, False) for i in view.reader.list_artifacts(run.mlflow_run)]
+        return [(i.path, i.file_size, i.is_dir) for i in view.reader.client.list_artifacts(run.mlflow_run_id)]
+    out: list[tuple[str, int | None, bool]] = []
+    for base, folders, names in os.walk(root):
+        relative = os.path.relpath(base, root).replace(os.sep, "/")
+        prefix = "" if relative == "." else relative + "/"
+        for name in names:
+            out.append((prefix + name, os.lstat(os.path.join(base, name)).st_size, False))
+        if not recursive:
+            out.extend((name, None, True) for name in folders)
+            break
+    return out
+
+
 def _stored_names(run: Any) -> set[str]:
-    """Top-level artifact names of the run (one listing call, no recursion)."""
+    """Top-level artifact names of the run."""
     try:
-        return {info.path for info in _api.ctx().reader.client.list_artifacts(run.mlflow_run_id)}
+        return {path for path, _, _ in _listing(run, recursive=False)}
     except Exception:  # an artifact store that cannot be listed: treat it as empty
         return set()
 
@@ -167,8 +189,7 @@ def log_chunk(run: Any, offset: int | None) -> dict[str, Any]:
 
 def files(run: Any) -> list[dict[str, Any]]:
     """Every file of the run, with its size."""
-    return [{"path": info.path, "size": info.file_size}
-            for info in sorted(_api.ctx().reader.list_artifacts(run.mlflow_run), key=lambda i: i.path)]
+    return [{"path": path, "size": size} for path, size, _ in sorted(_listing(run, recursive=True))]
 
 
 # -- routes ---------------------------------------------------------------------------------------

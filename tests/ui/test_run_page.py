@@ -17,87 +17,11 @@ from typing import Any
 
 import pytest
 
-from tests.helpers import free_port, spawn, stop, wait_until
+from tests.helpers import free_port, spawn, stop
+from tests.ui._run_page import FAILING, LIVE, MAIN, NO_META, PRODUCER, PROJECT, cell, dirty_work_tree, field, open_page, tab
 from tests.ui.conftest import clean_env, get_json, start_ui, wait_for_line
 
 pytestmark = [pytest.mark.timeout(400), pytest.mark.server, pytest.mark.browser]
-
-PROJECT = "runpage"
-
-# An input dataset, logged by its own run.
-PRODUCER = """
-import tracklab as wandb
-with open("corpus.txt", "w") as handle:
-    handle.write("the quick brown fox\\n")
-run = wandb.init(project="runpage", id="maker001", name="data-maker")
-art = wandb.Artifact("corpus", type="dataset")
-art.add_file("corpus.txt")
-run.log_artifact(art)
-run.finish()
-"""
-
-# A finished run with everything the page shows.
-MAIN = """
-import numpy as np
-import tracklab as wandb
-from tests.helpers import wait_until
-
-run = wandb.init(project="runpage", id="main0001", name="resnet-main", group="sweep-a", tags=["baseline"],
-                 config={"lr": 0.001, "arch": "resnet", "optimizer": {"name": "adam", "beta": 0.9}},
-                 settings=wandb.Settings(x_stats_sampling_interval=0.2, x_stats_buffer_size=10))
-run.use_artifact("corpus:latest")
-for step in range(25):
-    row = {"loss": 1.0 / (step + 1), "acc": step / 25}
-    if step % 10 == 0:
-        row["samples"] = wandb.Image(np.full((16, 16, 3), step * 10, np.uint8), caption=f"step {step}")
-    wandb.log(row)
-    print(f"epoch {step} loss {1.0 / (step + 1):.4f}")
-print("\\x1b[32mtraining done\\x1b[0m")
-run.summary["best_acc"] = 0.93
-with open("weights.bin", "wb") as handle:
-    handle.write(b"0" * 64)
-model = wandb.Artifact("resnet-weights", type="model")
-model.add_file("weights.bin")
-run.log_artifact(model)
-wait_until(lambda: len(run._system_metrics.get("system/cpu_utilization_percentage", [])) >= 3,
-           what="a few system-metrics samples")
-run.finish()
-"""
-
-# A run without its metadata file: the page says what it cannot show.
-NO_META = """
-import tracklab as wandb
-run = wandb.init(project="runpage", id="nometa01", name="no-meta", settings=wandb.Settings(x_disable_meta=True))
-wandb.log({"loss": 1.0})
-run.finish()
-"""
-
-# A live run: it logs and prints, then waits for the test's word (a file) before each next part.
-LIVE = """
-import os, time
-import tracklab as wandb
-
-def wait_for(name):
-    while not os.path.exists(name):
-        time.sleep(0.05)
-
-run = wandb.init(project="runpage", id="live0001", name="live-run", config={"lr": 0.1})
-for step in range(5):
-    wandb.log({"loss": float(step)})
-print("first part printed")
-wait_for("go")
-for step in range(5, 12):
-    wandb.log({"loss": float(step)})
-print("second part printed after go")
-wait_for("stop")
-run.finish()
-"""
-
-
-def _git(cwd: Path, *args: str) -> str:
-    out = subprocess.run(["git", "-c", "user.email=t@example.com", "-c", "user.name=t", *args], cwd=cwd,
-                         capture_output=True, text=True, check=True)
-    return out.stdout.strip()
 
 
 class RunStore:
@@ -128,17 +52,13 @@ def run_store(tmp_path_factory: pytest.TempPathFactory, template_store: Path) ->
     root.mkdir()
     shutil.copyfile(template_store / "mlflow.db", root / "mlflow.db")
     work = base / "project"  # a git repository with an uncommitted change: the runs' git state
-    work.mkdir()
-    (work / "train.py").write_text("print('hi')\n")
-    _git(work, "init", "-q")
-    _git(work, "add", "train.py")
-    _git(work, "commit", "-q", "-m", "first")
-    commit = _git(work, "rev-parse", "HEAD")
-    (work / "train.py").write_text("print('changed')\n")
+    commit = dirty_work_tree(work)
     live = _python(LIVE, root, work, base / "live.log")
     try:
         for name, code in (("producer", PRODUCER), ("main run", MAIN), ("no-meta run", NO_META)):
             _finish(_python(code, root, work, base / f"{name}.log"), base / f"{name}.log", name)
+        failing = _python(FAILING, root, work, base / "failing.log")
+        assert failing.wait(240) == 1, (base / "failing.log").read_text()
         yield RunStore(root, work, commit, live)
     finally:
         stop(live, signal.SIGKILL, timeout=0)
@@ -172,50 +92,30 @@ def server(run_store: RunStore, tmp_path_factory: pytest.TempPathFactory) -> Ite
         stop(proc, signal.SIGINT, timeout=30)
 
 
-def _open(page: Any, url: str) -> None:
-    page.goto(url)
-    page.wait_for_selector("body[data-state=ready]", timeout=60_000, state="attached")
-
-
-def _tab(page: Any, name: str) -> None:
-    """Open one of the page's tabs as a person does: by its link."""
-    page.click(f".run-nav a[data-tab='{name}']")
-    page.wait_for_selector(f"body[data-tab='{name}']", state="attached")
-    assert page.locator(f"#tab-{name}").is_visible()
-
-
-def _cell(page: Any, table: str, key: str) -> str:
-    return page.locator(f"#{table} tr[data-key='{key}'] td.value").inner_text()
-
-
-def _field(page: Any, field: str) -> str:
-    return page.locator(f"#run-info tr[data-field='{field}'] td.value").inner_text()
-
-
 # -- what a person sees -------------------------------------------------------------------------
 def test_overview_shows_state_host_git_config_and_summary(server, run_store, page):
-    _open(page, server.page_url("main0001"))
-    assert _field(page, "state") == "finished"
-    assert _field(page, "host") == socket.gethostname()
-    git = _field(page, "git")
+    open_page(page, server.page_url("main0001"))
+    assert field(page, "state") == "finished"
+    assert field(page, "host") == socket.gethostname()
+    git = field(page, "git")
     assert run_store.commit in git and "uncommitted changes" in git
-    assert _field(page, "python").startswith("CPython 3.")
-    assert _field(page, "command").startswith("python ")
-    assert _field(page, "group") == "sweep-a" and "baseline" in _field(page, "tags")
-    assert _field(page, "runtime").endswith("s")
-    assert _cell(page, "config", "lr") == "0.001" and _cell(page, "config", "arch") == "resnet"
-    assert _cell(page, "config", "optimizer.name") == "adam"
-    assert _cell(page, "summary", "best_acc") == "0.93" and _cell(page, "summary", "loss") == "0.04"
-    assert _cell(page, "summary", "samples") == "[image-file]"
+    assert field(page, "python").startswith("CPython 3.")
+    assert field(page, "command").startswith("python ")
+    assert field(page, "group") == "sweep-a" and "baseline" in field(page, "tags")
+    assert field(page, "runtime").endswith("s")
+    assert cell(page, "config", "lr") == "0.001" and cell(page, "config", "arch") == "resnet"
+    assert cell(page, "config", "optimizer.name") == "adam"
+    assert cell(page, "summary", "best_acc") == "0.93" and cell(page, "summary", "loss") == "0.04"
+    assert cell(page, "summary", "samples") == "[image-file]"
     assert page.locator("#run-notice").count() == 0  # a finished run with every file: nothing to warn about
     assert page.inner_text("#run-title") == "runpage / resnet-main"
     page.shot("run-page-overview")
 
 
 def test_charts_media_and_system_metrics(server, page):
-    _open(page, server.page_url("main0001"))
+    open_page(page, server.page_url("main0001"))
     assert not page.locator("#tab-charts").is_visible()  # the overview first
-    _tab(page, "charts")
+    tab(page, "charts")
     chart = page.wait_for_selector("#tab-charts .chart[data-key='loss'][data-state=ready]", timeout=60_000)
     assert chart.get_attribute("data-points") == "25" and chart.get_attribute("data-runs") == "1"
     ys = page.eval_on_selector("#tab-charts .chart[data-key='loss']", "el => el.data[0].y")
@@ -224,31 +124,31 @@ def test_charts_media_and_system_metrics(server, page):
     panel.wait_for()
     page.wait_for_selector("#tab-charts .media-panel[data-key='samples'][data-state=ready]")
     assert panel.get_attribute("data-step") == "20" and panel.locator("img").count() == 1
-    _tab(page, "system")
+    tab(page, "system")
     system = page.locator("#tab-system .chart[data-key='system/cpu_utilization_percentage']")
     system.scroll_into_view_if_needed()
     page.wait_for_selector("#tab-system .chart[data-key='system/cpu_utilization_percentage'][data-state=ready]",
                            timeout=60_000)
     assert int(system.get_attribute("data-points")) >= 3
-    _tab(page, "charts")
+    tab(page, "charts")
     page.shot("run-page-charts")
 
 
 def test_console_log_files_and_artifacts(server, page, tmp_path):
-    _open(page, server.page_url("main0001"))
-    _tab(page, "logs")
+    open_page(page, server.page_url("main0001"))
+    tab(page, "logs")
     log = page.locator("#console-log")
     page.wait_for_function("() => document.querySelector('#console-log').dataset.lines !== '0'")
     text = log.inner_text()
     assert "epoch 0 loss 1.0000" in text and "epoch 24 loss 0.0400" in text
     assert "training done" in text and "\x1b" not in text  # colour codes stripped
-    _tab(page, "files")
+    tab(page, "files")
     files = page.locator("#files-table tr[data-path]")
     paths = [files.nth(i).get_attribute("data-path") for i in range(files.count())]
     assert {"output.log", "wandb-metadata.json", "config.yaml", "wandb-summary.json"} <= set(paths)
     href = page.get_attribute("#files-table tr[data-path='config.yaml'] a", "href")
     assert "lr:" in get_json_text(href)
-    _tab(page, "artifacts")
+    tab(page, "artifacts")
     assert page.locator("#artifacts-used li").all_inner_texts()[0].startswith("corpus:v0")
     assert page.locator("#artifacts-logged li[data-artifact='resnet-weights:v0']").count() == 1
     page.locator("#artifacts-used a", has_text="corpus:v0").click()
@@ -266,41 +166,54 @@ def get_json_text(url: str) -> str:
 
 
 def test_a_run_without_its_metadata_says_what_is_missing(server, page):
-    _open(page, server.page_url("nometa01"))
+    open_page(page, server.page_url("nometa01"))
     notice = page.locator("#run-notice")
     assert "wandb-metadata.json" in notice.inner_text() and "host, command, Python and git are unknown" in notice.inner_text()
     assert page.locator("#run-info tr[data-field='host']").count() == 0
-    assert _field(page, "state") == "finished"
+    assert field(page, "state") == "finished"
+
+
+def test_a_run_that_failed_shows_what_it_stored_and_says_so(server, page):
+    open_page(page, server.page_url("broken01"))
+    assert field(page, "state") == "failed"
+    assert "This run failed: the page shows what was stored before it stopped." in page.inner_text("#run-notice")
+    assert cell(page, "summary", "loss") == "2"
+    tab(page, "logs")
+    page.wait_for_function("() => document.querySelector('#console-log').innerText.includes('about to fail')")
+    assert "RuntimeError: boom" in page.inner_text("#console-log")  # the traceback, as the terminal showed it
+    tab(page, "charts")
+    chart = page.wait_for_selector("#tab-charts .chart[data-key='loss'][data-state=ready]", timeout=60_000)
+    assert chart.get_attribute("data-points") == "3"
 
 
 def test_live_run_tails_its_console_and_charts_without_reload(server, run_store, page):
     live = server.run_uuid("live0001")
-    _open(page, f"{server.url}/tracklab/run.html?run={live}#charts")
+    open_page(page, f"{server.url}/tracklab/run.html?run={live}#charts")
     assert page.locator("#tab-charts").is_visible()  # the tab the address names
     assert "still running" in page.inner_text("#run-notice")
     chart = "document.querySelector(\"#tab-charts .chart[data-key='loss']\")"
     page.wait_for_function(f"() => {chart} && {chart}.dataset.points === '5'", timeout=120_000)
-    _tab(page, "logs")
+    tab(page, "logs")
     page.wait_for_function("() => document.querySelector('#console-log').innerText.includes('first part printed')",
                            timeout=120_000)
     navigations = page.evaluate("performance.getEntriesByType('navigation').length")
     (run_store.work / "go").write_text("")
     page.wait_for_function("() => document.querySelector('#console-log').innerText"
                            ".includes('second part printed after go')", timeout=120_000)
-    _tab(page, "charts")
+    tab(page, "charts")
     page.wait_for_function(f"() => {chart}.dataset.points === '12'", timeout=120_000)
-    _tab(page, "overview")
-    assert _field(page, "state") == "running"
+    tab(page, "overview")
+    assert field(page, "state") == "running"
     (run_store.work / "stop").write_text("")
     page.wait_for_function("() => document.body.dataset.live === 'false'", timeout=120_000)
-    assert _field(page, "state") == "finished" and page.locator("#run-notice").count() == 0
+    assert field(page, "state") == "finished" and page.locator("#run-notice").count() == 0
     assert page.evaluate("performance.getEntriesByType('navigation').length") == navigations  # no reload
     assert run_store.live.wait(60) == 0
 
 
 def test_links_to_mlflow_run_page_and_back(server, page):
     run = next(r for r in server.api("runs", project=PROJECT)["runs"] if r["id"] == "main0001")
-    _open(page, server.page_url("main0001"))
+    open_page(page, server.page_url("main0001"))
     mlflow = f"{server.url}/#/experiments/{run['experiment_id']}/runs/{run['run_uuid']}"
     assert page.get_attribute("#open-in-mlflow", "href") == mlflow
     page.click("#open-in-mlflow")
@@ -312,7 +225,7 @@ def test_links_to_mlflow_run_page_and_back(server, page):
     link.click()
     page.wait_for_selector("body[data-state=ready]", timeout=60_000)
     assert page.url == f"{server.url}/tracklab/run.html?run={run['run_uuid']}"
-    assert _field(page, "state") == "finished"
+    assert field(page, "state") == "finished"
     page.goto(f"{server.url}/#/experiments/{run['experiment_id']}")
     page.get_by_text("resnet-main").first.wait_for(timeout=90_000)
     assert not page.locator("#tracklab-run-link").is_visible()  # an experiment page: no run to link to
