@@ -38,6 +38,7 @@ for step in range(25):
     wandb.log(row)
     print(f"epoch {step} loss {1.0 / (step + 1):.4f}")
 print("\\x1b[32mtraining done\\x1b[0m")
+print("saving 10%\\rsaving 60%\\rsaving 100%")
 run.summary["best_acc"] = 0.93
 with open("weights.bin", "wb") as handle:
     handle.write(b"0" * 64)
@@ -57,6 +58,15 @@ wandb.log({"loss": 1.0})
 run.finish()
 """
 
+# A run whose console log is longer than the page's first look (256 KiB), in non-ASCII text.
+CHATTY = """
+import tracklab as wandb
+run = wandb.init(project="runpage", id="chatty01", name="chatty")
+for index in range(4000):
+    print(f"line {index:05d} " + "früh übung ñandú " * 5)
+run.finish()
+"""
+
 # A run that dies of an exception midway: the page shows what it stored and says it stopped.
 FAILING = """
 import tracklab as wandb
@@ -73,7 +83,8 @@ import pathlib, time
 import tracklab as wandb
 
 run = wandb.init(project="runpage", id="live0001", name="live-run", config={"lr": 0.1})
-for steps, text, word in ((range(0, 5), "first part printed", "go"), (range(5, 12), "second part printed after go", "stop")):
+parts = ((range(0, 5), "first part printed", "go"), (range(5, 12), "second part printed after go", "stop"))
+for steps, text, word in parts:
     for step in steps:
         wandb.log({"loss": float(step)})
     print(text)

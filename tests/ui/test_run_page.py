@@ -18,7 +18,8 @@ from typing import Any
 import pytest
 
 from tests.helpers import free_port, spawn, stop
-from tests.ui._run_page import FAILING, LIVE, MAIN, NO_META, PRODUCER, PROJECT, cell, dirty_work_tree, field, open_page, tab
+from tests.ui._run_page import (CHATTY, FAILING, LIVE, MAIN, NO_META, PRODUCER, PROJECT, cell, dirty_work_tree, field,
+                                open_page, tab)
 from tests.ui.conftest import clean_env, get_json, start_ui, wait_for_line
 
 pytestmark = [pytest.mark.timeout(400), pytest.mark.server, pytest.mark.browser]
@@ -55,7 +56,8 @@ def run_store(tmp_path_factory: pytest.TempPathFactory, template_store: Path) ->
     commit = dirty_work_tree(work)
     live = _python(LIVE, root, work, base / "live.log")
     try:
-        for name, code in (("producer", PRODUCER), ("main run", MAIN), ("no-meta run", NO_META)):
+        scripts = (("producer", PRODUCER), ("main run", MAIN), ("no-meta run", NO_META), ("chatty run", CHATTY))
+        for name, code in scripts:
             _finish(_python(code, root, work, base / f"{name}.log"), base / f"{name}.log", name)
         failing = _python(FAILING, root, work, base / "failing.log")
         assert failing.wait(240) == 1, (base / "failing.log").read_text()
@@ -142,6 +144,7 @@ def test_console_log_files_and_artifacts(server, page, tmp_path):
     text = log.inner_text()
     assert "epoch 0 loss 1.0000" in text and "epoch 24 loss 0.0400" in text
     assert "training done" in text and "\x1b" not in text  # colour codes stripped
+    assert "saving 100%" in text and "saving 60%" not in text  # a line rewritten with \r: its last form
     tab(page, "files")
     files = page.locator("#files-table tr[data-path]")
     paths = [files.nth(i).get_attribute("data-path") for i in range(files.count())]
@@ -168,7 +171,8 @@ def get_json_text(url: str) -> str:
 def test_a_run_without_its_metadata_says_what_is_missing(server, page):
     open_page(page, server.page_url("nometa01"))
     notice = page.locator("#run-notice")
-    assert "wandb-metadata.json" in notice.inner_text() and "host, command, Python and git are unknown" in notice.inner_text()
+    text = notice.inner_text()
+    assert "wandb-metadata.json" in text and "host, command, Python and git are unknown" in text
     assert page.locator("#run-info tr[data-field='host']").count() == 0
     assert field(page, "state") == "finished"
 
@@ -248,3 +252,15 @@ def test_log_route_tails_by_offset_and_refuses_bad_offsets(server):
     with pytest.raises(urllib.error.HTTPError) as missing:
         server.api("run/overview", run="0" * 32)
     assert missing.value.code == 404
+
+
+def test_a_long_log_opens_on_its_last_lines(server, page):
+    uuid = server.run_uuid("chatty01")
+    first = server.api("run/log", run=uuid)
+    assert first["cut"] and first["size"] > 256 * 1024 and first["next"] == first["size"]
+    assert first["text"].startswith("line ") and "\ufffd" not in first["text"]  # a whole line, whole characters
+    assert first["text"].rstrip().endswith("line 03999 " + "früh übung ñandú " * 4 + "früh übung ñandú")
+    open_page(page, server.page_url("chatty01") + "#logs")
+    page.wait_for_function("() => document.querySelector('#console-log').innerText.includes('line 03999')")
+    assert "The start of this long log is not shown." in page.inner_text("#console-status")
+    assert "line 00000" not in page.inner_text("#console-log")
