@@ -6,6 +6,7 @@ are migrated by `tracklab gc` and on first open, with nothing lost."""
 
 from __future__ import annotations
 
+import datetime
 from pathlib import Path
 from typing import Any
 
@@ -19,6 +20,7 @@ from tests.cli._cli import tl
 from tests.helpers import run_python
 from tests.server.conftest import TeamServer, machine, pg_cluster, team_server  # noqa: F401 (fixtures)
 from tracklab.backend import location
+from tracklab.sdk.artifacts import expired_versions
 
 PROJECT = "tabs"
 RUNS = ("rsa01", "rsa02", "rsa03")
@@ -48,8 +50,10 @@ def _snapshot(tmp_path: Path) -> dict[str, Any]:
                 art = api.artifact(f"{PROJECT}/run-{run_id}-{key}:{version}")
                 files = read_tree(art.download(root=str(tmp_path / "dl" / f"{run_id}-{key}-{version}")))
                 out[f"{run_id}-{key}:{version}"] = (art.type, art.get(key).data, files, sorted(art.aliases),
-                                                    art.digest, art.logged_by().id)
+                                                    art.digest, art.logged_by().id, art.metadata, art.size)
         out[f"logged {run_id}"] = [a.name for a in api.run(f"{PROJECT}/{run_id}").logged_artifacts()]
+        out[f"used {run_id}-preds:v0"] = [r.id for r in api.artifact(f"{PROJECT}/run-{run_id}-preds:v0").used_by()]
+    out["used_artifacts"] = [a.name for a in api.run(f"{PROJECT}/rsa-use").used_artifacts()]
     return out
 
 
@@ -107,6 +111,12 @@ def test_logged_tables_are_not_registered_models(tl_dir: Path, tmp_path: Path) -
     v0.save()
     again = api.artifact(f"{PROJECT}/run-rsa03-preds:first")
     assert (again.version, again.metadata, sorted(again.aliases)) == ("v0", {"note": "kept"}, ["first"])
+    again.ttl = datetime.timedelta(days=1)
+    again.save()
+    assert api.artifact(f"{PROJECT}/run-rsa03-preds:v0").ttl == datetime.timedelta(days=1)
+    later = datetime.datetime.now(datetime.timezone.utc) + datetime.timedelta(days=2)
+    assert [a.qualified_name for a in expired_versions(uri, now=later)] == [f"{PROJECT}/run-rsa03-preds:v0"]
+    assert expired_versions(uri) == []
     assert _registered(uri) == [f"{PROJECT}.raw"]
 
     # The artifact panel lists them with the run, not as registered models.
@@ -129,7 +139,16 @@ def _experiments(uri: str) -> list[str]:
 def test_gc_and_first_open_move_old_layout_tables_out_of_the_registry(tl_dir: Path, tmp_path: Path) -> None:
     _log_runs(tmp_path)
     uri = location.resolve_tracking_uri()
+    edited = tracklab.Api().artifact(f"{PROJECT}/run-rsa01-preds:v0")
+    edited.aliases.append("best")
+    edited.metadata = {"epoch": 3}
+    edited.save()
+    consumer = tracklab.init(project=PROJECT, id="rsa-use")
+    consumer.use_artifact("run-rsa02-preds:v0")
+    consumer.finish()
     before = _snapshot(tmp_path / "before")
+    assert before["used rsa02-preds:v0"] == ["rsa-use"]
+    assert before["rsa01-preds:v0"][3] == ["best"] and before["rsa01-preds:v1"][3] == ["latest"]
     made = to_old_layout(uri, _experiments(uri))
     assert len(made) == 6 and _registered(uri) == sorted([f"{PROJECT}.raw", *made])
 

@@ -184,16 +184,16 @@ def _move_run_tables(uri: str, dry_run: bool) -> None:
     """Old-layout run tables: registered models that become run-scoped collections."""
     from tracklab.backend.artifact_store import _registry, _run_scoped
 
-    _registry.no_migration_on_open(uri)
-    registry = _registry.Registry(uri, migrate=False)
-    old = _run_scoped.old_collections(registry)
+    _registry.no_migration_on_open(uri)  # this command moves them itself (or, dry, leaves them)
+    migration = _run_scoped.Migration(_registry.Registry(uri, migrate=False))
+    found = migration.collections()
     if dry_run:
-        for rm in old:
+        for rm, _ in found:
             click.echo(f"would move run table out of the model registry: {rm.name}")
         return
-    versions = sum(_run_scoped.migrate_collection(registry, rm) for rm in old)
-    if old:
-        click.echo(f"moved {len(old)} run table artifact(s) ({versions} version(s)) out of the model registry; "
+    versions = sum(migration.move(rm, found_versions) for rm, found_versions in found)
+    if found:
+        click.echo(f"moved {len(found)} run table artifact(s) ({versions} version(s)) out of the model registry; "
                    "they stay with the runs that logged them")
 
 

@@ -31,10 +31,14 @@ from tracklab.backend.mapping import (
     MV_DIGEST,
     MV_EXPIRES,
     MV_INFO,
+    MV_LINKED_FROM,
     MV_TTL,
     MV_TTL_INHERITED,
     MV_USED_BY_PREFIX,
+    RM_ALIAS_PREFIX,
+    RM_LATEST,
     RM_NAME,
+    RM_PORTFOLIO,
     RM_PROJECT,
     RM_TYPE,
     TAG_RUN_ID,
@@ -172,6 +176,20 @@ class RunScoped:
             out += [self.stored(rm, m) for m in (rm.models if rm else []) if m.source_run_id == mlflow_run_id]
         return out
 
+    def with_expiry(self, experiment_ids: list[str]) -> list[StoredVersion]:
+        """The run-scoped versions of these experiments that have an expiry (a TTL)."""
+        where = f"tags.`{MV_EXPIRES}` LIKE '%' AND tags.`{LM_RUN_ARTIFACT}` LIKE '%'"
+        out, collections = [], {}
+        for start in range(0, len(experiment_ids), 100):
+            for model in self._search(experiment_ids[start:start + 100], where):
+                key = (model.experiment_id, model.tags[LM_RUN_ARTIFACT])
+                if key not in collections:
+                    collections[key] = self.find(*key)
+                rm = collections[key]
+                if rm is not None and rm.model(_number(model)) is not None:
+                    out.append(self.stored(rm, rm.model(_number(model))))
+        return out
+
     # -- versions ----------------------------------------------------------------------------
     def versions(self, rm: RunCollection) -> list[StoredVersion]:
         return [self.stored(rm, m) for m in rm.models]
@@ -296,81 +314,115 @@ class RunScoped:
 
 
 # -- migration of the old layout ---------------------------------------------------------------------
-def old_collections(registry: Any) -> list[Any]:
-    """Registered models that hold a run's table artifact the old way (`<project>.run-<id>-<key>`)."""
-    from tracklab.backend.artifact_store._registry import RM_PORTFOLIO
+class Migration:
+    """Moving old-layout run tables (registered models `<project>.run-<id>-<key>`) out of the
+    registry. Few calls per collection (its versions, one tag write per version, the deletion),
+    so that a store of hundreds of them is moved on first open without a long stall."""
 
-    client = registry.client
-    out, token = [], None
-    while True:
-        page = client.search_registered_models(f"tags.`{RM_NAME}` LIKE 'run-%'", max_results=1000, page_token=token)
-        out.extend(rm for rm in page if (rm.tags or {}).get(RM_PORTFOLIO) != "true")
-        token = page.token
-        if not token:
-            break
-    return [rm for rm in out if _made_by_its_run(client, rm)]
+    def __init__(self, registry: Any) -> None:
+        from mlflow.exceptions import MlflowException
+
+        self.registry = registry
+        self.client = registry.client
+        self._missing = MlflowException
+        self._runs: dict[str, str | None] = {}          # MLflow run id -> TrackLab run id
+        self._experiments: dict[str, str | None] = {}   # project -> experiment id
+        self._links: list[Any] | None = None
+
+    def collections(self) -> list[tuple[Any, list[Any]]]:
+        """(registered model, its model versions) of each old-layout run table."""
+        found, token = [], None
+        while True:
+            page = self.client.search_registered_models(f"tags.`{RM_NAME}` LIKE 'run-%'", max_results=1000,
+                                                        page_token=token)
+            found.extend(rm for rm in page if (rm.tags or {}).get(RM_PORTFOLIO) != "true")
+            token = page.token
+            if not token:
+                break
+        out = []
+        for rm in found:
+            versions = sorted(self.client.search_model_versions(f"name = '{rm.name}'"), key=lambda mv: int(mv.version))
+            if versions and self._made_by_its_run(rm, versions[0]):
+                out.append((rm, versions))
+        return out
+
+    def _made_by_its_run(self, rm: Any, first: Any) -> bool:
+        """Whether the run that logged the first version is the `<id>` of the collection's name."""
+        if not first.run_id:
+            return False
+        if first.run_id not in self._runs:
+            try:
+                self._runs[first.run_id] = self.client.get_run(first.run_id).data.tags.get(TAG_RUN_ID)
+            except self._missing:  # the run is gone: the name alone says it was a run's
+                self._runs[first.run_id] = None
+        wandb_id = self._runs[first.run_id]
+        return wandb_id is None or is_run_scoped(rm.tags.get(RM_NAME, ""), wandb_id)
+
+    def _experiment(self, project: str, model_id: str) -> str:
+        if project not in self._experiments:
+            self._experiments[project] = _locate_experiment(self.registry.tracking_uri, project)
+        return self._experiments[project] or self.client.get_logged_model(model_id).experiment_id
+
+    def _linked(self) -> list[Any]:
+        """Every registry link (made with `link_artifact`), read once."""
+        if self._links is None:
+            self._links = list(self.client.search_model_versions(f"tags.`{MV_LINKED_FROM}` LIKE '%'"))
+        return self._links
+
+    def move(self, rm: Any, versions: list[Any]) -> int:
+        """Tag each version's LoggedModel with what its model version held, then delete the
+        registered model. Returns the versions moved. Safe to repeat, or to run from two
+        processes at once (tags are set, a second deletion is tolerated)."""
+        tags_of_rm = rm.tags or {}
+        name, project = tags_of_rm.get(RM_NAME, rm.name), tags_of_rm.get(RM_PROJECT, "")
+        numbers = [int(mv.version) for mv in versions]
+        latest = tags_of_rm.get(RM_LATEST)
+        latest_number = int(latest) if latest and int(latest) in numbers else max(numbers)
+        moved = 0
+        for mv in versions:
+            number = int(mv.version)
+            source = f"{rm.name}:{number}"
+            if (mv.tags or {}).get(MV_LINKED_FROM):
+                continue  # a link made into this collection: nothing of its own to keep
+            model_id = json.loads((mv.tags or {}).get(MV_INFO) or "{}").get("model_id") or mv.model_id
+            if not model_id:
+                continue
+            key = f"{self._experiment(project, model_id)}:{name}"
+            aliases = (["latest"] if number == latest_number else []) + [
+                tags_of_rm.get(RM_ALIAS_PREFIX + a, a) for a, v in (rm.aliases or {}).items() if int(v) == number]
+            links = [link for link in self._linked() if link.tags.get(MV_LINKED_FROM) == source]
+            tags = {k: v for k, v in (mv.tags or {}).items() if k.startswith("tracklab.")}
+            tags.update({LM_RUN_ARTIFACT: name, LM_PROJECT: project, LM_COLLECTION: key,
+                         LM_VERSION: f"v{number - 1}", LM_ALIASES: json.dumps(aliases),
+                         LM_MODEL_VERSIONS: json.dumps([{"name": x.name, "version": int(x.version)} for x in links])})
+            if mv.description:
+                tags[LM_DESCRIPTION] = mv.description
+            try:
+                self.client.set_logged_model_tags(model_id, tags)
+            except self._missing:
+                continue  # its LoggedModel is gone (purged): nothing to keep
+            for link in links:  # links name their source `<collection>:<number>`: give them the new key
+                self.client.set_model_version_tag(link.name, link.version, MV_LINKED_FROM, f"{key}:{number}")
+            moved += 1
+        with contextlib.suppress(self._missing):  # another process finished it first
+            self.client.delete_registered_model(rm.name)
+        return moved
 
 
-def _made_by_its_run(client: Any, rm: Any) -> bool:
-    """Whether the run that logged the collection's first version is the `<id>` of its name."""
-    found = client.search_model_versions(f"name = '{rm.name}'")
-    first = min(found, key=lambda mv: int(mv.version), default=None)
-    if first is None or not first.run_id:
-        return False
-    try:
-        run = client.get_run(first.run_id)
-    except Exception:  # the run is gone: the name alone says it was a run's
-        return True
-    return is_run_scoped(rm.tags.get(RM_NAME, ""), run.data.tags.get(TAG_RUN_ID))
+def _locate_experiment(tracking_uri: str, project: str) -> str | None:
+    from tracklab.backend.artifact_store import _locate
 
-
-def migrate_collection(registry: Any, rm: Any) -> int:
-    """Move one old-layout collection out of the registry: tag each version's LoggedModel with
-    what its model version held, then delete the registered model. Returns the versions moved.
-    Safe to repeat or to run from two processes at once (tags are set, deletion is tolerated)."""
-    from mlflow.exceptions import MlflowException
-
-    client = registry.client
-    key_of = {}
-    moved = 0
-    for version in registry.versions(rm):
-        if version.linked_from or not version.model_id:
-            continue  # a link made into this collection: nothing of its own to keep
-        try:
-            model = client.get_logged_model(version.model_id)
-        except MlflowException:
-            continue
-        key = f"{model.experiment_id}:{version.name}"
-        key_of[(rm.name, version.number)] = key
-        mv = client.get_model_version(rm.name, str(version.number))
-        keep = {k: v for k, v in (mv.tags or {}).items() if k.startswith("tracklab.")}
-        links = [link for link in json.loads(model.tags.get(LM_MODEL_VERSIONS) or "[]") if link.get("name") != rm.name]
-        tags = {**keep, LM_RUN_ARTIFACT: version.name, LM_PROJECT: version.project, LM_COLLECTION: key,
-                LM_VERSION: version.version, LM_ALIASES: json.dumps(version.aliases),
-                LM_MODEL_VERSIONS: json.dumps(links)}
-        if version.description:
-            tags[LM_DESCRIPTION] = version.description
-        client.set_logged_model_tags(model.model_id, tags)
-        moved += 1
-    _repoint_links(client, rm.name, key_of)
-    with contextlib.suppress(MlflowException):  # another process finished it first
-        client.delete_registered_model(rm.name)
-    return moved
-
-
-def _repoint_links(client: Any, old: str, key_of: dict[tuple[str, int], str]) -> None:
-    """Links made from a moved version name it `<collection>:<number>`: give them the new key."""
-    from tracklab.backend.artifact_store._registry import MV_LINKED_FROM
-
-    for (name, number), key in key_of.items():
-        for mv in client.search_model_versions(f"tags.`{MV_LINKED_FROM}` = '{name}:{number}'"):
-            client.set_model_version_tag(mv.name, mv.version, MV_LINKED_FROM, f"{key}:{number}")
+    return _locate.reader(tracking_uri).experiment_id(project) if project else None
 
 
 def migrate(registry: Any) -> tuple[int, int]:
-    """Move every old-layout run-scoped collection out of the registry: (collections, versions)."""
-    collections = versions = 0
-    for rm in old_collections(registry):
-        versions += migrate_collection(registry, rm)
-        collections += 1
-    return collections, versions
+    """Move every old-layout run table out of the registry: (collections, versions) moved."""
+    migration = Migration(registry)
+    found = migration.collections()
+    if found:  # a few hundred take seconds (one tag write and one deletion each): say why we pause
+        import logging
+
+        logging.getLogger("tracklab").warning(
+            "TrackLab: moving %d run table artifact(s) out of MLflow's model registry of %s (once)",
+            len(found), registry.tracking_uri)
+    return len(found), sum(migration.move(rm, versions) for rm, versions in found)

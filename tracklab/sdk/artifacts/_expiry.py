@@ -34,10 +34,9 @@ def expired_versions(tracking_uri: str | None = None, now: datetime.datetime | N
         token = page.token
         if not token:
             break
-    expired = []
-    for mv in found:
-        stored = registry.get(mv.name, int(mv.version))
-        if stored.expires_at is not None and stored.expires_at <= cutoff:
-            expired.append(stored)
+    candidates = [registry.get(mv.name, int(mv.version)) for mv in found]
+    experiments = [e.experiment_id for e in registry.client.search_experiments(max_results=50000)]
+    candidates += registry.run_scoped.with_expiry(experiments)  # run tables: LoggedModels, not versions
+    expired = [v for v in candidates if v.expires_at is not None and v.expires_at <= cutoff]
     expired.sort(key=lambda v: (v.expires_at, v.collection, v.number))
     return [Artifact._from_stored(v, uri) for v in expired]
