@@ -131,6 +131,35 @@ def test_logged_tables_are_not_registered_models(tl_dir: Path, tmp_path: Path) -
     assert [u["name"] for u in run_panel["used"]] == ["run-rsa03-preds:v1"]
 
 
+def test_incremental_tables_links_and_deletion(tl_dir: Path) -> None:
+    run = tracklab.init(project=PROJECT, id="rsinc")
+    inc = tracklab.Table(columns=["i"], log_mode="INCREMENTAL")
+    for i in range(2):
+        inc.add_data(i)
+        run.log({"inc": inc})
+    run.log({"t": tracklab.Table(columns=["x"], data=[[1]])})
+    run.finish()
+    uri = location.resolve_tracking_uri()
+    api = tracklab.Api()
+    assert _registered(uri) == []
+    merged = api.artifact(f"{PROJECT}/run-rsinc-incr-inc:latest")
+    assert (merged.version, merged.type) == ("v1", "wandb-run-incremental-table")
+    assert len(merged.manifest.entries) == 2  # v1 holds v0's increment and its own, as in wandb
+
+    # Linking a table version is registering it: the link is a registered model, the table is not.
+    table = api.artifact(f"{PROJECT}/run-rsinc-t:v0")
+    linked = table.link("model-registry/best-table", aliases=["prod"])
+    assert _registered(uri) == ["best-table"] and linked.get("t").data == [[1]]
+    assert api.artifact("model-registry/best-table:prod").get("t").data == [[1]]
+
+    # Deleting: a linked table version keeps its files for the link; an unlinked one goes.
+    table.delete()
+    assert api.artifact("model-registry/best-table:prod").get("t").data == [[1]]
+    assert not api.artifact_exists(f"{PROJECT}/run-rsinc-t:v0")
+    merged.delete()
+    assert [a.name for a in api.run(f"{PROJECT}/rsinc").logged_artifacts()] == ["run-rsinc-incr-inc:v0"]
+
+
 def _experiments(uri: str) -> list[str]:
     return [MlflowClient(uri).get_experiment_by_name(PROJECT).experiment_id]
 
