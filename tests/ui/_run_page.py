@@ -28,7 +28,8 @@ import tracklab as wandb
 from tests.helpers import wait_until
 
 run = wandb.init(project="runpage", id="main0001", name="resnet-main", group="sweep-a", tags=["baseline"],
-                 config={"lr": 0.001, "arch": "resnet", "optimizer": {"name": "adam", "beta": 0.9}},
+                 config={"lr": 0.001, "arch": "resnet", "optimizer": {"name": "adam", "beta": 0.9},
+                         "note": '<img src=x onerror="window.__xss=1">'},
                  settings=wandb.Settings(x_stats_sampling_interval=0.2, x_stats_buffer_size=10))
 run.use_artifact("corpus:latest")
 for step in range(25):

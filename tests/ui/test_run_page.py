@@ -107,6 +107,8 @@ def test_overview_shows_state_host_git_config_and_summary(server, run_store, pag
     assert field(page, "runtime").endswith("s")
     assert cell(page, "config", "lr") == "0.001" and cell(page, "config", "arch") == "resnet"
     assert cell(page, "config", "optimizer.name") == "adam"
+    assert cell(page, "config", "note") == '<img src=x onerror="window.__xss=1">'  # shown as text, never run
+    assert page.evaluate("window.__xss") is None
     assert cell(page, "summary", "best_acc") == "0.93" and cell(page, "summary", "loss") == "0.04"
     assert cell(page, "summary", "samples") == "[image-file]"
     assert page.locator("#run-notice").count() == 0  # a finished run with every file: nothing to warn about
