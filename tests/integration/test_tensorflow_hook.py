@@ -21,9 +21,11 @@ global_step = tf.compat.v1.train.get_or_create_global_step()
 x = tf.compat.v1.Variable(1.0)
 loss = x * x
 tf.compat.v1.summary.scalar("loss", loss)
-tf.compat.v1.summary.histogram("x", tf.reshape(x, [1]))
+# Summaries of `loss` only: the update reads the same value, while reading `x` or the global step
+# again would race with the update inside one `session.run`.
+tf.compat.v1.summary.histogram("x", tf.stack([loss, 2 * loss, 4 * loss]))
 train = tf.compat.v1.train.GradientDescentOptimizer(0.1).minimize(loss, global_step=global_step)
-with tf.compat.v1.train.MonitoredSession(hooks=[WandbHook(steps_per_log=2)]) as sess:
+with tf.compat.v1.train.MonitoredSession(hooks=[WandbHook(steps_per_log=1)]) as sess:
     for _ in range(5):
         sess.run(train)
 wandb.finish()
@@ -34,7 +36,7 @@ wandb.finish()
 def test_estimator_hook_matches_wandb_offline(tl_dir, tmp_path):
     helpers.require("tensorflow")
     oracle, run, history = run_both(SCRIPT, "tf-hook", tmp_path)
-    assert len(history) == 3  # global steps 0, 2 and 4 of 5
+    assert len(history) == 5  # one row per step
     ours, theirs = [plain(r) for r in history], [plain(r) for r in oracle["history"]]
     assert [r["loss"] for r in ours] == pytest.approx([r["loss"] for r in theirs])
     for mine, wandbs in zip(ours, theirs, strict=True):
