@@ -44,6 +44,9 @@ def test_table_shows_runs_with_config_and_summary_columns(ws_server, page):
     link = page.get_attribute(".runs-table tr.run-row a.name", "href")
     uuid = page.get_attribute(".runs-table tr.run-row", "data-run")
     assert link == f"{ws_server.url}/tracklab/run.html?run={uuid}"
+    page.click("button.table-expand")  # more columns in view; the charts below take the full width
+    page.wait_for_function("() => { const svg = document.querySelector(\".chart[data-key='acc'][data-state=ready] .main-svg\"); "
+                           "return Boolean(svg) && svg.getBoundingClientRect().width > 550; }", timeout=60_000)
     page.shot("runs-table")
 
 

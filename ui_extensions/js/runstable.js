@@ -89,6 +89,8 @@ export function cellText(run, column) {
   if (column === "runtime") return formatDuration(runtimeOf(run));
   const value = fieldValue(run, column);
   if (Array.isArray(value)) return value.join(", ");
+  // Five significant digits, as JavaScript writes the number (0.0001, 1e-7, 123.46).
+  if (typeof value === "number" && !Number.isInteger(value)) return String(+value.toPrecision(5));
   return fmt(value);
 }
 
@@ -245,6 +247,7 @@ export class RunsTable {
     this.expand.textContent = wide ? "Beside charts" : "Expand";
     this.ws.setTableWide?.(wide);
     this.renderRows();
+    window.dispatchEvent(new Event("resize"));  // the charts take their new width
   }
 
   render() {
