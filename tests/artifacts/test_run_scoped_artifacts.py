@@ -7,6 +7,7 @@ are migrated by `tracklab gc` and on first open, with nothing lost."""
 from __future__ import annotations
 
 import datetime
+import signal
 from pathlib import Path
 from typing import Any
 
@@ -17,8 +18,9 @@ import tracklab
 from tests.artifacts._artifact_support import log_folder, read_tree, write_tree
 from tests.artifacts._old_layout import to_old_layout
 from tests.cli._cli import tl
-from tests.helpers import run_python
+from tests.helpers import free_port, run_python, stop
 from tests.server.conftest import TeamServer, machine, pg_cluster, team_server  # noqa: F401 (fixtures)
+from tests.ui.conftest import browser, browser_context, page, requests_seen, start_ui, wait_for_line  # noqa: F401
 from tracklab.backend import location
 from tracklab.sdk.artifacts import expired_versions
 
@@ -235,3 +237,29 @@ def test_run_tables_on_the_team_server(team_server: TeamServer, tmp_path: Path) 
     out = run_python(read, cwd=tmp_path, env=machine(tmp_path, "later", team_server.url)).stdout
     assert all(line in out for line in expected), out
     assert _registered(team_server.url) == [f"{PROJECT}.weights"]
+
+
+@pytest.mark.browser
+@pytest.mark.slow
+def test_artifact_panel_links_a_table_to_its_logged_model(tl_dir: Path, tmp_path: Path, page) -> None:  # noqa: F811
+    """In Chromium: the artifact panel lists a run's table with its versions, and its MLflow link
+    opens the version's LoggedModel page (there is no registered model to open)."""
+    run = tracklab.init(project=PROJECT, id="rspanel")
+    run.log({"preds": tracklab.Table(columns=["id"], data=[[1]])})
+    run.log({"preds": tracklab.Table(columns=["id"], data=[[1], [2]])})
+    run.finish()
+    port = free_port()
+    proc = start_ui(tl_dir, port, tmp_path / "ui.log")
+    try:
+        url = wait_for_line(tmp_path / "ui.log", "TrackLab UI:", proc).split("TrackLab UI:")[1].split()[0]
+        page.goto(f"{url}/tracklab/artifacts?project={PROJECT}&name=run-rspanel-preds&version=v0")
+        page.wait_for_selector("body[data-state=ready]", timeout=60_000, state="attached")
+        assert page.locator("#versions tbody tr").count() == 2
+        assert page.locator("#versions tr[data-version='v1'] .pill").inner_text() == "latest"
+        link = page.locator("#versions tr[data-version='v0'] a", has_text="logged model")
+        assert link.count() == 1
+        link.click()
+        page.wait_for_url("**/#/experiments/*/models/m-*", timeout=60_000)
+        page.get_by_text("run-rspanel-preds").first.wait_for(timeout=60_000)
+    finally:
+        stop(proc, signal.SIGINT, timeout=30)
