@@ -147,10 +147,17 @@ def test_console_log_files_and_artifacts(server, page, tmp_path):
     assert "epoch 0 loss 1.0000" in text and "epoch 24 loss 0.0400" in text
     assert "training done" in text and "\x1b" not in text  # colour codes stripped
     assert "saving 100%" in text and "saving 60%" not in text  # a line rewritten with \r: its last form
+    page.fill("#tab-logs input.log-filter", "epoch 2")
+    assert log.inner_text().splitlines() == [f"epoch {n} loss {1 / (n + 1):.4f}" for n in (2, 20, 21, 22, 23, 24)]
+    page.fill("#tab-logs input.log-filter", "")
+    assert "training done" in log.inner_text()
+    assert get_json_text(page.get_attribute("#console-raw", "href")).startswith("epoch 0 loss 1.0000")
     tab(page, "files")
     files = page.locator("#files-table tr[data-path]")
     paths = [files.nth(i).get_attribute("data-path") for i in range(files.count())]
     assert {"output.log", "wandb-metadata.json", "config.yaml", "wandb-summary.json"} <= set(paths)
+    assert page.inner_text(".run-nav a[data-tab='files']") == f"Files ({len(paths)})"
+    assert page.inner_text(".run-nav a[data-tab='artifacts']") == "Artifacts (2)"
     href = page.get_attribute("#files-table tr[data-path='config.yaml'] a", "href")
     assert "lr:" in get_json_text(href)
     tab(page, "artifacts")

@@ -193,6 +193,13 @@ function currentTab() {
   return TABS.some(([tab]) => tab === name) ? name : "overview";
 }
 
+/** "Files (17)" in the tab's link once the page knows how many. */
+function setCount(name, count) {
+  const link = document.querySelector(`.run-nav a[data-tab='${name}']`);
+  const title = TABS.find(([tab]) => tab === name)[1];
+  if (link) link.textContent = count ? `${title} (${count})` : title;
+}
+
 // -- the page ----------------------------------------------------------------------------------
 class RunPage {
   constructor(root, view) {
@@ -247,6 +254,10 @@ class RunPage {
     clear(this.artifacts).append(lineage(d.name, d.artifacts));
     const { files } = await getJSON("run/files", { run: d.run_uuid });
     clear(this.files).append(filesTable(d.run_uuid, files));
+    setCount("charts", (d.metrics || []).length);
+    setCount("system", (d.system || []).length);
+    setCount("files", files.length);
+    setCount("artifacts", ((d.artifacts || {}).used || []).length + ((d.artifacts || {}).logged || []).length);
     await addMedia(this.view, this.mediaGrid);
     emptyNote(this.mediaGrid, "No media logged.");
   }
