@@ -27,10 +27,12 @@ class TinyFlow(FlowSpec):
         self.scale = 2
         self.next(self.train)
 
-    @wandb_log
+    @wandb_log{train_flags}
     @step
     def train(self):
         self.total = float(self.table["y"].sum()) * self.alpha * self.scale
+        from sklearn.linear_model import LinearRegression
+        self.model = LinearRegression().fit(self.table[["x"]], self.table["y"])
         self.next(self.end)
 
     @step
@@ -60,7 +62,8 @@ def test_metaflow_steps_match_wandb_offline(tl_dir, tmp_path):
     helpers.require("metaflow")
     from tests._wandb_offline import run_wandb_offline
 
-    script = SCRIPT.format(flow=FLOW)
+    # wandb offline cannot use artifacts: the step reading the DataFrame logs nothing extra
+    script = SCRIPT.format(flow=FLOW.replace("{train_flags}", ""))
     oracle = run_wandb_offline(script, tmp_path / "oracle", timeout=600)
     run_standin(script, tmp_path / "work", timeout=600)
     runs = sorted(project_runs("mf"), key=lambda r: r.job_type)
@@ -77,3 +80,15 @@ def test_metaflow_steps_match_wandb_offline(tl_dir, tmp_path):
     assert [plain(r) for r in rows(runs[1])] == [{"total": 6.0}]
     table = runs[0].logged_artifacts()[0]
     assert [f.path for f in table.files()] == ["table.parquet"]
+
+
+def test_metaflow_records_artifacts_used_and_models(tl_dir, tmp_path):
+    """With `datasets=True, models=True` on the second step too: the DataFrame it reads from the first
+    step is an artifact it used, and the model it fits is logged (what wandb offline cannot do)."""
+    helpers.require("metaflow")
+    flow = FLOW.replace("{train_flags}", "(datasets=True, models=True)")
+    run_standin(SCRIPT.format(flow=flow), tmp_path / "work", timeout=600)
+    train = next(r for r in project_runs("mf") if r.job_type == "train")
+    assert [a.name.split(":")[0] for a in train.used_artifacts()] == ["table"]
+    assert [(a.name.split(":")[0], a.type) for a in train.logged_artifacts()] == [("model", "model")]
+    assert [f.path for f in train.logged_artifacts()[0].files()] == ["model.pkl"]
