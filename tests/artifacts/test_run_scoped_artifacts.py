@@ -87,6 +87,7 @@ def test_logged_tables_are_not_registered_models(tl_dir: Path, tmp_path: Path) -
     assert (latest.version, latest.type, latest.aliases) == ("v1", "run_table", ["latest"])
     assert latest.get("preds").data == [[1, "cat"], [2, "dog"]]
     assert api.artifact(f"{PROJECT}/run-rsa02-preds:v0").get("preds").data == [[1, "cat"]]
+    assert api.artifact("run-rsa02-preds:v0").get("preds").data == [[1, "cat"]]  # no project: found by run
     assert latest.collection.registered_model_name is None and latest.logged_by().id == "rsa02"
     assert api.run(f"{PROJECT}/rsa02").logged_artifacts()[0].name == "run-rsa02-preds:v0"
     # oldest first: tables are stored as their run ends, the explicit artifact at once

@@ -138,9 +138,12 @@ class Registry:
     def find_collection(self, project: str | None, name: str, registry: bool = False) -> Any | None:
         """The registered model of collection `project/name` (or registry collection `name`), or the
         run-scoped collection of that name."""
-        if not registry and project and _run_scoped.may_be_run_scoped(name):
-            experiment = _locate.reader(self.tracking_uri).experiment_id(project)
-            found = self.run_scoped.find(experiment, name) if experiment else None
+        if not registry and _run_scoped.may_be_run_scoped(name):
+            if project:
+                experiment = _locate.reader(self.tracking_uri).experiment_id(project)
+                found = self.run_scoped.find(experiment, name) if experiment else None
+            else:
+                found = self.run_scoped.find_anywhere(name)
             if found is not None:
                 return found
         for candidate in self._candidates(project, name, registry):
@@ -265,8 +268,9 @@ class Registry:
         where = f"project {spec.project!r}" if spec.project else "the registry"
         if rm is None:
             known = sorted(c.tags.get(RM_NAME, c.name) for c in self.collections(spec.project))
+            more = f" and {len(known) - 20} more" if len(known) > 20 else ""  # a project's run tables can be hundreds
             raise CommError(f"artifact {spec.name!r} not found in {where}; "
-                            f"artifacts there: {', '.join(known) or 'none'}")
+                            f"artifacts there: {', '.join(known[:20]) or 'none'}{more}")
         if kind and rm.tags.get(RM_TYPE) and rm.tags[RM_TYPE] != kind:
             raise ValueError(f"artifact {spec.name!r} has type {rm.tags[RM_TYPE]!r}, not {kind!r}")
         number = self._alias_number(rm, spec.alias or "latest")

@@ -151,6 +151,20 @@ class RunScoped:
         found = self._grouped(self._search([experiment_id], f"tags.`{LM_RUN_ARTIFACT}` = '{name}'"))
         return found[0] if found else None
 
+    def find_anywhere(self, name: str) -> RunCollection | None:
+        """Run-scoped collection `name` in whichever experiment holds it (a name given without
+        its project: run ids rarely repeat across projects; if they do, the name is ambiguous)."""
+        experiments = [e.experiment_id for e in self.client.search_experiments(max_results=50000)]
+        found = []
+        for start in range(0, len(experiments), 100):
+            found += self._grouped(self._search(experiments[start:start + 100], f"tags.`{LM_RUN_ARTIFACT}` = '{name}'"))
+        if len(found) > 1:
+            from tracklab.errors import CommError
+
+            projects = ", ".join(sorted(rc.project for rc in found))
+            raise CommError(f"artifact {name!r} exists in several projects ({projects}); name the project")
+        return found[0] if found else None
+
     def collection(self, key: str) -> RunCollection:
         from tracklab.errors import CommError
 
