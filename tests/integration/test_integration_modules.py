@@ -92,6 +92,12 @@ for module_name, names in PUBLIC.items():
                     params = None
                 if params is not None:
                     found[f"{module_name}.{name}.{attr}"] = [p for p in params if p not in ("self", "cls")]
+# wandb's top-level shortcuts to its integrations
+import wandb
+assert wandb.sacred is importlib.import_module("wandb.integration.sacred")
+assert wandb.catboost.log_summary and wandb.gym.monitor and wandb.tensorflow.__name__.endswith("tensorflow")
+assert wandb.wandb_torch.TorchHistory and wandb.sagemaker_auth.__module__.endswith("sagemaker")
+import wandb.sacred, wandb.gym  # the import paths wandb's lazy loaders answer too
 print("SIGNATURES " + json.dumps(found))
 """
 

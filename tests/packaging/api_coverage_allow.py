@@ -7,7 +7,8 @@ from __future__ import annotations
 
 _SERVER = "talks to the W&B server (accounts, teams, queues, automations); there is none locally"
 _INTERNAL = "wandb's internal module (its service, protocol buffers or helpers); not an API"
-_NO_FRAMEWORK = "wandb integration for a framework TrackLab has no integration for yet"
+_INTEGRATION = ("a shortcut to a wandb.integration module: the wandb stand-in answers it (`wandb.sacred` is "
+                "`wandb.integration.sacred`); not part of TrackLab's own namespace")
 _NETWORK = "network, retry or upload tuning of wandb's service talking to the W&B server"
 _LAUNCH = "W&B Launch / jobs (runs started by the W&B server)"
 _NOT_COLLECTED = "a system-metrics source gpu_stats does not read (cloud or exporter endpoints)"
@@ -22,11 +23,12 @@ ALLOWED: dict[str, dict[str, str]] = {
         "api": "wandb's deprecated server client object; TrackLab's stand-in facade answers `wandb.api.api_key`",
         "agents": _INTERNAL, "analytics": _INTERNAL, "docker": _INTERNAL,
         "helper": _INTERNAL, "proto": _INTERNAL, "patched": _INTERNAL, "trigger": _INTERNAL,
-        "wandb": _INTERNAL, "wandb_agent": _INTERNAL, "wandb_lib": _INTERNAL, "wandb_torch": _INTERNAL,
+        "wandb": _INTERNAL, "wandb_agent": _INTERNAL, "wandb_lib": _INTERNAL, "wandb_torch": _INTEGRATION,
         "profiler": "PyTorch profiler traces uploaded to the W&B web app's trace viewer",
         "jupyter": "wandb's notebook login and iframe helpers; `run.display()` covers notebooks",
-        "sagemaker_auth": "writes W&B credentials for SageMaker; there are no credentials locally",
-        "catboost": _NO_FRAMEWORK, "gym": _NO_FRAMEWORK, "sacred": _NO_FRAMEWORK, "tensorflow": _NO_FRAMEWORK,
+        "sagemaker_auth": "writes W&B credentials for SageMaker; there are no credentials locally (the stand-in's "
+                          "`wandb.sagemaker_auth` says so)",
+        "catboost": _INTEGRATION, "gym": _INTEGRATION, "sacred": _INTEGRATION, "tensorflow": _INTEGRATION,
     },
     "wandb.Run": {
         "pin_config_keys": "pins config keys in the W&B web app's run overview; TrackLab's panels have no pins",

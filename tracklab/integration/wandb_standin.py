@@ -40,6 +40,10 @@ _ALIASES = {
     "wandb.data_types": "tracklab.sdk.data_types",
     "wandb.sklearn": "tracklab.integration.sklearn",
     "wandb.tensorboard": "tracklab.integration.tensorboard",
+    "wandb.catboost": "tracklab.integration.catboost",
+    "wandb.gym": "tracklab.integration.gym",
+    "wandb.sacred": "tracklab.integration.sacred",
+    "wandb.tensorflow": "tracklab.integration.tensorflow",
 }
 
 #: Attributes of the facade that TrackLab's top-level module does not carry: (module, attribute).
@@ -48,6 +52,13 @@ _FACADE_LAZY: dict[str, tuple[str, str | None]] = {
     "sklearn": ("tracklab.integration.sklearn", None),
     "tensorboard": ("tracklab.integration.tensorboard", None),
     "wandb_run": ("tracklab.sdk.wandb_run", None),
+    # wandb's top-level shortcuts to its integrations (`wandb.sacred.WandbObserver`, ...)
+    "catboost": ("tracklab.integration.catboost", None),
+    "gym": ("tracklab.integration.gym", None),
+    "sacred": ("tracklab.integration.sacred", None),
+    "tensorflow": ("tracklab.integration.tensorflow", None),
+    "wandb_torch": ("tracklab.integration.torch.wandb_torch", None),
+    "sagemaker_auth": ("tracklab.integration.sagemaker", "sagemaker_auth"),
     "visualize": ("tracklab.plot", "visualize"),
     "plot_table": ("tracklab.plot", "plot_table"),
 }
