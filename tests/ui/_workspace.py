@@ -97,3 +97,41 @@ def column(page: Any, name: str) -> list[str]:
     """The texts of a column's cells, top to bottom (the rows rendered)."""
     return page.eval_on_selector_all(f".runs-table tr.run-row td[data-column='{name}']",
                                      "cells => cells.map(c => c.textContent.trim())")
+
+
+# `count` finished runs of project "many", written as run logs and loaded by the writer's own
+# sync (what `tracklab sync` does): seconds for hundreds of runs, where init/finish takes one each.
+MANY = """
+import os, shutil, sys, uuid
+from tracklab.backend import location, runlog
+from tracklab.backend.run_folder import RunFolder
+from tracklab.backend.writer import sync_folder
+
+root = os.environ["TRACKLAB_DIR"]
+uri = "sqlite:///" + os.path.join(root, "mlflow.db")
+for index in range(int(sys.argv[1])):
+    folder = RunFolder.for_run("many", f"m{index:04d}", root)
+    folder.create()
+    start = 1_764_000_000.0 + index
+    header = {"id": f"m{index:04d}", "mlflow_run_id": uuid.uuid4().hex, "project": "many", "entity": "",
+              "name": f"many-{index:04d}", "tags": [], "group": None, "job_type": None, "start_time": start,
+              "resumed": False, "mode": "online", "files_dir": folder.files_dir}
+    rows = [{"score": index + step / 10, "_step": step, "_timestamp": start + step, "_runtime": step} for step in range(2)]
+    records = [(runlog.HEADER, header), (runlog.CONFIG, {"index": index, "parity": index % 2})]
+    records += [(runlog.HISTORY, row) for row in rows]
+    records += [(runlog.SUMMARY, {"score": rows[-1]["score"]}), (runlog.EXIT, {"exit_code": 0, "state": "finished", "time": start + 2})]
+    with open(folder.log_path, "w", encoding="utf-8") as handle:
+        handle.writelines(kind + runlog.encode(payload) + "\\n" for kind, payload in records)
+    assert sync_folder(folder, uri, root) == "synced"
+    shutil.rmtree(folder.path)
+"""
+
+
+def fill_many(root: Path, count: int, timeout: float = 400) -> None:
+    proc = spawn([sys.executable, "-c", textwrap.dedent(MANY), str(count)], cwd=str(root), env=clean_env(root),
+                 stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
+    try:
+        out, _ = proc.communicate(timeout=timeout)
+    finally:
+        stop(proc, signal.SIGKILL, timeout=0)
+    assert proc.returncode == 0, f"loading runs failed:\n{out}"

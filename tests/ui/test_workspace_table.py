@@ -159,3 +159,27 @@ def test_columns_pins_csv_and_full_width(ws_server, page, tmp_path):
     assert wide > narrow * 2 and page.inner_text("button.table-expand") == "Beside charts"
     page.click("button.table-expand")
     assert page.eval_on_selector(".ws-table", "el => el.getBoundingClientRect().width") == pytest.approx(narrow, abs=2)
+
+
+def test_long_table_keeps_only_rows_in_view(ws_server, ws_root, page):
+    from tests.ui._workspace import fill_many
+
+    fill_many(ws_root, 400)
+    open_workspace(page, ws_server, project="many")
+    assert page.get_attribute(".runs-table", "data-rows") == "400"
+    rendered = page.locator(".runs-table tr.run-row").count()
+    assert 20 < rendered < 120  # the rows in view and a margin, not 400
+    assert column(page, "name")[0] == "many-0399"
+    page.click(".runs-table th[data-column='summary.score']")
+    assert column(page, "name")[0] == "many-0000"
+    # Scrolling to the end brings the last rows in, still only a window of them.
+    page.eval_on_selector(".runs-scroll", "el => { el.scrollTop = el.scrollHeight; }")
+    page.wait_for_function("[...document.querySelectorAll('.runs-table tr.run-row a.name')].some(a => a.textContent === 'many-0399')")
+    assert page.locator(".runs-table tr.run-row").count() < 120
+    page.locator("input.runs-filter").fill("parity = 1 and index >= 390")
+    page.locator("input.runs-filter").press("Enter")
+    page.wait_for_function("document.querySelector('.runs-table').dataset.rows === '5'")
+    assert column(page, "name") == ["many-0391", "many-0393", "many-0395", "many-0397", "many-0399"]
+    sort_ms = page.evaluate("performance.getEntriesByName('tracklab:table:sort').map(m => m.duration)")
+    filter_ms = page.evaluate("performance.getEntriesByName('tracklab:table:filter').map(m => m.duration)")
+    print(f"400 runs: sort {sort_ms} ms, filter {filter_ms} ms")

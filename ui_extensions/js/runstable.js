@@ -214,6 +214,7 @@ export class RunsTable {
     if (text === this.filterText && this.table.dataset.state === "ready") return;
     this.filterText = text;
     this.predicate = predicate;
+    this.scroller.scrollTop = 0;  // a new set of rows starts at its top
     this.apply();
     performance.measure("tracklab:table:filter", { start: started, end: performance.now() });
     this.save();
@@ -312,8 +313,11 @@ export class RunsTable {
   renderRows() {
     const columns = this.ordered();
     const view = this.scroller.clientHeight || 600;
-    const first = Math.max(0, Math.floor(this.scroller.scrollTop / ROW_HEIGHT) - BUFFER_ROWS);
-    const last = Math.min(this.rows.length, first + Math.ceil(view / ROW_HEIGHT) + 2 * BUFFER_ROWS);
+    const span = Math.ceil(view / ROW_HEIGHT) + 2 * BUFFER_ROWS;
+    // Clamped: after a filter leaves fewer rows, the old scroll position may lie past the end.
+    const top = Math.floor(this.scroller.scrollTop / ROW_HEIGHT) - BUFFER_ROWS;
+    const first = Math.max(0, Math.min(top, this.rows.length - span));
+    const last = Math.min(this.rows.length, first + span);
     const spacer = (rows) => h("tr", { class: "spacer", style: { height: `${rows * ROW_HEIGHT}px` } });
     const out = [];
     if (first > 0) out.push(spacer(first));
