@@ -52,8 +52,9 @@ for s in RUNS:
 """
 
 
-def fill(root: Path, code: str, timeout: float = 300) -> None:
-    proc = spawn([sys.executable, "-c", textwrap.dedent(code)], cwd=str(root), env=clean_env(root),
+def fill(root: Path, code: str, *args: str, timeout: float = 400) -> None:
+    """Run `code` (with `args`) in its own interpreter on the TrackLab folder `root`."""
+    proc = spawn([sys.executable, "-c", textwrap.dedent(code), *args], cwd=str(root), env=clean_env(root),
                  stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
     try:
         out, _ = proc.communicate(timeout=timeout)
@@ -127,11 +128,5 @@ for index in range(int(sys.argv[1])):
 """
 
 
-def fill_many(root: Path, count: int, timeout: float = 400) -> None:
-    proc = spawn([sys.executable, "-c", textwrap.dedent(MANY), str(count)], cwd=str(root), env=clean_env(root),
-                 stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
-    try:
-        out, _ = proc.communicate(timeout=timeout)
-    finally:
-        stop(proc, signal.SIGKILL, timeout=0)
-    assert proc.returncode == 0, f"loading runs failed:\n{out}"
+def fill_many(root: Path, count: int) -> None:
+    fill(root, MANY, str(count))
