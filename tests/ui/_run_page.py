@@ -81,13 +81,17 @@ raise RuntimeError("boom")
 # A live run: it logs and prints, then waits for the test's word (a file) before each next part.
 LIVE = """
 import pathlib, time
+import numpy as np
 import tracklab as wandb
 
 run = wandb.init(project="runpage", id="live0001", name="live-run", config={"lr": 0.1})
 parts = ((range(0, 5), "first part printed", "go"), (range(5, 12), "second part printed after go", "stop"))
 for steps, text, word in parts:
     for step in steps:
-        wandb.log({"loss": float(step)})
+        row = {"loss": float(step)}
+        if step == steps[0]:  # one frame per part
+            row["frame"] = wandb.Image(np.full((8, 8, 3), step * 20, np.uint8))
+        wandb.log(row)
     print(text)
     while not pathlib.Path(word).exists():  # the test's word to go on
         time.sleep(0.05)

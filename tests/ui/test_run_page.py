@@ -206,6 +206,8 @@ def test_live_run_tails_its_console_and_charts_without_reload(server, run_store,
     assert "still running" in page.inner_text("#run-notice")
     chart = "document.querySelector(\"#tab-charts .chart[data-key='loss']\")"
     page.wait_for_function(f"() => {chart} && {chart}.dataset.points === '5'", timeout=120_000)
+    frame = "document.querySelector(\"#tab-charts .media-panel[data-key='frame']\")"
+    page.wait_for_function(f"() => {frame} && {frame}.dataset.step === '0'", timeout=120_000)
     tab(page, "logs")
     page.wait_for_function("() => document.querySelector('#console-log').innerText.includes('first part printed')",
                            timeout=120_000)
@@ -215,6 +217,7 @@ def test_live_run_tails_its_console_and_charts_without_reload(server, run_store,
                            ".includes('second part printed after go')", timeout=120_000)
     tab(page, "charts")
     page.wait_for_function(f"() => {chart}.dataset.points === '12'", timeout=120_000)
+    page.wait_for_function(f"() => {frame}.dataset.step === '5'", timeout=120_000)  # the new frame, no reload
     tab(page, "overview")
     assert field(page, "state") == "running"
     (run_store.work / "stop").write_text("")

@@ -162,13 +162,14 @@ function addCharts(view, keys, grid) {
   }
 }
 
+/** A panel per logged media key; panels are redrawn only when the run logged new media, so a
+ * step chosen on a slider stays while a live run logs scalars. */
 async function addMedia(view, grid) {
-  const keys = view.data.objects || [];
-  if (keys.every((k) => view.mediaPanels.has(k))) {
-    await Promise.all([...view.mediaPanels.values()].map((p) => p.refresh()));
-    return;
-  }
+  if (!(view.data.objects || []).length) return;
   const media = await view.media();
+  const signature = JSON.stringify(Object.entries(media).map(([key, entry]) => [key, entry.steps.length]));
+  if (signature === view.mediaSignature) return;
+  view.mediaSignature = signature;
   for (const key of Object.keys(media).sort()) {
     if (view.mediaPanels.has(key)) continue;
     const panel = mediaPanel(key, media[key].type, view);
@@ -243,10 +244,19 @@ class RunPage {
     $("#run-title").textContent = `${d.project} / ${d.name}`;
     $("#open-in-mlflow").href = stockRunUrl(d.experiment_id, d.run_uuid);
     $("#open-workspace").href = pageUrl("workspace", { project: d.project });
-    append(clear(this.notice), notice(d));
-    append(clear(this.overview), h("div", { class: "overview-grid" }, infoTable(d),
-      valuesTable("config", "Config", d.config, "No config stored."),
-      valuesTable("summary", "Summary", d.summary, "No summary stored yet.")));
+    // Redrawn only when something but the (ever-growing) runtime changed: a selection or a
+    // scrolled table stays put while a live run is followed.
+    const signature = JSON.stringify({ ...d, runtime: null });
+    if (signature !== this.signature) {
+      this.signature = signature;
+      append(clear(this.notice), notice(d));
+      append(clear(this.overview), h("div", { class: "overview-grid" }, infoTable(d),
+        valuesTable("config", "Config", d.config, "No config stored."),
+        valuesTable("summary", "Summary", d.summary, "No summary stored yet.")));
+    } else {
+      const runtime = this.overview.querySelector("#run-info tr[data-field='runtime'] td.value");
+      if (runtime) runtime.textContent = duration(d.runtime);
+    }
     addCharts(this.view, d.metrics || [], this.chartGrid);
     addCharts(this.view, d.system || [], this.systemGrid);
     emptyNote(this.chartGrid, "No metrics logged yet.");
