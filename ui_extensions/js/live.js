@@ -5,6 +5,7 @@
 import { getJSON } from "./api.js";
 
 export const DEFAULT_POLL_MS = 5000;
+const BATCH = 100;   // runs per poll (the route's limit): the drawn ones first, the others in turn
 
 export class LivePoller {
   /** `ws`: the workspace (runs, charts, table); `intervalMs`: the pause between two polls. */
@@ -13,7 +14,21 @@ export class LivePoller {
     this.intervalMs = intervalMs;
     this.timer = null;
     this.polls = 0;
-    this.busy = false;
+    this.cursor = 0;
+  }
+
+  /** The live runs to re-read now: every drawn one, then the next of the others (a sweep of
+   * 2,000 running runs is read 100 at a time, in turn). */
+  batch(live) {
+    const drawn = new Set(this.ws.selectedRuns().map((r) => r.run_uuid));
+    const first = live.filter((r) => drawn.has(r.run_uuid)).slice(0, BATCH);
+    const rest = live.filter((r) => !drawn.has(r.run_uuid));
+    const room = BATCH - first.length;
+    if (!rest.length || room <= 0) return first;
+    if (this.cursor >= rest.length) this.cursor = 0;
+    const next = rest.slice(this.cursor, this.cursor + room);
+    this.cursor += room;
+    return [...first, ...next];
   }
 
   running() { return this.ws.runs.filter((r) => r.state === "running"); }
@@ -36,7 +51,7 @@ export class LivePoller {
     const live = this.running();
     if (!live.length) return this.stop();
     try {
-      await this.poll(live);
+      await this.poll(this.batch(live));
     } catch (error) {
       console.warn("live update failed", error);  // the next poll tries again
     }
