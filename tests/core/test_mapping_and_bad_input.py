@@ -24,7 +24,7 @@ def test_key_escaping_is_valid_unique_and_stable():
         assert mapping.escape_key(valid) == valid
 
 
-def test_mlflow_sees_the_documented_mapping(tl_dir):
+def test_mlflow_sees_the_documented_mapping(tl_dir, monkeypatch):
     run = tracklab.init(project="native", name="nice-run", notes="about it", tags=["base", "v2"], group="grp",
                         job_type="eval", config={"lr": 0.01, "model": {"depth": 4, "act": "relu"}, "flag": True})
     for step in range(20):
@@ -43,7 +43,9 @@ def test_mlflow_sees_the_documented_mapping(tl_dir):
     assert history[-1].value == pytest.approx(1 / 20)
     escaped = mapping.escape_key("weird(key)")
     assert len(client.get_metric_history(stored.info.run_id, escaped)) == 20
-    mlflow.set_tracking_uri(f"sqlite:///{tl_dir / 'mlflow.db'}")
+    # Through the environment (as a user would), not mlflow.set_tracking_uri: that is process-wide
+    # and outlives the test.
+    monkeypatch.setenv("MLFLOW_TRACKING_URI", f"sqlite:///{tl_dir / 'mlflow.db'}")
     found = mlflow.search_runs(experiment_names=["native"], filter_string="metrics.loss < 0.06 and params.lr = '0.01'")
     assert list(found["tags.tracklab.run_id"]) == [run.id]
     by_group = mlflow.search_runs(experiment_names=["native"], filter_string="tags.`tracklab.group` = 'grp'")

@@ -79,7 +79,7 @@ def test_a_project_whose_artifacts_live_on_a_server_is_refused_and_no_run_starts
     env = machine(tmp_path, "direct", pg_uri)
     code = """
         import tracklab
-        run = tracklab.init(project="served", id="served01", settings={"finish_timeout": 5})
+        run = tracklab.init(project="served", id="served01", settings={"finish_timeout": 120})
         run.log({"loss": 1.0})
         run.finish()
         print("dir", run.dir)

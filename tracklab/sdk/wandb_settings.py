@@ -463,6 +463,9 @@ _COMPUTED: dict[str, Callable[["Settings"], Any]] = {
 }
 
 
+NO_MAIN_FILE = "<python with no main file>"  # wandb's program when there is no script
+
+
 class Settings:
     """Run settings (wandb.Settings). Unknown fields warn once and are ignored."""
 
@@ -593,6 +596,8 @@ class Settings:
                 program = getattr(sys.modules.get("__main__"), "__file__", None) or program
             self._values["program_abspath"] = os.path.abspath(program)
             self._values["program_relpath"] = self._relative_to_root(program)
+        elif not self.program:
+            self.program = NO_MAIN_FILE  # a REPL, `python -c`, an embedded interpreter: as wandb says
         if not self._values["x_executable"]:
             self._values["x_executable"] = sys.executable
 
