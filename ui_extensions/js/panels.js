@@ -19,7 +19,7 @@ const KINDS = { line: "Line chart", scatter: "Scatter (summary)", bar: "Bar (sum
 export function lazy(chart) {
   let seen = false;
   const observer = new IntersectionObserver((items) => {
-    if (items.some((i) => i.isIntersecting) && !seen) { seen = true; chart.refresh(); observer.disconnect(); }
+    if (items.some((i) => i.isIntersecting) && !seen) { seen = true; chart.firstLoad = chart.refresh(); observer.disconnect(); }
   }, { rootMargin: "300px" });
   observer.observe(chart.node);
   chart.loaded = () => seen;

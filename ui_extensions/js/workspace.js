@@ -258,7 +258,17 @@ async function build(root, ws, savedLayout) {
   clear(root).append(layout);
   table.renderRows();  // now that it has a height
   ws.built = true;
+  await chartsInViewLoaded(ws);
   await rebuildMedia();
+}
+
+/** Wait (at most 3 s) for the charts in view to get their first data: custom charts and media
+ * read every drawn run (two requests each), which would otherwise compete with the charts for
+ * the server; a 2,000-run project's first chart came 1.3 s later because of it. */
+async function chartsInViewLoaded(ws) {
+  await new Promise((resolve) => requestAnimationFrame(() => requestAnimationFrame(resolve)));
+  const loading = ws.charts.map((chart) => chart.firstLoad).filter(Boolean);
+  await Promise.race([Promise.allSettled(loading), new Promise((resolve) => setTimeout(resolve, 3000))]);
 }
 
 async function main() {
