@@ -11,7 +11,7 @@ import subprocess
 from pathlib import Path
 from urllib.parse import urlsplit
 
-from tests.helpers import free_port, run_python
+from tests.helpers import free_port, python_env, run_python
 from tests.ui.conftest import start_ui, wait_for_line
 
 LOG_AND_READ = """
@@ -48,7 +48,7 @@ def test_links_without_a_ui(tl_dir: Path) -> None:
 def test_links_with_the_ui_running(tl_dir: Path, tmp_path: Path) -> None:
     port = free_port()
     log = tmp_path / "ui.log"
-    proc = start_ui(tl_dir, port, log, env={**os.environ, "WANDB_SILENT": "true"})
+    proc = start_ui(tl_dir, port, log, env=python_env({"WANDB_SILENT": "true"}))
     try:
         wait_for_line(log, "TrackLab UI:", proc)
         urls, printed = _log_and_read(tl_dir)
