@@ -371,6 +371,8 @@ def _resume_fname(s: "Settings") -> str:
     from tracklab.backend import location
 
     program = s.program or _program_path()
+    if not program or program == "-c":  # the same record before and after init() resolves program
+        program = NO_MAIN_FILE
     key = hashlib.sha1(f"{os.getcwd()}|{program}".encode()).hexdigest()[:16]
     return os.path.join(location.tracklab_dir(s.tracklab_dir), "resume", f"{key}.json")
 
