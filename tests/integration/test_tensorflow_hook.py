@@ -36,6 +36,12 @@ wandb.finish()
 def test_estimator_hook_matches_wandb_offline(tl_dir, tmp_path):
     helpers.require("tensorflow")
     oracle, run, history = run_both(SCRIPT, "tf-hook", tmp_path)
+    if any("loss" not in row for row in oracle["history"]):
+        # wandb's own hook now and then records a row without the scalar (seen once in the full
+        # suite, not in 6 runs alone): record the oracle once more rather than compare with that.
+        from tests._wandb_offline import run_wandb_offline
+
+        oracle = run_wandb_offline(SCRIPT, tmp_path / "oracle-again")
     assert len(history) == 5  # one row per step
     ours, theirs = [plain(r) for r in history], [plain(r) for r in oracle["history"]]
     assert [r["loss"] for r in ours] == pytest.approx([r["loss"] for r in theirs])

@@ -63,9 +63,10 @@ class PostgresReader(StoreReader):
         return self._read(fetch)
 
     def store_signature(self) -> Any:
-        # The cluster's write-ahead log position moves with every write (any database's, and
-        # autovacuum's), and not with reads: a cheap, safe "has anything changed".
-        return self._rows("SELECT pg_current_wal_lsn()::text", ())[0][0]
+        # The cluster's write-ahead log insert position moves with every write (any database's,
+        # and autovacuum's), and not with reads: a cheap, safe "has anything changed". (Not
+        # pg_current_wal_lsn: that is how far the log is written out, which lags the inserts.)
+        return self._rows("SELECT pg_current_wal_insert_lsn()::text", ())[0][0]
 
     def search(self, experiment_id: str, filter_string: str = "", order_by: list[str] | None = None) -> Iterator[Any]:
         if filter_string or order_by:
