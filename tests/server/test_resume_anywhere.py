@@ -131,13 +131,15 @@ def test_a_live_run_cannot_be_resumed_on_another_machine(team_server: TeamServer
     gate = tmp_path / "gate"
     live = _start_live(first, "shared", 4, gate)
     try:
+        # The writer leases the run right after it opens it on the server, before it sends any
+        # step; so once a third machine reads the four steps there, the lease is held. Trying the
+        # second machine earlier would race the writer: it could resume the run before the lease.
+        watcher = machine(tmp_path, "node-c", team_server.url)
+        helpers.wait_until(lambda: _has_run(watcher, "shared") and len(_read(watcher, "shared")["rows"]) == 4,
+                           timeout=120, interval=0.5, what="the first machine's steps on the server")
 
-        # The writer leases the run once it has opened it on the server.
-        def refused() -> subprocess.CompletedProcess | None:
-            proc = _python(second, "train.py", "shared", "allow", "2", check=False)
-            return proc if proc.returncode != 0 else None
-
-        proc = helpers.wait_until(refused, timeout=60, interval=0.5, what="the second machine to be refused")
+        proc = _python(second, "train.py", "shared", "allow", "2", check=False)
+        assert proc.returncode != 0, proc.stdout + proc.stderr
         assert "RunInUseError" in proc.stderr and "is in use by" in proc.stderr, proc.stderr
         assert f"pid {live.pid}" in proc.stderr or f":{live.pid}" in proc.stderr, proc.stderr
         # refused before anything was copied here: no local run log to resume from later
