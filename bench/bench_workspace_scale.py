@@ -2,13 +2,16 @@
 docs/benchmarks.md).
 
     python bench/bench_workspace_scale.py [--runs 2000] [--metrics 20] [--steps 1000]
-                                          [--store DIR] [--server] [--repeat 2]
+                                          [--store DIR] [--server [--pg-dir DIR]] [--repeat 2]
+                                          [--build-only]
 
 Builds the project once (in `--store DIR`, kept for the next invocation; a temporary folder
 otherwise): every run is a real run folder (header, config, history, summary, exit) loaded by
 the writer's own code (`sync_folder`), as `tracklab sync` would. With `--server` the project is
 loaded straight into a throwaway PostgreSQL 15 cluster and served by a `tracklab server` on it
-(the team server); otherwise `tracklab ui` serves the local SQLite store.
+(the team server); otherwise `tracklab ui` serves the local SQLite store. `--pg-dir DIR` keeps
+that cluster and its project in DIR, and `--build-only` stops after loading, so the long load
+can run while the machine is busy and the measurement later, when it is quiet.
 
 Then reports, in one process run:
 - the runs route (every run with its config and summary) from the server: first request, again;
@@ -93,11 +96,14 @@ def _load_runs(tracking_uri: str, root: str, indices: range, metrics: int, steps
         shutil.rmtree(folder.path)  # the store has it; 2,000 run logs would fill the disk
 
 
-def build_project(tracking_uri: str, root: Path, runs: int, metrics: int, steps: int, workers: int) -> None:
-    """The project in the store (only the runs it lacks), `workers` processes at once."""
+def build_project(tracking_uri: str, root: Path, runs: int, metrics: int, steps: int, workers: int,
+                  same_store: bool = False) -> None:
+    """The project in the store (unless `root`'s marker says it was built, with this shape, into
+    this store: `same_store` where the store's URI changes between runs but not the store),
+    `workers` processes at once."""
     import multiprocessing
 
-    shape = {"runs": runs, "metrics": metrics, "steps": steps, "tracking_uri": tracking_uri}
+    shape = {"runs": runs, "metrics": metrics, "steps": steps, "tracking_uri": "kept" if same_store else tracking_uri}
     marker = root / "scale-project.json"
     if marker.exists() and json.loads(marker.read_text()) == shape:
         print(f"project: {runs:,} runs x {metrics} metrics x {steps:,} steps, built earlier in {root}")
@@ -185,11 +191,21 @@ def _team_server(tmp: Path, args: argparse.Namespace) -> Iterator[tuple[str, int
     from tests.server._postgres import Cluster
     from tests.server.conftest import start_team_server, stop_team_server
 
-    with Cluster() as cluster:
-        uri = cluster.create_database("scale_bench")
+    kept = args.pg_dir.resolve() if args.pg_dir else None
+    with Cluster(keep_in=str(kept / "cluster") if kept else None) as cluster:
+        loader = (kept or tmp) / "loader"
+        if not (loader / "scale-project.json").exists():
+            cluster.drop_database("scale_bench")  # a load that stopped half-way starts again
+            cluster.create_database("scale_bench")
+        uri = cluster.uri("scale_bench")
         folder = tmp / "server"
         folder.mkdir(exist_ok=True)
-        build_project(uri, tmp / "loader", args.runs, args.metrics, args.steps, workers=2)
+        loader.mkdir(parents=True, exist_ok=True)
+        # The cluster's port changes at every start: the marker compares the shape, not the URI.
+        build_project(uri, loader, args.runs, args.metrics, args.steps, workers=2, same_store=kept is not None)
+        if args.build_only:
+            yield "", 0
+            return
         server = start_team_server(uri, folder)
         try:
             yield server.url, server.proc.pid
@@ -279,6 +295,10 @@ def main() -> int:
     parser.add_argument("--store", type=Path, help="the TrackLab folder to build the project in and keep")
     parser.add_argument("--server", action="store_true",
                         help="a `tracklab server` on a throwaway PostgreSQL cluster instead of `tracklab ui`")
+    parser.add_argument("--pg-dir", type=Path,
+                        help="with --server: keep the PostgreSQL cluster (and the loaded project) in this folder")
+    parser.add_argument("--build-only", action="store_true",
+                        help="load the project and stop (measure later, on a quiet machine)")
     args = parser.parse_args()
     tmp = Path(tempfile.mkdtemp(prefix="tracklab-scale-"))
     print("on a tracklab server (PostgreSQL)" if args.server else "on tracklab ui (local store)")
@@ -291,7 +311,8 @@ def main() -> int:
             build_project(f"sqlite:///{root / 'mlflow.db'}", root, args.runs, args.metrics, args.steps, workers=1)
             serve = _local_ui(root)
         with serve as (base, pid):
-            measure(base, pid, args.repeat)
+            if not args.build_only:
+                measure(base, pid, args.repeat)
         print(f"machine: {os.cpu_count()} cores, load average {os.getloadavg()[0]:.1f}")
     finally:
         shutil.rmtree(tmp, ignore_errors=True)

@@ -56,12 +56,17 @@ def _kill_group(pgid: int, timeout: float = 10) -> None:
 class Cluster:
     """One PostgreSQL cluster in a temporary folder, run as the `postgres` user."""
 
-    def __init__(self, settings: dict[str, str] | None = None, locale: str = "C.UTF-8") -> None:
+    def __init__(self, settings: dict[str, str] | None = None, locale: str = "C.UTF-8",
+                 keep_in: str | None = None) -> None:
         # Settings passed to the server (`-c name=value`), e.g. fsync=off for fast tests.
         self.settings = dict(settings or {})
         self.locale = locale
         self.account = pwd.getpwnam(SUPERUSER)
-        self.folder = tempfile.mkdtemp(prefix="tracklab-pg-")
+        # `keep_in`: a folder whose cluster outlives stop() and is started again next time (a
+        # benchmark loads a big project once and measures it later, on a quiet machine).
+        self.kept = keep_in is not None
+        self.folder = os.path.abspath(keep_in) if keep_in else tempfile.mkdtemp(prefix="tracklab-pg-")
+        os.makedirs(self.folder, exist_ok=True)
         self.data = os.path.join(self.folder, "data")
         self.log = os.path.join(self.folder, "server.log")
         self.port = 0
@@ -92,9 +97,11 @@ class Cluster:
             return ""
 
     def start(self, timeout: float = 60) -> "Cluster":
-        """initdb, then start on a free port and wait until it accepts connections."""
-        self._run("initdb", "-D", self.data, "-U", SUPERUSER, "--auth=trust", "--encoding=UTF8",
-                  f"--locale={self.locale}", "--no-instructions")
+        """initdb (unless a kept cluster is there), then start on a free port and wait until it
+        accepts connections."""
+        if not os.path.exists(os.path.join(self.data, "PG_VERSION")):
+            self._run("initdb", "-D", self.data, "-U", SUPERUSER, "--auth=trust", "--encoding=UTF8",
+                      f"--locale={self.locale}", "--no-instructions")
         options = ["-c listen_addresses=127.0.0.1", f"-c unix_socket_directories='{self.folder}'"]
         options += [f"-c {name}={value}" for name, value in self.settings.items()]
         deadline = time.time() + timeout
@@ -138,7 +145,7 @@ class Cluster:
             return None
 
     def stop(self) -> None:
-        """Shut the server down (fast mode), kill what is left, remove the folder."""
+        """Shut the server down (fast mode), kill what is left, remove the folder (unless kept)."""
         try:
             if self._postmaster_pid is not None:
                 try:
@@ -149,7 +156,8 @@ class Cluster:
                 _kill_group(self._postmaster_pid)
         finally:
             self._postmaster_pid = None
-            shutil.rmtree(self.folder, ignore_errors=True)
+            if not self.kept:
+                shutil.rmtree(self.folder, ignore_errors=True)
 
     # -- databases ---------------------------------------------------------------------------
     def uri(self, database: str = "postgres", driver: str = "") -> str:
