@@ -41,16 +41,33 @@ def table_row(view: Any, run: Any) -> dict[str, Any]:
     return {**view.describe(run), "config": config}
 
 
+def _started_after(view: Any, experiment_id: str) -> list[str] | None:
+    """The MLflow ids of the runs started after `after` (epoch ms), oldest first, at most
+    MAX_RUNS_PER_CHART; None without `after`. The page asks this every few seconds to show runs
+    started after it opened: one filtered query, not a listing of the project."""
+    after = request.args.get("after")
+    if after is None:
+        return None
+    try:
+        since = int(after)
+    except ValueError:
+        _api._fail(f"query parameter 'after' is {after!r}; rule: a start time in epoch milliseconds (an integer)", 400)
+    found = view.reader.search(experiment_id, f"attributes.start_time > {since}", ["attributes.start_time ASC"])
+    return [run.info.run_id for run, _ in zip(found, range(_api.MAX_RUNS_PER_CHART))]
+
+
 @workspace_api.route("/api/runs-table")
 def runs_table() -> Response:
-    """`project`: every run; `runs` (MLflow run ids, comma-separated): only those (live polling)."""
+    """`project`: every run; `runs` (MLflow run ids, comma-separated): only those (live polling);
+    `after` (epoch ms): only the runs started after it (runs that appeared while a page was open)."""
     project = _api._arg("project")
     view = _api.ctx().view
     experiment = view.reader.experiment(project)
     if experiment is None:
         _api._fail(f"no project {project!r}", 404)
-    wanted = [r for r in request.args.get("runs", "").split(",") if r]
-    if wanted:
+    started = _started_after(view, experiment.experiment_id)
+    wanted = started if started is not None else [r for r in request.args.get("runs", "").split(",") if r]
+    if wanted or started is not None:
         runs = [_api._run(r) for r in wanted[:_api.MAX_RUNS_PER_CHART]]
         runs = [r for r in runs if r.mlflow_run.info.experiment_id == experiment.experiment_id]
         return _api._json({"project": project, "experiment_id": experiment.experiment_id,

@@ -80,6 +80,9 @@ export function lineChart(key, workspace) {
       xaxis: { title: { text: plotText(xTitle), font: { size: 11 } }, type: axes[0] === "_timestamp" ? "date" : "linear",
         ...fixedRange(workspace.options.xRange, false) },
       yaxis: { type: log ? "log" : "linear", ...fixedRange(workspace.options.yRange, log) },
+      // A zoom (or pan) survives redraws with new points or runs (live updates), and is
+      // dropped when the axes change meaning: another x axis, log scale or set of keys.
+      uirevision: `${workspace.options.x}|${log}|${keysOf().join(",")}`,
     };
     await draw(plot, traces, layout);
     plot.querySelectorAll(".chart-preview").forEach((svg) => svg.remove());

@@ -1,6 +1,7 @@
 // Live runs: while some run of the workspace is running, re-read those runs every few seconds
 // (their state, summary and config), add their new points to the charts shown and refresh the
-// runs table; once none is running, stop polling.
+// runs table; once none is running, stop polling. Separately, and for as long as the page is
+// open and visible, ask for runs started since the newest one shown, and add them.
 
 import { getJSON } from "./api.js";
 
@@ -15,6 +16,8 @@ export class LivePoller {
     this.timer = null;
     this.polls = 0;
     this.cursor = 0;
+    this.watchTimer = null;
+    this.arrivals = 0;   // runs added since the page opened
   }
 
   /** The live runs to re-read now: every drawn one, then the next of the others (a sweep of
@@ -59,6 +62,35 @@ export class LivePoller {
     document.body.dataset.polls = String(this.polls);
     if (this.running().length) this.timer = setTimeout(() => this.tick(), this.intervalMs);
     else this.stop();
+  }
+
+  /** Look for new runs every interval from now on (independent of the live runs' polling). */
+  watch() {
+    this.watchTimer = setTimeout(async () => {
+      if (!document.hidden) {
+        try {
+          await this.arrived();
+        } catch (error) {
+          console.warn("looking for new runs failed", error);  // the next look tries again
+        }
+      }
+      this.watch();
+    }, this.intervalMs);
+    return this;
+  }
+
+  /** Add the runs started after the newest one the workspace has; start polling if one runs. */
+  async arrived() {
+    const ws = this.ws;
+    const newest = Math.max(0, ...ws.runs.map((r) => r.start_time || 0));
+    const data = await getJSON("runs-table", { project: ws.project, after: newest });
+    const added = ws.addRuns(data.runs);
+    if (!added.length) return;
+    this.arrivals += added.length;
+    document.body.dataset.arrivals = String(this.arrivals);
+    ws.table.refresh();  // its rows decide what the charts draw
+    if (ws.onNewKeys) ws.onNewKeys();
+    if (!this.timer && this.running().length) this.start();
   }
 
   async poll(live) {

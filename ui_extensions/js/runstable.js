@@ -174,7 +174,7 @@ export class RunsTable {
       if (!this._frame) this._frame = requestAnimationFrame(() => { this._frame = 0; this.renderRows(); });
     });
     this.node = h("div", { class: "card runs-card" },
-      h("div", { class: "runs-toolbar" }, h("h2", {}, `Runs (${this.ws.runs.length})`), this.count, this.picker, csv, this.expand),
+      h("div", { class: "runs-toolbar" }, this.heading = h("h2", {}, `Runs (${this.ws.runs.length})`), this.count, this.picker, csv, this.expand),
       this.filter, this.error, this.scroller);
     this.renderPicker();
   }
@@ -295,6 +295,7 @@ export class RunsTable {
   }
 
   updateCount() {
+    this.heading.textContent = `Runs (${this.ws.runs.length})`;  // runs may arrive while the page is open
     const hidden = this.rows.filter((r) => this.ws.hidden.has(r.run_uuid)).length;
     this.eyeAll.checked = hidden === 0;
     this.eyeAll.indeterminate = hidden > 0 && hidden < this.rows.length;

@@ -38,6 +38,20 @@ class Workspace {
     this._details = new Map();
   }
 
+  /** Add runs that appeared after the page opened (each with its colour); returns the new ones. */
+  addRuns(fresh) {
+    const known = new Set(this.runs.map((r) => r.run_uuid));
+    const added = fresh.filter((r) => !known.has(r.run_uuid));
+    if (!added.length) return added;
+    const colors = savedColors(this.project);
+    for (const run of added) {
+      this.colors.set(run.run_uuid, colors[run.run_uuid] || defaultColor(this.runs.length));
+      this.runs.push(run);
+    }
+    this.runs.sort((a, b) => a.start_time - b.start_time);
+    return added;
+  }
+
   /** The runs the charts draw: the focused run, else the first rows shown whose eye is on. */
   selectedRuns() {
     if (this.focus) return this.runs.filter((r) => r.run_uuid === this.focus);
@@ -299,6 +313,7 @@ async function main() {
     // `?poll=<ms>` sets how often live runs are re-read (5 s by default).
     const every = Math.max(200, Number(query.get("poll")) || DEFAULT_POLL_MS);
     ws.live = new LivePoller(ws, every).start();
+    if (!focus) ws.live.watch();
   } catch (error) {
     showError(root, error);
     document.body.dataset.state = "error";
