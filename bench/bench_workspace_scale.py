@@ -105,9 +105,12 @@ def build_project(tracking_uri: str, root: Path, runs: int, metrics: int, steps:
 
     shape = {"runs": runs, "metrics": metrics, "steps": steps, "tracking_uri": "kept" if same_store else tracking_uri}
     marker = root / "scale-project.json"
-    if marker.exists() and json.loads(marker.read_text()) == shape:
-        print(f"project: {runs:,} runs x {metrics} metrics x {steps:,} steps, built earlier in {root}")
-        return
+    if marker.exists():
+        if json.loads(marker.read_text()) == shape:
+            print(f"project: {runs:,} runs x {metrics} metrics x {steps:,} steps, built earlier in {root}")
+            return
+        # Loading again would add a second copy of every run beside the first.
+        raise SystemExit(f"{root} holds a project of another shape ({marker.read_text()}): use another folder")
     started = time.perf_counter()
     os.environ["TRACKLAB_DIR"] = str(root)
     os.environ["WANDB_SILENT"] = "true"

@@ -104,10 +104,16 @@ def _arg(name: str) -> str:
 
 
 def _run(run_uuid: str) -> Any:
+    return _runs([run_uuid])[0]
+
+
+def _runs(run_uuids: list[str]) -> list[Any]:
+    """The runs of these MLflow ids, in that order (404 naming the first the store lacks)."""
     try:
-        return ctx().view.run(run_uuid)
-    except KeyError:
-        _fail(f"no run {run_uuid!r}", 404)
+        found = ctx().view.runs_by_id(run_uuids)
+    except KeyError as missing:
+        _fail(f"no run {missing.args[0]!r}", 404)
+    return [found[r] for r in run_uuids]
 
 
 # -- entities -------------------------------------------------------------------------------------
@@ -132,7 +138,7 @@ def runs() -> Response:
     if experiment is None:
         _fail(f"no project {project!r}", 404)
     return _json({"project": project, "experiment_id": experiment.experiment_id,
-                  "runs": [view.describe(r) for r in view.runs(project)]})
+                  "runs": view.describe_all(view.runs(project))})
 
 
 @api.route("/api/run")
@@ -166,8 +172,8 @@ def series() -> Response:
         _fail("points must be an integer", 400)
     mlflow_key = key if key.startswith("system/") else mapping.escape_key(key)
     out = []
-    for run_uuid in [r for r in _arg("runs").split(",") if r][:MAX_RUNS_PER_CHART]:
-        run = _run(run_uuid)
+    wanted = list(dict.fromkeys(r for r in _arg("runs").split(",") if r))[:MAX_RUNS_PER_CHART]
+    for run_uuid, run in zip(wanted, _runs(wanted)):
         if mlflow_key not in run.mlflow_run.data.metrics:
             continue
         axis = (step_metric_for(key, metric_defs(run)) or "_step") if x_axis == "auto" else x_axis

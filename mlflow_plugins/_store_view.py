@@ -14,7 +14,7 @@ from collections import OrderedDict
 from collections.abc import Callable
 from typing import Any
 
-from tracklab.apis.public import Api, Run, stored_run
+from tracklab.apis.public import Api, Run, stored_runs
 from tracklab.backend import mapping
 
 SYSTEM_PREFIX = "system/"
@@ -29,6 +29,19 @@ class LruCache:
         self._size = size
         self._items: OrderedDict[Any, Any] = OrderedDict()
         self._lock = threading.Lock()
+
+    def get(self, key: Any) -> Any | None:
+        with self._lock:
+            if key in self._items:
+                self._items.move_to_end(key)
+                return self._items[key]
+        return None
+
+    def put(self, key: Any, value: Any) -> None:
+        with self._lock:
+            self._items[key] = value
+            while len(self._items) > self._size:
+                self._items.popitem(last=False)
 
     def get_or_make(self, key: Any, make: Callable[[], Any]) -> Any:
         with self._lock:
@@ -72,6 +85,7 @@ class StoreView:
         # (`reader.store_signature`): a 2,000-run project is listed again in ~50 ms, not ~500 ms.
         self._listed = LruCache(16)
         self._described = LruCache(20_000)
+        self._runs = LruCache(4096)
 
     # -- entities ------------------------------------------------------------------------
     def projects(self) -> list[dict[str, Any]]:
@@ -97,19 +111,44 @@ class StoreView:
 
     def run(self, run_uuid: str) -> Run:
         """A run by its MLflow run id (raises KeyError when there is none)."""
-        found = stored_run(self.api, run_uuid)
-        if found is None:
-            raise KeyError(run_uuid)
+        return self.runs_by_id([run_uuid])[run_uuid]
+
+    def runs_by_id(self, run_uuids: list[str]) -> dict[str, Run]:
+        """Runs by their MLflow run ids, kept until the store changes; those not kept are read
+        in one query (a chart of 30 runs read them one by one: 80 ms on PostgreSQL). Raises
+        KeyError naming the first id the store lacks."""
+        signature = self.reader.store_signature()
+        found: dict[str, Run] = {}
+        if signature is not None:
+            for run_uuid in run_uuids:
+                kept = self._runs.get((run_uuid, signature))
+                if kept is not None:
+                    found[run_uuid] = kept
+        missing = [r for r in dict.fromkeys(run_uuids) if r not in found]
+        if missing:
+            read = stored_runs(self.api, missing)
+            for run_uuid in missing:
+                if run_uuid not in read:
+                    raise KeyError(run_uuid)
+                found[run_uuid] = read[run_uuid]
+                if signature is not None:
+                    self._runs.put((run_uuid, signature), read[run_uuid])
         return found
 
     # -- a run's keys --------------------------------------------------------------------
     def describe(self, run: Run) -> dict[str, Any]:
         """What the workspace needs to list a run and chart its metrics (do not change it: it
         is kept until the store changes)."""
+        return self.describe_all([run])[0]
+
+    def describe_all(self, runs: list[Run]) -> list[dict[str, Any]]:
+        """`describe` of each run, with the store's signature read once (on PostgreSQL it is a
+        query: once per run cost a 2,000-run listing 300 ms)."""
         signature = self.reader.store_signature()
         if signature is None:
-            return self._describe(run)
-        return self._described.get_or_make((run.mlflow_run_id, signature), lambda: self._describe(run))
+            return [self._describe(run) for run in runs]
+        return [self._described.get_or_make((run.mlflow_run_id, signature), lambda run=run: self._describe(run))
+                for run in runs]
 
     def _describe(self, run: Run) -> dict[str, Any]:
         names = run.keymap

@@ -52,6 +52,11 @@ def test_sql_search_gives_what_mlflows_search_gives(tl_dir):
     theirs = mlflow_client(tl_dir).search_runs([experiment_id])
     assert [_view(r) for r in ours] == [_view(r) for r in theirs]
     assert sorted(r.data.tags["tracklab.run_id"] for r in ours) == ["many0", "many1", "many2"]
+    # several at once by MLflow id (a chart's runs): a missing id is left out
+    wanted = [theirs[2].info.run_id, "0" * 32, theirs[0].info.run_id]
+    assert sorted((_view(r) for r in reader.get_runs(wanted)), key=str) == sorted(
+        (_view(r) for r in (theirs[2], theirs[0])), key=str)
+    assert reader.get_runs([]) == []
 
 
 def test_reading_history_in_a_fresh_process_imports_no_mlflow(tl_dir, tmp_path):

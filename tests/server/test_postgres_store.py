@@ -172,6 +172,12 @@ def test_runs_read_with_sql_equal_mlflows_on_postgresql(pg_uri: str, tmp_path: P
         assert len(theirs) == 3
         assert view(reader.get_run(theirs[0].info.run_id)) == view(theirs[0])
         assert reader.get_run("0" * 32) is None
+        # several at once (a chart's runs), the missing id left out
+        wanted = [theirs[2].info.run_id, "0" * 32, theirs[0].info.run_id]
+        assert sorted((view(r) for r in reader.get_runs(wanted)), key=str) == sorted(
+            (view(r) for r in (theirs[2], theirs[0])), key=str)
+        assert reader.get_runs([]) == []
+        assert reader.experiment_name(experiment_id) == "listed"
     finally:
         reader.close()
 

@@ -170,6 +170,20 @@ def test_series_route_x_axes(ui_server):
     assert wall["x"][0] == pytest.approx(time.time() * 1000, abs=3_600_000)
 
 
+def test_series_route_reads_many_runs_at_once_and_names_a_missing_one(ui_server):
+    ids = [r["run_uuid"] for r in ui_server.api("runs", project="compare")["runs"]]
+    assert len(ids) == 4
+    listed = ",".join([ids[1], ids[0], ids[1]])  # in the asked order, each run once
+    series = ui_server.api("series", runs=listed, key="loss")["series"]
+    assert [s["run"] for s in series] == [ids[1], ids[0]]
+    alone = ui_server.api("series", runs=ids[0], key="loss")["series"][0]
+    assert series[1]["y"] == alone["y"]
+    with pytest.raises(urllib.error.HTTPError) as missing:
+        ui_server.api("series", runs=f"{ids[0]},{'0' * 32}", key="loss")
+    assert missing.value.code == 404
+    assert json.loads(missing.value.read())["error"] == f"no run {'0' * 32!r}"
+
+
 def test_media_table_and_sweep_routes(ui_server):
     run = _run(ui_server, "vision", "vision01")
     media = ui_server.api("media", run=run["run_uuid"])["media"]

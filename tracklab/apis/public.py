@@ -629,6 +629,19 @@ def stored_run(api: Api, mlflow_run_id: str) -> Run | None:
     return Run(api, found, api.reader.experiment_name(found.info.experiment_id))
 
 
+def stored_runs(api: Api, mlflow_run_ids: Sequence[str]) -> dict[str, Run]:
+    """The runs with these MLflow run ids that the store has (any projects), by id: one read
+    of them all, and each project's name read once."""
+    names: dict[str, str] = {}
+    out: dict[str, Run] = {}
+    for found in api.reader.get_runs(mlflow_run_ids):
+        experiment_id = found.info.experiment_id
+        if experiment_id not in names:
+            names[experiment_id] = api.reader.experiment_name(experiment_id)
+        out[found.info.run_id] = Run(api, found, names[experiment_id])
+    return out
+
+
 def _page(items: Sequence[Any], order: str | None, start: str | None, names: Any, method: str) -> list[Any]:
     """wandb's paging arguments on a local list: `order` by creation, `start` the last item seen.
 

@@ -78,6 +78,13 @@ class PostgresReader(StoreReader):
         found = load_runs(self._rows, "run_uuid = %s", (mlflow_run_id,))
         return found[0] if found else None
 
+    def get_runs(self, mlflow_run_ids: Sequence[str]) -> list[Any]:
+        return load_runs(self._rows, "run_uuid = ANY(%s)", (list(mlflow_run_ids),)) if mlflow_run_ids else []
+
+    def experiment_name(self, experiment_id: str) -> str:
+        found = self._rows("SELECT name FROM experiments WHERE experiment_id = %s", (int(experiment_id),))
+        return found[0][0] if found else super().experiment_name(experiment_id)
+
     def metric_points(self, run: Any, keys: Iterable[str] | None = None) -> dict[str, list[Point]]:
         sql = ("SELECT key, step, CASE WHEN is_nan THEN 'NaN'::float8 ELSE value END, timestamp FROM metrics "
                "WHERE run_uuid = %s")

@@ -117,6 +117,10 @@ class StoreReader:
         except Exception:  # MLflow raises its own exception types for a missing run
             return None
 
+    def get_runs(self, mlflow_run_ids: Sequence[str]) -> list[Any]:
+        """The runs with these MLflow run ids that exist, in no particular order."""
+        return [run for run in map(self.get_run, mlflow_run_ids) if run is not None]
+
     # -- history ---------------------------------------------------------------------------
     def metric_points(self, run: Any, keys: Iterable[str] | None = None) -> dict[str, list[Point]]:
         """{MLflow key: [(step, value, timestamp ms), ...] in step order}."""

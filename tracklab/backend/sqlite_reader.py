@@ -109,6 +109,13 @@ class SqliteReader(StoreReader):
             return super().get_run(mlflow_run_id)
         return _load(conn, mlflow_run_id)
 
+    def get_runs(self, mlflow_run_ids: Sequence[str]) -> list[Any]:
+        conn = self._conn()
+        if conn is None or not mlflow_run_ids:
+            return super().get_runs(mlflow_run_ids)
+        marks = ",".join("?" * len(mlflow_run_ids))
+        return load_runs(_fetch(conn), f"run_uuid IN ({marks})", list(mlflow_run_ids))
+
     def search(self, experiment_id: str, filter_string: str = "", order_by: list[str] | None = None) -> Iterator[Any]:
         conn = self._conn()
         if conn is None or filter_string or order_by:
