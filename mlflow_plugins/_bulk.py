@@ -20,19 +20,13 @@ from typing import Any
 
 from flask import Blueprint, jsonify, request
 
+from mlflow_plugins._rest_errors import rest_error
 from tracklab.backend import bulk_wire, mapping
 
 bulk = Blueprint("tracklab_bulk", __name__)
 _ROUTE = bulk_wire.ROUTE
 _backend: Any = None
 _backend_lock = threading.Lock()
-
-
-def _error(status: int, message: str) -> Any:
-    code = "RESOURCE_DOES_NOT_EXIST" if status == 404 else "INVALID_PARAMETER_VALUE"  # MLflow's error codes
-    response = jsonify({"error_code": code, "message": message})
-    response.status_code = status
-    return response
 
 
 @bulk.get(_ROUTE)
@@ -46,13 +40,13 @@ def describe() -> Any:
 def write_batch() -> Any:
     run_id = request.args.get("run_id", "")
     if request.content_length is not None and request.content_length > bulk_wire.MAX_BODY_BYTES:
-        return _error(413, f"the body has {request.content_length} bytes, over the limit of {bulk_wire.MAX_BODY_BYTES}")
+        return rest_error(413, f"the body has {request.content_length} bytes, over the limit of {bulk_wire.MAX_BODY_BYTES}")
     try:
         key = bulk_wire.check_idempotency_key(request.headers.get(bulk_wire.IDEMPOTENCY_HEADER))
         batch = bulk_wire.decode(request.get_data(cache=False), run_id)
         stored = _writer().write(batch, key)
     except bulk_wire.BulkPayloadError as exc:
-        return _error(exc.status, str(exc))
+        return rest_error(exc.status, str(exc))
     return jsonify({"stored": len(batch.records) if stored else 0, "duplicate": not stored})
 
 

@@ -16,17 +16,12 @@ from typing import Any
 
 from flask import Blueprint, jsonify, request
 
+from mlflow_plugins._rest_errors import rest_error
 from tracklab.backend import run_lease
 
 lease = Blueprint("tracklab_run_lease", __name__)
 _leases: Any = None
 _leases_lock = threading.Lock()
-
-
-def _error(status: int, message: str) -> Any:
-    response = jsonify({"error_code": "INVALID_PARAMETER_VALUE", "message": message})
-    response.status_code = status
-    return response
 
 
 def _store() -> Any:
@@ -48,14 +43,14 @@ def describe() -> Any:
 def claim() -> Any:
     body = request.get_json(silent=True)
     if not isinstance(body, dict):
-        return _error(400, 'the body must be a JSON object {"run_id": ..., "holder": ..., "ttl": seconds}')
+        return rest_error(400, 'the body must be a JSON object {"run_id": ..., "holder": ..., "ttl": seconds}')
     run_id, holder = body.get("run_id"), body.get("holder")
     release = body.get("release") is True
     problem = run_lease.check_claim_request(run_id, holder, None if release else body.get("ttl"))
     if problem is None and not release and body.get("ttl") is None:
         problem = "ttl is required to claim a lease (seconds from 1 to 86400)"
     if problem:
-        return _error(400, problem)
+        return rest_error(400, problem)
     if release:
         _store().release(run_id, holder)
         return jsonify({"released": True})

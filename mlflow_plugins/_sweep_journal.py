@@ -14,16 +14,11 @@ from typing import Any
 
 from flask import Blueprint, jsonify, request
 
+from mlflow_plugins._rest_errors import rest_error
 from tracklab.sweeps import _server_journal, _storage
 
 journal = Blueprint("tracklab_sweep_journal", __name__)
 _MAX_LOGS = 10_000
-
-
-def _error(status: int, message: str) -> Any:
-    response = jsonify({"error_code": "INVALID_PARAMETER_VALUE", "message": message})
-    response.status_code = status
-    return response
 
 
 def _backend() -> Any:
@@ -38,13 +33,13 @@ def read() -> Any:
     try:
         start = int(request.args.get("from", "0"))
     except ValueError:
-        return _error(400, f"from={request.args.get('from')!r} must be a log number (an integer >= 0)")
+        return rest_error(400, f"from={request.args.get('from')!r} must be a log number (an integer >= 0)")
     if start < 0:
-        return _error(400, f"from={start} must be >= 0")
+        return rest_error(400, f"from={start} must be >= 0")
     try:
         logs = list(_backend().read_logs(start))
     except LookupError as exc:
-        return _error(409, str(exc))
+        return rest_error(409, str(exc))
     return jsonify({"logs": logs})
 
 
@@ -52,18 +47,18 @@ def read() -> Any:
 def append() -> Any:
     body = request.get_json(silent=True)
     if not isinstance(body, dict):
-        return _error(400, "the body must be a JSON object {\"batch\": ID, \"logs\": [...]}")
+        return rest_error(400, "the body must be a JSON object {\"batch\": ID, \"logs\": [...]}")
     batch, logs = body.get("batch"), body.get("logs")
     if not isinstance(batch, str) or not batch or len(batch) > 100:
-        return _error(400, f"batch={batch!r} must be a non-empty string of at most 100 characters")
+        return rest_error(400, f"batch={batch!r} must be a non-empty string of at most 100 characters")
     if not isinstance(logs, list) or not all(isinstance(log, dict) and "op_code" in log for log in logs):
-        return _error(400, "logs must be a list of optuna journal entries (objects with an op_code)")
+        return rest_error(400, "logs must be a list of optuna journal entries (objects with an op_code)")
     if len(logs) > _MAX_LOGS:
-        return _error(413, f"{len(logs)} logs in one request; at most {_MAX_LOGS}")
+        return rest_error(413, f"{len(logs)} logs in one request; at most {_MAX_LOGS}")
     try:
         backend = _backend()
     except LookupError as exc:
-        return _error(409, str(exc))
+        return rest_error(409, str(exc))
     if hasattr(backend, "append_logs_once"):
         backend.append_logs_once(logs, batch)
     else:  # a journal file: this server's workers share it through its lock
