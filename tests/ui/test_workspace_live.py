@@ -76,7 +76,7 @@ def _drag_zoom(page: Any) -> list[float]:
     page.mouse.move(box["x"] + box["width"] * 0.6, box["y"] + box["height"] * 0.5, steps=5)
     page.mouse.up()
     page.wait_for_function(f"document.querySelector(\"{CHART}\")._fullLayout.xaxis.range[0] !== {before[0]}",
-                           timeout=10_000)
+                           timeout=30_000)
     zoomed = _x_range(page)
     assert before[0] < zoomed[0] < zoomed[1] < before[1]
     return zoomed

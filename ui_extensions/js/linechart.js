@@ -84,6 +84,8 @@ export function lineChart(key, workspace) {
       // dropped when the axes change meaning: another x axis, log scale or set of keys.
       uirevision: `${workspace.options.x}|${log}|${keysOf().join(",")}`,
     };
+    // A live update never redraws under a drag (plotly marks it): it would drop the zoom box.
+    while (plot._dragging) await new Promise((resolve) => setTimeout(resolve, 50));
     await draw(plot, traces, layout);
     plot.querySelectorAll(".chart-preview").forEach((svg) => svg.remove());
     const total = series.reduce((a, s) => a + s.total, 0);
