@@ -89,3 +89,55 @@ def test_group_by_group_and_tag_follow_the_filter(ws_server, page):
     assert sorted(t["name"] for t in traces if t["legend"]) == ["(untagged) (3 runs)", "baseline (2 runs)"]
     traces = _group_by(page, "")
     assert len(traces) == 5 and all(t["fill"] is None for t in traces)
+
+
+def _js_number(value: float) -> str:
+    """How the table writes a number: five significant digits, as JavaScript prints it."""
+    short = float(f"{value:.5g}")
+    return str(int(short)) if short.is_integer() else repr(short)
+
+
+def _cell(page: Any, row: str, column: str) -> str:
+    return page.inner_text(f".runs-table {row} td[data-column='{column}']").strip()
+
+
+def test_the_runs_table_groups_too_and_opens_a_group_into_its_runs(ws_server, page):
+    open_workspace(page, ws_server)
+    _group_by(page, "config:lr")
+    groups = page.eval_on_selector_all(".runs-table tr.group-row", "els => els.map(e => e.dataset.group)")
+    assert groups == ["lr=0.0001", "lr=0.001", "lr=0.01"]
+    assert page.locator(".runs-table tr.run-row").count() == 0  # closed groups list no runs
+    for lr in LRS:
+        row = f"tr.group-row[data-group='lr={lr}']"
+        assert _cell(page, row, "name").lstrip("\u25b8 ") == f"lr={lr} (3 runs)"
+        assert _cell(page, row, "summary.acc") == _js_number(statistics.mean(_final_accs(lr)))  # the mean
+        assert _cell(page, row, "config.lr") == _js_number(lr)  # a value the group's runs share
+        assert _cell(page, row, "config.seed") == "1"  # seeds 0, 1 and 2: numbers are averaged
+        assert _cell(page, row, "config.optimizer") == "2 values"  # adam and sgd
+    assert [s["failed"] for s in RUNS if s["lr"] == 0.0001] == [False, False, True]
+    assert _cell(page, "tr.group-row[data-group='lr=0.0001']", "state") == "2 values"  # finished and failed
+    assert _cell(page, "tr.group-row[data-group='lr=0.01']", "state") == "finished"
+    page.shot("grouped-table")
+
+    # Opening a group in the table lists its runs under it and draws them, as its legend chip does.
+    page.click(".runs-table tr.group-row[data-group='lr=0.01'] button.expand")
+    page.wait_for_function(f"document.querySelector(\"{ACC}\").data.length === 12")
+    members = page.eval_on_selector_all(".runs-table tr.member td[data-column='name']",
+                                        "els => els.map(e => e.textContent.trim())")
+    assert sorted(members) == ["run-0", "run-1", "run-2"]
+    assert page.get_attribute("#groups .group-chip[data-group='lr=0.01']", "class") == "group-chip open"
+    page.click("#groups .group-chip[data-group='lr=0.01'] button.expand")  # closed from the chip
+    page.wait_for_function(f"document.querySelector(\"{ACC}\").data.length === 9")
+    assert page.locator(".runs-table tr.member").count() == 0
+
+    # A group's eye hides all its runs from the charts, and shows them again.
+    page.uncheck(".runs-table tr.group-row[data-group='lr=0.01'] input.eye")
+    page.wait_for_function(f"document.querySelector(\"{ACC}\").data.length === 6")
+    legend = [t["name"] for t in _traces(page) if t["legend"]]
+    assert legend == ["lr=0.0001 (3 runs)", "lr=0.001 (3 runs)"]
+    page.check(".runs-table tr.group-row[data-group='lr=0.01'] input.eye")
+    page.wait_for_function(f"document.querySelector(\"{ACC}\").data.length === 9")
+
+    _group_by(page, "")
+    assert page.locator(".runs-table tr.group-row").count() == 0
+    assert page.locator(".runs-table tr.run-row").count() == 9

@@ -1,10 +1,13 @@
 // The workspace's runs table: one row per run, built-in, config and summary columns chosen by the
 // user, sorted and filtered in the page (2,000 runs in a few ms), only the rows in view rendered.
 // The rows shown, in their order, minus the runs whose eye is off, are what the charts draw.
+// With "group by" on, the body lists one row per group (its run count and aggregated values),
+// each opened into its runs on a click, as wandb's grouped runs table does.
 
 import { pageUrl } from "./api.js";
 import { clear, fmt, h } from "./dom.js";
 import { FilterError, fieldValue, parse, runtimeOf } from "./filter.js";
+import { groupLabel, groupOf } from "./series.js";
 
 export const ROW_HEIGHT = 28;
 const BUFFER_ROWS = 12;
@@ -94,6 +97,37 @@ export function cellText(run, column) {
   return fmt(value);
 }
 
+/** A group row's cell: the mean of a numeric column (runtime too), else the value its runs share,
+ * else how many different values they have. */
+export function groupCellText(runs, column) {
+  if (column === "created") return "";
+  const values = runs.map((r) => (column === "runtime" ? runtimeOf(r) : fieldValue(r, column)))
+    .filter((v) => v !== undefined && v !== null && v !== "");
+  if (!values.length) return "";
+  if (values.every((v) => typeof v === "number")) {
+    const mean = values.reduce((a, b) => a + b, 0) / values.length;
+    return column === "runtime" ? formatDuration(mean) : String(+mean.toPrecision(5));
+  }
+  const distinct = new Set(values.map((v) => JSON.stringify(v)));
+  if (distinct.size === 1) return cellText(runs.find((r) => fieldValue(r, column) !== undefined) || runs[0], column);
+  return `${distinct.size} values`;
+}
+
+/** The table body's items: each row as {run}, or with `by` set, a {group, runs} header per group
+ * (in the charts' legend order) followed by its runs as {run, member} when the group is open. */
+export function bodyItems(rows, by, open) {
+  if (!by) return rows.map((run) => ({ run }));
+  const groups = new Map();
+  for (const run of rows) {
+    const label = groupOf(run, by);
+    if (!groups.has(label)) groups.set(label, []);
+    groups.get(label).push(run);
+  }
+  const labels = [...groups.keys()].sort((a, b) => String(a).localeCompare(String(b), undefined, { numeric: true }));
+  return labels.flatMap((group) => [{ group, runs: groups.get(group) },
+    ...(open.has(group) ? groups.get(group).map((run) => ({ run, member: group })) : [])]);
+}
+
 function csvField(text) {
   return /[",\n\r]/.test(text) ? `"${text.replace(/"/g, '""')}"` : text;
 }
@@ -118,10 +152,12 @@ function loadState(project) {
 /** The runs table of a workspace. `ws` has runs, project, colours, the eye set (`hidden`);
  * `onRows()` is called when the rows shown (or their order, or an eye) change. */
 export class RunsTable {
-  constructor(ws, { onRows, onColor }) {
+  constructor(ws, { onRows, onColor, onGroupToggle }) {
     this.ws = ws;
     this.onRows = onRows;
     this.onColor = onColor;
+    this.onGroupToggle = onGroupToggle;
+    this.items = [];
     const saved = { ...loadState(ws.project), ...(ws.layout?.table || {}) };
     const known = keysOf(ws.runs);
     const exists = (c) => BUILTIN.includes(c) || LABELS[c] || (c.startsWith("config.") && known.config.includes(c.slice(7)))
@@ -232,6 +268,7 @@ export class RunsTable {
   apply() {
     const shown = this.ws.runs.filter((r) => this.predicate(r));
     this.rows = sortRuns(shown, this.sort.column, this.sort.dir);
+    this.items = bodyItems(this.rows, this.ws.options.groupBy, this.ws.expanded);
     this.onRows(this.rows);
     if (!this.head.firstChild) return this.render();
     this.markSort();  // the header cells stay (a person may be about to click one again)
@@ -242,6 +279,12 @@ export class RunsTable {
 
   /** Re-render after the runs changed (live updates) keeping filter, sort and scroll. */
   refresh() { this.apply(); }
+
+  /** List the rows again after "group by" changed or a group was opened or closed. */
+  regroup() {
+    this.items = bodyItems(this.rows, this.ws.options.groupBy, this.ws.expanded);
+    this.renderRows();
+  }
 
   setWide(wide) {
     this.wide = wide;
@@ -317,18 +360,51 @@ export class RunsTable {
     const span = Math.ceil(view / ROW_HEIGHT) + 2 * BUFFER_ROWS;
     // Clamped: after a filter leaves fewer rows, the old scroll position may lie past the end.
     const top = Math.floor(this.scroller.scrollTop / ROW_HEIGHT) - BUFFER_ROWS;
-    const first = Math.max(0, Math.min(top, this.rows.length - span));
-    const last = Math.min(this.rows.length, first + span);
+    const items = this.items;
+    const first = Math.max(0, Math.min(top, items.length - span));
+    const last = Math.min(items.length, first + span);
     const spacer = (rows) => h("tr", { class: "spacer", style: { height: `${rows * ROW_HEIGHT}px` } });
     const out = [];
     if (first > 0) out.push(spacer(first));
-    for (let i = first; i < last; i++) out.push(this.row(this.rows[i], columns));
-    if (last < this.rows.length) out.push(spacer(this.rows.length - last));
+    for (let i = first; i < last; i++) {
+      const item = items[i];
+      out.push(item.group === undefined ? this.row(item.run, columns, item.member) : this.groupRow(item, columns));
+    }
+    if (last < items.length) out.push(spacer(items.length - last));
     clear(this.body).append(...out);
     this.table.dataset.first = String(first);
   }
 
-  row(run, columns) {
+  /** A group's row: open/close, its colour, label and run count, an eye for all its runs, and
+   * each column aggregated over its runs (`groupCellText`). */
+  groupRow({ group, runs }, columns) {
+    const open = this.ws.expanded.has(group);
+    const toggle = h("button", { class: "expand", title: open ? "Close the group" : "List (and draw) the group's runs" },
+      open ? "\u25be" : "\u25b8");
+    toggle.addEventListener("click", () => this.onGroupToggle(group));
+    const hidden = runs.filter((r) => this.ws.hidden.has(r.run_uuid)).length;
+    const eye = h("input", { type: "checkbox", class: "eye", title: "Draw or hide the group's runs", checked: hidden === 0 });
+    eye.indeterminate = hidden > 0 && hidden < runs.length;
+    eye.addEventListener("change", () => {
+      for (const r of runs) if (eye.checked) this.ws.hidden.delete(r.run_uuid); else this.ws.hidden.add(r.run_uuid);
+      this.renderRows();
+      this.onRows(this.rows);
+      this.updateCount();
+    });
+    const cells = columns.map((column) => {
+      const content = column === "name"
+        ? [toggle, h("span", { class: "swatch", style: { background: this.ws.groupColor(group) } }), groupLabel(group, runs.length)]
+        : groupCellText(runs, column);
+      const td = h("td", { dataset: { column }, class: this.pinned.has(column) ? "pinned" : null,
+        title: column === "name" || !content ? null : `over the group's ${runs.length} run(s): the mean of numbers` }, content);
+      if (this.offsets.has(column)) td.style.left = `${this.offsets.get(column)}px`;
+      return td;
+    });
+    return h("tr", { class: `group-row${open ? " open" : ""}`, dataset: { group }, style: { height: `${ROW_HEIGHT}px` } },
+      h("td", { class: "pinned eye", style: { left: "0px" } }, eye), cells);
+  }
+
+  row(run, columns, member = undefined) {
     const eye = h("input", { type: "checkbox", class: "eye", title: "Draw this run in the charts", checked: !this.ws.hidden.has(run.run_uuid) });
     eye.addEventListener("change", () => {
       if (eye.checked) this.ws.hidden.delete(run.run_uuid); else this.ws.hidden.add(run.run_uuid);
@@ -352,7 +428,8 @@ export class RunsTable {
       if (this.offsets.has(column)) td.style.left = `${this.offsets.get(column)}px`;
       return td;
     });
-    return h("tr", { class: "run-row", dataset: { run: run.run_uuid }, style: { height: `${ROW_HEIGHT}px` } },
+    return h("tr", { class: member === undefined ? "run-row" : "run-row member", dataset: { run: run.run_uuid },
+      style: { height: `${ROW_HEIGHT}px` } },
       h("td", { class: "pinned eye", style: { left: "0px" } }, eye, color), cells);
   }
 

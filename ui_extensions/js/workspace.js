@@ -136,16 +136,19 @@ function controls(ws, metricKeys, onChange) {
       const open = ws.expanded.has(label);
       const toggle = h("button", { class: "expand", title: open ? "Draw only the group's line" : "Also draw the group's runs" },
         open ? "\u25be" : "\u25b8");
-      toggle.addEventListener("click", () => {
-        if (ws.expanded.has(label)) ws.expanded.delete(label); else ws.expanded.add(label);
-        drawGroups();
-        onChange(true);
-      });
+      toggle.addEventListener("click", () => ws.toggleGroup(label));
       groupList.append(h("span", { class: `group-chip${open ? " open" : ""}`, dataset: { group: label } }, toggle,
         h("span", { class: "swatch", style: { background: ws.groupColor(label) } }), groupLabel(label, runs.length)));
     }
   };
   ws.drawGroups = drawGroups;
+  // One open/closed state per group, for the legend chips and the table's group rows alike.
+  ws.toggleGroup = (label) => {
+    if (ws.expanded.has(label)) ws.expanded.delete(label); else ws.expanded.add(label);
+    drawGroups();
+    ws.table?.regroup();
+    onChange(true);
+  };
   agg.addEventListener("change", () => { ws.options.agg = agg.value; onChange(true); });
   bandKind.addEventListener("change", () => { ws.options.band = bandKind.value; onChange(true); });
   x.addEventListener("change", () => { ws.options.x = x.value; onChange(); });
@@ -156,6 +159,7 @@ function controls(ws, metricKeys, onChange) {
     ws.expanded.clear();
     ws._groupColors.clear();
     drawGroups();
+    ws.table?.regroup();
     onChange();  // grouping draws more runs (all rows shown, up to 100)
   });
   drawGroups();
@@ -261,6 +265,7 @@ async function build(root, ws, savedLayout) {
       if (ws.built) pending = setTimeout(() => onChange(), 60);
     },
     onColor: (run, color) => { ws.colors.set(run.run_uuid, color); saveColor(ws.project, run.run_uuid, color); onChange(true); },
+    onGroupToggle: (label) => ws.toggleGroup(label),
   });
   ws.table = table;
   const mainParts = [controls(ws, metricKeys, onChange)];
