@@ -30,6 +30,10 @@ READ_CHUNK = 512 * 1024
 POLL_INTERVAL = 0.1  # the longest wait between looks at an idle log
 _FIRST_POLL = 0.01  # right after new records: a busy loop's next flush is already on its way
 UPLOAD_INTERVAL = 10.0
+# The console copy follows a live run faster than the other files (the run page tails it), while
+# it is small: it is sent whole each time, so a larger one goes up with the others.
+CONSOLE_INTERVAL = 2.0
+CONSOLE_LIVE_LIMIT = 1 << 20
 
 logger = logging.getLogger("tracklab.writer")
 
@@ -51,6 +55,7 @@ class RunWriter:
         self.store = StoreCalls(tracking_uri, root, parent_pid)
         self.uploads = RunUploads(folder, self.store, state.get("uploaded", {}))
         self._last_upload = 0.0
+        self._last_console = 0.0
         self._executor = None
         self._in_flight = None
         self._state_fault = False
@@ -249,6 +254,8 @@ class RunWriter:
                     return state
                 if time.time() - self._last_upload > UPLOAD_INTERVAL and self.run_id is not None:
                     self._publish_meanwhile()
+                elif time.time() - self._last_console > CONSOLE_INTERVAL and self.run_id is not None:
+                    self._upload_console()
                 time.sleep(poll)
                 poll = min(poll * 2, POLL_INTERVAL)
             else:
@@ -263,6 +270,25 @@ class RunWriter:
                 raise
             logger.warning("tracklab writer: run files not uploaded yet (%s); retried at the end", exc)
             self._last_upload = time.time()
+
+    def _upload_console(self) -> None:
+        """Send `output.log` if it changed and is still small (between the full uploads)."""
+        self._last_console = time.time()
+        name = mapping.OUTPUT_ARTIFACT
+        try:
+            if os.path.getsize(os.path.join(self._files_dir, name)) > CONSOLE_LIVE_LIMIT:
+                return
+        except OSError:
+            return  # nothing printed yet
+        before = self.uploads.uploaded.get(name)
+        try:
+            self.uploads.files(self.run_id, self._files_dir, [name], None)
+        except OSError as exc:
+            if exc.errno not in (errno.ENOSPC, errno.EDQUOT):
+                raise
+            return  # the full upload says so, and the end of the run tries again
+        if self.uploads.uploaded.get(name) != before:
+            self._save_state()
 
     def _end_told(self) -> bool:
         """Whether the training process told the run's end on `end_fd` (its run log could not
