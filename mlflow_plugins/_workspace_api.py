@@ -44,9 +44,11 @@ def table_rows(view: Any, runs: list[Any]) -> list[dict[str, Any]]:
 
 
 def _started_after(view: Any, experiment_id: str) -> list[str] | None:
-    """The MLflow ids of the runs started after `after` (epoch ms), oldest first, at most
+    """The MLflow ids of the runs started at or after `after` (epoch ms), oldest first, at most
     MAX_RUNS_PER_CHART; None without `after`. The page asks this every few seconds to show runs
-    started after it opened: one filtered query, not a listing of the project."""
+    started after it opened: one filtered query, not a listing of the project. (At or after: a
+    run started in the same millisecond as the newest the page has is not missed; the page
+    drops the runs it already has.)"""
     after = request.args.get("after")
     if after is None:
         return None
@@ -54,14 +56,14 @@ def _started_after(view: Any, experiment_id: str) -> list[str] | None:
         since = int(after)
     except ValueError:
         _api._fail(f"query parameter 'after' is {after!r}; rule: a start time in epoch milliseconds (an integer)", 400)
-    found = view.reader.search(experiment_id, f"attributes.start_time > {since}", ["attributes.start_time ASC"])
+    found = view.reader.search(experiment_id, f"attributes.start_time >= {since}", ["attributes.start_time ASC"])
     return [run.info.run_id for run, _ in zip(found, range(_api.MAX_RUNS_PER_CHART))]
 
 
 @workspace_api.route("/api/runs-table")
 def runs_table() -> Response:
     """`project`: every run; `runs` (MLflow run ids, comma-separated): only those (live polling);
-    `after` (epoch ms): only the runs started after it (runs that appeared while a page was open)."""
+    `after` (epoch ms): only the runs started at or after it (runs that appeared while a page was open)."""
     project = _api._arg("project")
     view = _api.ctx().view
     experiment = view.reader.experiment(project)

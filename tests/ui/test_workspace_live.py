@@ -160,12 +160,14 @@ def test_a_run_started_after_the_page_opened_appears_without_reload(ws_server, w
     finally:
         stop(later, __import__("signal").SIGKILL, timeout=0)
 
-    # The route the page asks: only the runs started after the given time.
+    # The route the page asks: only the runs started at or after the given time.
     early = ws_server.api("runs-table", project="arrivals", runs=page.evaluate(
         "window.tracklab.runs.find((r) => r.name === 'early').run_uuid"))["runs"][0]
-    newer = ws_server.api("runs-table", project="arrivals", after=early["start_time"])["runs"]
+    newer = ws_server.api("runs-table", project="arrivals", after=early["start_time"] + 1)["runs"]
     assert [r["name"] for r in newer] == ["later"] and newer[0]["config"] == {"lr": 0.5}
-    assert ws_server.api("runs-table", project="arrivals", after=newer[0]["start_time"])["runs"] == []
+    both = ws_server.api("runs-table", project="arrivals", after=early["start_time"])["runs"]
+    assert [r["name"] for r in both] == ["early", "later"]  # oldest first
+    assert ws_server.api("runs-table", project="arrivals", after=newer[0]["start_time"] + 1)["runs"] == []
     with pytest.raises(urllib.error.HTTPError) as bad:
         ws_server.api("runs-table", project="arrivals", after="yesterday")
     assert bad.value.code == 400
