@@ -160,6 +160,20 @@ def test_console_log_files_and_artifacts(server, page, tmp_path):
     assert page.inner_text(".run-nav a[data-tab='artifacts']") == "Artifacts (2)"
     href = page.get_attribute("#files-table tr[data-path='config.yaml'] a", "href")
     assert "lr:" in get_json_text(href)
+    # Folders first, closed, with their file count; a click opens one level.
+    images = sorted(p for p in paths if p.startswith("media/images/"))
+    assert images and page.is_visible("#files-table tr[data-folder='media/']")
+    assert f"media/ ({len([p for p in paths if p.startswith('media/')])} files)" in page.inner_text(
+        "#files-table tr[data-folder='media/']")
+    image_row = f"#files-table tr[data-path='{images[0]}']"
+    assert not page.is_visible("#files-table tr[data-folder='media/images/']") and not page.is_visible(image_row)
+    page.click("#files-table tr[data-folder='media/'] button.expand")
+    assert page.is_visible("#files-table tr[data-folder='media/images/']") and not page.is_visible(image_row)
+    page.click("#files-table tr[data-folder='media/images/'] button.expand")
+    assert page.is_visible(image_row)
+    assert page.inner_text(f"{image_row} td:first-child").strip() == images[0].rsplit("/", 1)[1]
+    page.click("#files-table tr[data-folder='media/'] button.expand")  # closing closes what is inside
+    assert not page.is_visible("#files-table tr[data-folder='media/images/']") and not page.is_visible(image_row)
     tab(page, "artifacts")
     assert page.locator("#artifacts-used li").all_inner_texts()[0].startswith("corpus:v0")
     assert page.locator("#artifacts-logged li[data-artifact='resnet-weights:v0']").count() == 1
