@@ -126,3 +126,32 @@ def test_edit_resize_move_and_remove_panels(ws_server, page):
     assert _panels(page) == ["line:loss"]
     page.click("button.reset-layout")
     page.wait_for_function("document.querySelector('.layout-status').dataset.state === 'reset'")
+
+
+def test_panels_are_reordered_by_dragging_their_title(ws_server, page):
+    open_workspace(page, ws_server)
+    if _stored_layout(ws_server) is not None:
+        page.click("button.reset-layout")
+        page.wait_for_function("document.querySelector('.layout-status').dataset.state === 'reset'")
+    assert _panels(page) == ["line:acc", "line:loss"]
+    acc = page.locator(".board-panel[data-panel='line:acc']")
+    width = acc.bounding_box()["width"]
+
+    def drag(panel: str, onto: str, right_half: bool) -> None:
+        page.evaluate("document.querySelector('.layout-status').dataset.state = ''")
+        target = page.locator(f".board-panel[data-panel='{onto}']")
+        page.locator(f".board-panel[data-panel='{panel}'] h3").drag_to(
+            target, target_position={"x": width - 10 if right_half else 10, "y": 60})
+        _saved(page)
+
+    drag("line:loss", onto="line:acc", right_half=False)  # dropped on acc's left half: before it
+    assert _panels(page) == ["line:loss", "line:acc"]
+    assert [p["id"] for p in _stored_layout(ws_server)["panels"]] == ["line:loss", "line:acc"]
+    drag("line:loss", onto="line:acc", right_half=True)  # on its right half: after it
+    assert _panels(page) == ["line:acc", "line:loss"]
+    drag("line:acc", onto="line:loss", right_half=True)
+    assert _panels(page) == ["line:loss", "line:acc"]
+    open_workspace(page, ws_server)  # read back from the store
+    assert _panels(page) == ["line:loss", "line:acc"]
+    page.click("button.reset-layout")
+    page.wait_for_function("document.querySelector('.layout-status').dataset.state === 'reset'")

@@ -118,6 +118,9 @@ function linePanel(spec, ws) {
   return chart;
 }
 
+// What a panel's title carries while it is dragged (its id), so only panels accept the drop.
+const DRAG_TYPE = "application/x-tracklab-panel";
+
 export class PanelBoard {
   /** `ws`: the workspace; `saved`: the layout read from the store (null: the default). */
   constructor(ws, metricKeys, saved) {
@@ -175,6 +178,7 @@ export class PanelBoard {
       button("edit", "\u2699", "Edit this panel", () => this.edit(spec, node)),
       button("remove", "\u2715", "Remove this panel", () => this.remove(spec)));
     node.querySelector("h3").after(tools);
+    this.dragByTitle(spec, node);
     if (!chart.loaded()) return node;
     requestAnimationFrame(() => chart.refresh());
     return node;
@@ -208,6 +212,45 @@ export class PanelBoard {
   remove(spec) {
     this.layout.panels = this.layout.panels.filter((p) => p !== spec);
     if (spec.type === "line") this.layout.removed = [...new Set([...(this.layout.removed || []), ...spec.keys])];
+    this.changed();
+  }
+
+  /** A panel is dragged by its title (the chart itself keeps its own drag: zoom) and dropped on
+   * another panel: before it on that panel's left half, after it on the right half. */
+  dragByTitle(spec, node) {
+    const title = node.querySelector("h3");
+    title.draggable = true;
+    title.classList.add("drag-handle");
+    title.addEventListener("dragstart", (event) => {
+      event.dataTransfer.setData(DRAG_TYPE, spec.id);
+      event.dataTransfer.effectAllowed = "move";
+      node.classList.add("dragging");
+    });
+    title.addEventListener("dragend", () => node.classList.remove("dragging"));
+    node.addEventListener("dragover", (event) => {
+      if (!event.dataTransfer.types.includes(DRAG_TYPE)) return;
+      event.preventDefault();
+      node.classList.add("drop-target");
+    });
+    node.addEventListener("dragleave", () => node.classList.remove("drop-target"));
+    node.addEventListener("drop", (event) => {
+      node.classList.remove("drop-target");
+      const id = event.dataTransfer.getData(DRAG_TYPE);
+      if (!id) return;
+      event.preventDefault();
+      const box = node.getBoundingClientRect();
+      this.place(id, spec, event.clientX > box.left + box.width / 2);
+    });
+  }
+
+  /** Put the panel `id` just before (or `after`) `target`, in the target's section. */
+  place(id, target, after) {
+    const spec = this.layout.panels.find((p) => p.id === id);
+    if (!spec || spec === target) return;
+    const panels = this.layout.panels.filter((p) => p !== spec);
+    spec.section = target.section;
+    panels.splice(panels.indexOf(target) + (after ? 1 : 0), 0, spec);
+    this.layout.panels = panels;
     this.changed();
   }
 
