@@ -26,7 +26,8 @@ def snapshot_source(dest: str) -> str:
     shutil.copytree(os.path.join(REPO, "tracklab"), os.path.join(dest, "tracklab"), ignore=skip)
     shutil.copytree(os.path.join(REPO, "bench"), os.path.join(dest, "bench"), ignore=skip)
     os.makedirs(os.path.join(dest, "tests"))
-    shutil.copyfile(os.path.join(REPO, "tests", "_wandb_offline.py"), os.path.join(dest, "tests", "_wandb_offline.py"))
+    for name in ("_wandb_offline.py", "helpers.py"):  # the reader starts wandb's snippets with helpers
+        shutil.copyfile(os.path.join(REPO, "tests", name), os.path.join(dest, "tests", name))
     return dest
 
 
