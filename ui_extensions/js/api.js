@@ -21,16 +21,26 @@ function seriesDone() {
   if (next) next(); else inFlight -= 1;
 }
 
+/** A JSON request to this server (the plugin's routes or MLflow's REST API); an answer that is
+ * not 2xx throws with the server's message (`error` from the plugin, `message` from MLflow). */
+export async function requestJSON(url, { method = "GET", body } = {}) {
+  const response = await fetch(url, {
+    method, credentials: "same-origin",
+    headers: body ? { "Content-Type": "application/json" } : {},
+    body: body ? JSON.stringify(body) : undefined,
+  });
+  const data = await response.json().catch(() => ({}));
+  if (!response.ok) throw new Error(data.error || data.message || `${response.status} ${response.statusText}`);
+  return data;
+}
+
 export async function getJSON(path, query = {}) {
   const url = new URL("api/" + path, BASE);
   for (const [k, v] of Object.entries(query)) if (v !== undefined && v !== null && v !== "") url.searchParams.set(k, v);
   const queued = path === "series";
   if (queued) await seriesTurn();
   try {
-    const response = await fetch(url, { credentials: "same-origin" });
-    const data = await response.json().catch(() => ({}));
-    if (!response.ok) throw new Error(data.error || `${response.status} ${response.statusText}`);
-    return data;
+    return await requestJSON(url);
   } finally {
     if (queued) seriesDone();
   }

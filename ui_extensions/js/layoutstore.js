@@ -2,6 +2,8 @@
 // (`tracklab.workspace.layout`), read and written through MLflow's own REST API: every machine
 // that opens the store sees it, and MLflow's authentication and permissions apply to it.
 
+import { requestJSON } from "./api.js";
+
 export const LAYOUT_TAG = "tracklab.workspace.layout";
 const MAX_TAG_VALUE = 20000;   // MLflow's limit for an experiment tag's value
 const MLFLOW = new URL("../ajax-api/2.0/mlflow/", new URL("./", document.baseURI));
@@ -9,14 +11,7 @@ const MLFLOW = new URL("../ajax-api/2.0/mlflow/", new URL("./", document.baseURI
 async function call(path, { method = "GET", query = {}, body } = {}) {
   const url = new URL(path, MLFLOW);
   for (const [k, v] of Object.entries(query)) url.searchParams.set(k, v);
-  const response = await fetch(url, {
-    method, credentials: "same-origin",
-    headers: body ? { "Content-Type": "application/json" } : {},
-    body: body ? JSON.stringify(body) : undefined,
-  });
-  const data = await response.json().catch(() => ({}));
-  if (!response.ok) throw new Error(data.message || `${response.status} ${response.statusText}`);
-  return data;
+  return requestJSON(url, { method, body });
 }
 
 /** The saved layout of a project (by name), or null when none is saved (or it cannot be read). */

@@ -209,7 +209,7 @@ class Registry:
             experiment = _locate.reader(self.tracking_uri).experiment_id(project)
             experiments = [experiment] if experiment else []
         else:
-            experiments = [e.experiment_id for e in self.client.search_experiments(max_results=50000)]
+            experiments = self.run_scoped.all_experiment_ids()
         out += [rc for rc in self.run_scoped.in_experiments(experiments) if not kind or rc.kind == kind]
         return out
 

@@ -128,14 +128,22 @@ class RunScoped:
 
     # -- finding -----------------------------------------------------------------------------
     def _search(self, experiment_ids: list[str], where: str) -> list[Any]:
-        out, token = [], None
-        while True:
-            page = self.client.search_logged_models(experiment_ids, filter_string=where, max_results=_PAGE,
-                                                    page_token=token)
-            out.extend(page)
-            token = page.token
-            if not token:
-                return out
+        """LoggedModels of these experiments matching `where`, asked 100 experiments at a time."""
+        out = []
+        for start in range(0, len(experiment_ids), 100):
+            token = None
+            while True:
+                page = self.client.search_logged_models(experiment_ids[start:start + 100], filter_string=where,
+                                                        max_results=_PAGE, page_token=token)
+                out.extend(page)
+                token = page.token
+                if not token:
+                    break
+        return out
+
+    def all_experiment_ids(self) -> list[str]:
+        """Every active experiment of the store (where a name given without its project may be)."""
+        return [e.experiment_id for e in self.client.search_experiments(max_results=50000)]
 
     def _grouped(self, models: list[Any]) -> list[RunCollection]:
         groups: dict[tuple[str, str], list[Any]] = {}
@@ -154,10 +162,7 @@ class RunScoped:
     def find_anywhere(self, name: str) -> RunCollection | None:
         """Run-scoped collection `name` in whichever experiment holds it (a name given without
         its project: run ids rarely repeat across projects; if they do, the name is ambiguous)."""
-        experiments = [e.experiment_id for e in self.client.search_experiments(max_results=50000)]
-        found = []
-        for start in range(0, len(experiments), 100):
-            found += self._grouped(self._search(experiments[start:start + 100], f"tags.`{LM_RUN_ARTIFACT}` = '{name}'"))
+        found = self._grouped(self._search(self.all_experiment_ids(), f"tags.`{LM_RUN_ARTIFACT}` = '{name}'"))
         if len(found) > 1:
             from tracklab.errors import CommError
 
@@ -176,10 +181,7 @@ class RunScoped:
 
     def in_experiments(self, experiment_ids: list[str]) -> list[RunCollection]:
         """Every run-scoped collection of these experiments."""
-        out = []
-        for start in range(0, len(experiment_ids), 100):
-            out += self._grouped(self._search(experiment_ids[start:start + 100], f"tags.`{LM_RUN_ARTIFACT}` LIKE '%'"))
-        return out
+        return self._grouped(self._search(experiment_ids, f"tags.`{LM_RUN_ARTIFACT}` LIKE '%'"))
 
     def logged_by(self, experiment_id: str, mlflow_run_id: str) -> list[StoredVersion]:
         """The run-scoped versions MLflow run `mlflow_run_id` logged."""
@@ -190,18 +192,17 @@ class RunScoped:
             out += [self.stored(rm, m) for m in (rm.models if rm else []) if m.source_run_id == mlflow_run_id]
         return out
 
-    def with_expiry(self, experiment_ids: list[str]) -> list[StoredVersion]:
-        """The run-scoped versions of these experiments that have an expiry (a TTL)."""
+    def with_expiry(self) -> list[StoredVersion]:
+        """The run-scoped versions of the store that have an expiry (a TTL)."""
         where = f"tags.`{MV_EXPIRES}` LIKE '%' AND tags.`{LM_RUN_ARTIFACT}` LIKE '%'"
         out, collections = [], {}
-        for start in range(0, len(experiment_ids), 100):
-            for model in self._search(experiment_ids[start:start + 100], where):
-                key = (model.experiment_id, model.tags[LM_RUN_ARTIFACT])
-                if key not in collections:
-                    collections[key] = self.find(*key)
-                rm = collections[key]
-                if rm is not None and rm.model(_number(model)) is not None:
-                    out.append(self.stored(rm, rm.model(_number(model))))
+        for model in self._search(self.all_experiment_ids(), where):
+            key = (model.experiment_id, model.tags[LM_RUN_ARTIFACT])
+            if key not in collections:
+                collections[key] = self.find(*key)
+            rm = collections[key]
+            if rm is not None and rm.model(_number(model)) is not None:
+                out.append(self.stored(rm, rm.model(_number(model))))
         return out
 
     # -- versions ----------------------------------------------------------------------------

@@ -35,8 +35,7 @@ def expired_versions(tracking_uri: str | None = None, now: datetime.datetime | N
         if not token:
             break
     candidates = [registry.get(mv.name, int(mv.version)) for mv in found]
-    experiments = [e.experiment_id for e in registry.client.search_experiments(max_results=50000)]
-    candidates += registry.run_scoped.with_expiry(experiments)  # run tables: LoggedModels, not versions
+    candidates += registry.run_scoped.with_expiry()  # run tables: LoggedModels, not versions
     expired = [v for v in candidates if v.expires_at is not None and v.expires_at <= cutoff]
     expired.sort(key=lambda v: (v.expires_at, v.collection, v.number))
     return [Artifact._from_stored(v, uri) for v in expired]
