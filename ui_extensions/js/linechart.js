@@ -29,11 +29,13 @@ export function lineChart(key, workspace) {
     return { series: answers.flatMap((a) => a.series) };
   }
 
+  // One min/max pair per pixel column: the envelope the eye sees, whatever the run's length.
+  const pointsWanted = () => Math.max(200, Math.min(2500, Math.round(plot.clientWidth || 600)));
+
   async function refresh(force = false) {
     const runs = workspace.selectedRuns().filter(has);
     const axis = workspace.options.x;
-    // One min/max pair per pixel column: the envelope the eye sees, whatever the run's length.
-    const points = Math.max(200, Math.min(2500, Math.round(plot.clientWidth || 600)));
+    const points = pointsWanted();
     const wanted = `${runs.map((r) => r.run_uuid).join(",")}|${axis}|${points}|${keysOf().join(",")}`;
     if (wanted === loadedFor && data && !force) return render();
     plot.dataset.state = "loading";
@@ -104,8 +106,7 @@ export function lineChart(key, workspace) {
     if (!data || !data.series) return refresh(true);
     const wanted = workspace.selectedRuns().filter((r) => runIds.includes(r.run_uuid) && has(r));
     if (!wanted.length) return;
-    const points = Math.max(200, Math.min(2500, Math.round(plot.clientWidth || 600)));
-    const fresh = await fetchSeries(wanted, workspace.options.x, points);
+    const fresh = await fetchSeries(wanted, workspace.options.x, pointsWanted());
     const byRun = new Map(fresh.series.map((s) => [s.run, s]));
     data = { ...data, series: [...data.series.filter((s) => !byRun.has(s.run)), ...fresh.series] };
     await render();

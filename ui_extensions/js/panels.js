@@ -254,16 +254,11 @@ export class PanelBoard {
     this.changed();
   }
 
-  /** Move a panel one place within its section. */
+  /** Move a panel one place within its section (the buttons). */
   move(spec, step) {
     const same = this.layout.panels.filter((p) => p.section === spec.section);
-    const at = same.indexOf(spec);
-    const other = same[at + step];
-    if (!other) return;
-    const panels = this.layout.panels;
-    const i = panels.indexOf(spec), j = panels.indexOf(other);
-    [panels[i], panels[j]] = [panels[j], panels[i]];
-    this.changed();
+    const other = same[same.indexOf(spec) + step];
+    if (other) this.place(spec.id, other, step > 0);
   }
 
   resize(spec, what) {
